@@ -1,0 +1,29 @@
+package dev.mintrecorder.worker.ops;
+
+import java.util.stream.Collectors;
+
+/** Renders the configuration table in README.md from the declarations in {@link WorkerConfig}. */
+public final class ConfigDoc {
+    private ConfigDoc() {}
+
+    public static String markdownTable() {
+        return "| variable | default | valid values | what it does |\n|---|---|---|---|\n"
+                + WorkerConfig.settings().stream()
+                .map(s -> "| `" + s.name() + "` | " + shownDefault(s) + " | " + s.rule() + " | " + s.doc() + " |")
+                .collect(Collectors.joining("\n")) + "\n";
+    }
+
+    private static String shownDefault(Setting<?> s) {
+        if (s.defaultValue() == null) {
+            return "(required)";
+        }
+        if (s.defaultValue().isEmpty()) {
+            return "(derived)";
+        }
+        return s.secret() ? "(dev default)" : "`" + s.defaultValue() + "`";
+    }
+
+    public static void main(String[] args) {
+        System.out.print(markdownTable());
+    }
+}

@@ -1,0 +1,56 @@
+package dev.mintrecorder.worker.ops;
+
+import dev.mintrecorder.worker.jobs.JobsConfig;
+import dev.mintrecorder.worker.room.RoomConfig;
+import dev.mintrecorder.worker.storage.StorageConfig;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * The worker's whole configuration: one typed record, loaded from environment variables.
+ *
+ * <p>Each capability declares its own variables beside its code (for example {@link JobsConfig});
+ * this record composes them. {@link #load(Map)} validates everything at start and throws a
+ * {@link ConfigException} naming the first bad variable.
+ */
+public record WorkerConfig(String workerId, String kafkaBootstrapServers, JobsConfig jobs, RoomConfig room,
+                           StorageConfig storage) {
+
+    static final Setting<String> WORKER_ID = Setting.string("WORKER_ID", "",
+            "This worker's id in status events and alarms. Default: the host name plus a random suffix.");
+    static final Setting<String> KAFKA_BOOTSTRAP_SERVERS = Setting.string("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092",
+            "Kafka bootstrap servers (host:port,...).");
+
+    /** Every variable the worker reads, in the order the README lists them. */
+    public static List<Setting<?>> settings() {
+        List<Setting<?>> all = new ArrayList<>(List.of(WORKER_ID, KAFKA_BOOTSTRAP_SERVERS));
+        all.addAll(JobsConfig.SETTINGS);
+        all.addAll(RoomConfig.SETTINGS);
+        all.addAll(StorageConfig.SETTINGS);
+        return List.copyOf(all);
+    }
+
+    public static WorkerConfig load(Map<String, String> env) {
+        String workerId = WORKER_ID.read(env);
+        if (workerId.isEmpty()) {
+            workerId = defaultWorkerId();
+        }
+        return new WorkerConfig(workerId, KAFKA_BOOTSTRAP_SERVERS.read(env), JobsConfig.from(env), RoomConfig.from(env),
+                StorageConfig.from(env));
+    }
+
+    private static String defaultWorkerId() {
+        String host;
+        try {
+            host = InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            host = "worker";
+        }
+        return host + "-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+}
