@@ -1,0 +1,39 @@
+package dev.mintrecorder.contracts;
+
+import java.util.List;
+import java.util.Map;
+
+/** Every Kafka topic of the system, in one place, with what a deployment must create. */
+public final class Topics {
+    private Topics() {}
+
+    /** START jobs, keyed by mint_id; consumed by the workers as one share group. */
+    public static final String JOBS = "recording.jobs";
+    /** STOP commands, keyed by mint_id; compacted, read by every worker as a table. */
+    public static final String CONTROL = "recording.control";
+    /** Status events, keyed by mint_id. */
+    public static final String STATUS = "recording.status";
+    /** Memory alarms, keyed by worker_id. */
+    public static final String ALARMS = "recording.alarms";
+    /** Jobs the workers could not parse or validate: raw bytes, reason and source offset. */
+    public static final String JOBS_DLQ = "recording.jobs.dlq";
+    /** Where the broker archives jobs that exhausted the share group's delivery limit (KIP-1191 needs the {@code dlq.} prefix). */
+    public static final String JOBS_BROKER_DLQ = "dlq.recording.jobs";
+
+    /** The share group the workers use on {@link #JOBS}. */
+    public static final String WORKER_SHARE_GROUP = "mint-recorder-workers";
+
+    /** A topic and the settings it is created with. */
+    public record TopicSpec(String name, int partitions, Map<String, String> configs) {}
+
+    /** The topics to create, with their partition counts and configs. */
+    public static List<TopicSpec> all() {
+        return List.of(
+                new TopicSpec(JOBS, 6, Map.of()),
+                new TopicSpec(CONTROL, 3, Map.of("cleanup.policy", "compact")),
+                new TopicSpec(STATUS, 6, Map.of()),
+                new TopicSpec(ALARMS, 1, Map.of()),
+                new TopicSpec(JOBS_DLQ, 1, Map.of()),
+                new TopicSpec(JOBS_BROKER_DLQ, 1, Map.of("errors.deadletterqueue.group.enable", "true")));
+    }
+}
