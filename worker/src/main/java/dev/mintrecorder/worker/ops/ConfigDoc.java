@@ -18,9 +18,9 @@ public final class ConfigDoc {
             return "(required)";
         }
         if (s.defaultValue().isEmpty()) {
-            return "(derived)";
+            return "(empty)";
         }
-        return s.secret() ? "(dev default)" : "`" + s.defaultValue() + "`";
+        return s.secret() ? "(set a secret)" : "`" + s.defaultValue() + "`";
     }
 
     public static void main(String[] args) {

@@ -48,11 +48,11 @@ public record Setting<T>(String name, String defaultValue, String rule, String d
     }
 
     public static Setting<String> string(String name, String defaultValue, String doc) {
-        return new Setting<>(name, defaultValue, "a non-empty string", doc, false, s -> s);
+        return new Setting<>(name, defaultValue, "text", doc, false, s -> s);
     }
 
     public static Setting<String> secret(String name, String defaultValue, String doc) {
-        return new Setting<>(name, defaultValue, "a non-empty string", doc, true, s -> s);
+        return new Setting<>(name, defaultValue, "text", doc, true, s -> s);
     }
 
     public static Setting<Integer> integer(String name, int defaultValue, int min, int max, String doc) {
