@@ -1,0 +1,63 @@
+package dev.mintrecorder.contracts;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * The memory governor's alarm, on {@link Topics#ALARMS} keyed by worker_id. It names each room's queue bytes and
+ * drops, so an operator sees which room is heavy, not only that the process is.
+ *
+ * @param rssBytes    resident set size from /proc/self/status
+ * @param heapBytes   JVM heap in use
+ * @param nativeBytes off-heap memory the JVM can count
+ * @param budgetBytes the budget the levels are computed against
+ * @param actions     what the governor did at this level, in order
+ */
+public record MemoryAlarm(
+        String workerId,
+        Level level,
+        long rssBytes,
+        long heapBytes,
+        NativeMemory nativeBytes,
+        long budgetBytes,
+        List<Room> rooms,
+        List<Action> actions,
+        Instant at) implements Message {
+
+    public MemoryAlarm {
+        Validation.safeName("worker_id", workerId);
+        Validation.required("level", level);
+        Validation.nonNegative("rss_bytes", rssBytes);
+        Validation.nonNegative("heap_bytes", heapBytes);
+        Validation.required("native_bytes", nativeBytes);
+        Validation.nonNegative("budget_bytes", budgetBytes);
+        rooms = List.copyOf(Validation.required("rooms", rooms));
+        actions = List.copyOf(Validation.required("actions", actions));
+        Validation.timestamp("at", at);
+    }
+
+    /** Levels with hysteresis; OK is published when a level clears. */
+    public enum Level { OK, WARN, CRITICAL, EMERGENCY }
+
+    /** What the governor did. */
+    public enum Action { ALARM_ONLY, PAUSE_INTAKE, RESUME_INTAKE, LOWER_VIDEO_LAYER, SHRINK_QUEUES, HANDOVER_ROOM }
+
+    /** JavaCPP's physical bytes (FFmpeg) and the JVM's direct buffers. */
+    public record NativeMemory(long javacppBytes, long directBytes) {
+        public NativeMemory {
+            Validation.nonNegative("native_bytes.javacpp_bytes", javacppBytes);
+            Validation.nonNegative("native_bytes.direct_bytes", directBytes);
+        }
+    }
+
+    /** One room's share: bytes held in its frame queues and part buffers, and frames it dropped. */
+    public record Room(MintId mintId, UUID jobId, long queueBytes, long dropped) {
+        public Room {
+            Validation.required("rooms[].mint_id", mintId);
+            Validation.required("rooms[].job_id", jobId);
+            Validation.nonNegative("rooms[].queue_bytes", queueBytes);
+            Validation.nonNegative("rooms[].dropped", dropped);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.mintrecorder.contracts;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** One valid instance of every message type, shared by the contract tests. */
+final class Samples {
+    private Samples() {}
+
+    static final MintId MINT = new MintId("7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr");
+    static final UUID JOB = UUID.fromString("3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f");
+    static final Instant AT = Instant.parse("2026-11-24T23:00:00Z");
+    static final String WORKER = "worker-7f9c";
+
+    static RecordingJob job() {
+        return new RecordingJob(JOB, MINT, "room-1", "streamer:42", 3600, 6, new VideoCap(720, 30), AT, 1);
+    }
+
+    static List<Message> all() {
+        return List.of(
+                job(),
+                job().nextAttempt(),
+                new RecordingJob(JOB, MINT, null, null, 10, 2, VideoCap.DEFAULT, AT, 1),
+                new StopCommand(MINT, StopCommand.JobSelector.of(JOB), AT, "user requested"),
+                new StopCommand(MINT, StopCommand.JobSelector.ANY, AT, "token delisted"),
+                new StatusEvent.Accepted(JOB, MINT, WORKER, AT, 1),
+                new StatusEvent.Joined(JOB, MINT, WORKER, AT, 1),
+                new StatusEvent.Segment(JOB, MINT, WORKER, AT, 1, 12, S3Keys.segment(MINT, JOB, 12), 1_500_000, 6.006, 3),
+                new StatusEvent.Heartbeat(JOB, MINT, WORKER, AT, 1),
+                new StatusEvent.Resumed(JOB, MINT, WORKER, AT, 2),
+                new StatusEvent.Stalled(JOB, MINT, WORKER, AT, 1, "TR_VCabc123", 2500),
+                new StatusEvent.TargetLeft(JOB, MINT, WORKER, AT, 1),
+                new StatusEvent.Stopped(JOB, MINT, WORKER, AT, 1, "max duration reached"),
+                new StatusEvent.Failed(JOB, MINT, WORKER, AT, 1, "encoder died", StatusEvent.Scope.SYSTEM),
+                new StatusEvent.Rejected(StatusEvent.Rejected.UNKNOWN_JOB, StatusEvent.Rejected.UNKNOWN_MINT, WORKER, AT,
+                        1, "malformed JSON at line 1 column 2"),
+                new StatusEvent.Duplicate(JOB, MINT, WORKER, AT, 1),
+                new MemoryAlarm(WORKER, MemoryAlarm.Level.CRITICAL, 900_000_000, 200_000_000,
+                        new MemoryAlarm.NativeMemory(300_000_000, 16_000_000), 1_000_000_000,
+                        List.of(new MemoryAlarm.Room(MINT, JOB, 48_000_000, 120)),
+                        List.of(MemoryAlarm.Action.PAUSE_INTAKE, MemoryAlarm.Action.SHRINK_QUEUES), AT),
+                new MemoryAlarm(WORKER, MemoryAlarm.Level.OK, 1, 1, new MemoryAlarm.NativeMemory(0, 0), 1, List.of(),
+                        List.of(), AT),
+                new DlqRecord("{\"schema\":1,\"mint_id\":\"0OIl\"}".getBytes(StandardCharsets.UTF_8),
+                        "invalid mint_id: length 4, must be 32-44 base58 characters",
+                        new DlqRecord.Source(Topics.JOBS, 3, 1234), AT),
+                new DlqRecord(new byte[] {(byte) 0xff, 0, 1}, "malformed JSON at line 1 column 1",
+                        new DlqRecord.Source(Topics.JOBS, 0, 0), AT));
+    }
+}
