@@ -1,0 +1,152 @@
+package dev.mintrecorder.devstack.media;
+
+import dev.onvoid.webrtc.media.audio.CustomAudioSource;
+import dev.onvoid.webrtc.media.video.NativeI420Buffer;
+import dev.onvoid.webrtc.media.video.VideoFrame;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The synthetic publisher of one room: a frame-numbered test pattern and a sine tone, pushed into one
+ * {@code CustomVideoSource}/{@link CustomAudioSource} per subscriber track ("outlet"). Each video outlet has its own
+ * size, which is how the room server honours a subscriber's {@code UpdateTrackSettings} without simulcast: the
+ * pattern is drawn at that size. All subscribers see the same frame number at the same tick.
+ *
+ * <p>Ticks run on one platform thread (native pushes). Outlets are owned by the media engine; this class only pushes.
+ */
+final class SyntheticSource implements FrameSource, AutoCloseable {
+    private static final int SAMPLE_RATE = 48_000;
+    private static final int CHUNK_SAMPLES = SAMPLE_RATE / 100;
+
+    private final ScheduledExecutorService ticker;
+    private final List<VideoOutlet> videoOutlets = new CopyOnWriteArrayList<>();
+    private final List<CustomAudioSource> audioOutlets = new CopyOnWriteArrayList<>();
+    private final byte[] chunk = new byte[CHUNK_SAMPLES * 2];
+    private final double toneHz;
+    private ScheduledFuture<?> videoTask;
+    private volatile boolean stalled;
+    private long frameNumber;
+    private long sampleIndex;
+
+    SyntheticSource(String room, int fps, double toneHz) {
+        this.toneHz = toneHz;
+        this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "synthetic-" + room);
+            thread.setDaemon(true);
+            return thread;
+        });
+        setFps(fps);
+        ticker.scheduleAtFixedRate(this::audioTick, 10, 10, TimeUnit.MILLISECONDS);
+    }
+
+    synchronized void setFps(int fps) {
+        if (videoTask != null) {
+            videoTask.cancel(false);
+        }
+        long periodMicros = 1_000_000L / Math.max(1, fps);
+        videoTask = ticker.scheduleAtFixedRate(this::videoTick, periodMicros, periodMicros, TimeUnit.MICROSECONDS);
+    }
+
+    void setStalled(boolean stalled) {
+        this.stalled = stalled;
+    }
+
+    @Override
+    public void addVideo(VideoOutlet outlet) {
+        videoOutlets.add(outlet);
+    }
+
+    @Override
+    public void removeVideo(VideoOutlet outlet) {
+        videoOutlets.remove(outlet);
+    }
+
+    @Override
+    public void addAudio(CustomAudioSource outlet) {
+        audioOutlets.add(outlet);
+    }
+
+    @Override
+    public void removeAudio(CustomAudioSource outlet) {
+        audioOutlets.remove(outlet);
+    }
+
+    private void videoTick() {
+        long number = frameNumber++;
+        if (stalled || videoOutlets.isEmpty()) {
+            return;
+        }
+        // One frame per distinct size; each pushed frame is copied by the source, so ours is released here.
+        Map<Long, VideoFrame> bySize = new HashMap<>();
+        long now = System.nanoTime();
+        try {
+            for (VideoOutlet outlet : videoOutlets) {
+                int w = outlet.width;
+                int h = outlet.height;
+                if (w <= 0 || h <= 0) {
+                    continue;
+                }
+                VideoFrame frame = bySize.computeIfAbsent(((long) w << 32) | h, key -> render(number, w, h, now));
+                outlet.source.pushFrame(frame);
+            }
+        } catch (RuntimeException e) {
+            MediaMain.log("video tick failed: " + e);
+        } finally {
+            bySize.values().forEach(VideoFrame::release);
+        }
+    }
+
+    private static VideoFrame render(long number, int width, int height, long timestampNs) {
+        NativeI420Buffer buffer = NativeI420Buffer.allocate(width, height);
+        FramePattern.encode(number, buffer.getDataY(), buffer.getStrideY(), width, height);
+        fill(buffer.getDataU(), buffer.getStrideU() * ((height + 1) / 2));
+        fill(buffer.getDataV(), buffer.getStrideV() * ((height + 1) / 2));
+        return new VideoFrame(buffer, timestampNs);
+    }
+
+    private static void fill(ByteBuffer plane, int length) {
+        byte[] grey = new byte[Math.min(length, plane.capacity())];
+        java.util.Arrays.fill(grey, (byte) 128);
+        plane.put(0, grey);
+    }
+
+    private void audioTick() {
+        if (stalled || audioOutlets.isEmpty()) {
+            return;
+        }
+        for (int i = 0; i < CHUNK_SAMPLES; i++) {
+            double t = (double) (sampleIndex + i) / SAMPLE_RATE;
+            short sample = (short) (Math.sin(2 * Math.PI * toneHz * t) * 8000);
+            chunk[2 * i] = (byte) sample;
+            chunk[2 * i + 1] = (byte) (sample >> 8);
+        }
+        sampleIndex += CHUNK_SAMPLES;
+        try {
+            for (CustomAudioSource outlet : new ArrayList<>(audioOutlets)) {
+                outlet.pushAudio(chunk, 16, SAMPLE_RATE, 1, CHUNK_SAMPLES);
+            }
+        } catch (RuntimeException e) {
+            MediaMain.log("audio tick failed: " + e);
+        }
+    }
+
+    @Override
+    public void close() {
+        videoOutlets.clear();
+        audioOutlets.clear();
+        ticker.shutdownNow();
+        try {
+            ticker.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

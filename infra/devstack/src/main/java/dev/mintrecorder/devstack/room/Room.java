@@ -1,0 +1,723 @@
+package dev.mintrecorder.devstack.room;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mintrecorder.devstack.media.MediaControl;
+import dev.mintrecorder.devstack.media.MediaProcess;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.function.Consumer;
+import java.util.concurrent.TimeUnit;
+import livekit.LivekitModels;
+import livekit.LivekitModels.DisconnectReason;
+import livekit.LivekitModels.ParticipantInfo;
+import livekit.LivekitRtc;
+import livekit.LivekitRtc.LeaveRequest;
+import livekit.LivekitRtc.SignalRequest;
+import livekit.LivekitRtc.SignalResponse;
+import livekit.LivekitRtc.SignalTarget;
+import livekit.LivekitRtc.UpdateTrackSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One room: its participants, its synthetic publisher and the signal logic, following livekit-server
+ * ({@code pkg/rtc/room.go}, {@code participant*.go}). Every method runs under this object's monitor, so signal
+ * requests (Jetty threads), media events (the media reader thread) and fault switches (tests) are serialised.
+ * Nothing here blocks for long: WebSocket sends are asynchronous and media commands are pipe writes.
+ */
+final class Room {
+    private static final Logger LOG = LoggerFactory.getLogger(Room.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    static final int PROTOCOL_VERSION = 16;
+
+    final String name;
+    final String sid = Ids.next("RM_");
+    final long createdAtMs = System.currentTimeMillis();
+    private final MediaControl media;
+    private final RoomServerOptions options;
+    private final ScheduledExecutorService timers;
+    private final Map<String, Participant> participants = new LinkedHashMap<>();
+    private final TokenVerifier tokens;
+    private final Consumer<Room> onDeparted;
+    private SyntheticPublisher publisher;
+    private boolean closed;
+    private ScheduledFuture<?> departure;
+
+    /** {@code onDeparted} is called (under this room's lock) when the departure timeout closes the room. */
+    Room(String name, MediaControl media, RoomServerOptions options, ScheduledExecutorService timers,
+         TokenVerifier tokens, Consumer<Room> onDeparted) {
+        this.name = name;
+        this.media = media;
+        this.options = options;
+        this.timers = timers;
+        this.tokens = tokens;
+        this.onDeparted = onDeparted;
+    }
+
+    synchronized void startPublisher(SyntheticPublisherSpec spec) {
+        if (publisher != null && !publisher.left) {
+            throw new IllegalStateException("room " + name + " already has a publisher");
+        }
+        publisher = new SyntheticPublisher(spec);
+        cancelDeparture();
+        media.send(MediaProcess.command("source").put("room", name).put("fps", spec.fps()).put("toneHz", spec.toneHz()));
+        broadcast(publisher.info(), null);
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
+    }
+
+    synchronized List<String> identities() {
+        List<String> all = new ArrayList<>(participants.keySet());
+        if (publisher != null && !publisher.left) {
+            all.add(publisher.spec.identity());
+        }
+        return all;
+    }
+
+    synchronized Optional<Participant> participant(String identity) {
+        return Optional.ofNullable(participants.get(identity));
+    }
+
+    // ---- join and resume ----------------------------------------------------------------------------------
+
+    synchronized Participant join(SignalConnection socket, JoinGrant grant, int protocol, boolean autoSubscribe) {
+        Participant previous = participants.get(grant.identity());
+        if (previous != null) {
+            // livekit-server: a second join with the same identity replaces the first.
+            leaveAndRemove(previous, DisconnectReason.DUPLICATE_IDENTITY, LeaveRequest.Action.DISCONNECT);
+        }
+        Participant p = new Participant(this, grant, protocol, autoSubscribe, socket);
+        participants.put(grant.identity(), p);
+        media.listen(p.pcId, event -> onMediaEvent(p, event));
+        media.send(MediaProcess.command("pc").put("pc", p.pcId));
+
+        LivekitRtc.JoinResponse.Builder join = LivekitRtc.JoinResponse.newBuilder()
+                .setRoom(roomInfo()).setParticipant(p.info()).setServerVersion("devstack")
+                .setSubscriberPrimary(protocol > 2 && grant.canSubscribe())
+                .setPingInterval(5).setPingTimeout(15).setServerInfo(serverInfo());
+        visibleOthers(p).forEach(join::addOtherParticipants);
+        p.send(SignalResponse.newBuilder().setJoin(join).build());
+        if (!grant.hidden()) {
+            cancelDeparture();
+            broadcast(p.info(), p);
+        }
+        Duration every = options.timeouts().refreshToken();
+        if (!every.isZero()) {
+            p.refresh = timers.scheduleAtFixedRate(() -> refreshToken(p), every.toMillis(), every.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+        if (autoSubscribe && grant.canSubscribe()) {
+            allTrackSids().forEach(trackSid -> addSubscription(p, trackSid));
+        }
+        // Right after join the server offers the subscriber connection (data channels, and any tracks).
+        negotiate(p, false);
+        LOG.info("room {}: {} joined (protocol {}, auto_subscribe {}, hidden {})", name, grant.identity(),
+                protocol, autoSubscribe, grant.hidden());
+        return p;
+    }
+
+    /**
+     * A resume ({@code reconnect=1}): the session is found by identity. Refused (unknown, media gone, or the fault
+     * switch) → Leave with action RECONNECT, so the client rejoins from scratch.
+     */
+    synchronized Optional<Participant> resume(SignalConnection socket, JoinGrant grant, boolean refuse) {
+        Participant p = participants.get(grant.identity());
+        if (p == null || refuse || p.mediaDropped) {
+            LOG.info("room {}: resume of {} refused", name, grant.identity());
+            if (p != null) {
+                leaveAndRemove(p, DisconnectReason.STATE_MISMATCH, LeaveRequest.Action.RECONNECT);
+            }
+            SignalResponse leave = SignalResponse.newBuilder().setLeave(LeaveRequest.newBuilder().setCanReconnect(true)
+                    .setReason(DisconnectReason.STATE_MISMATCH).setAction(LeaveRequest.Action.RECONNECT)).build();
+            socket.sendThenClose(leave, "resume refused");
+            return Optional.empty();
+        }
+        if (p.departure != null) {
+            p.departure.cancel(false);
+            p.departure = null;
+        }
+        SignalConnection old = p.socket;
+        p.socket = socket;
+        if (old != null && old != socket) {
+            old.close("resumed elsewhere");
+        }
+        if (p.state == Participant.State.DETACHED) {
+            p.moveTo(Participant.State.ACTIVE);
+        }
+        p.send(SignalResponse.newBuilder().setReconnect(LivekitRtc.ReconnectResponse.newBuilder()
+                .setServerInfo(serverInfo())).build());
+        LivekitRtc.ParticipantUpdate.Builder update = LivekitRtc.ParticipantUpdate.newBuilder().addParticipants(p.info());
+        visibleOthers(p).forEach(update::addParticipants);
+        p.send(SignalResponse.newBuilder().setUpdate(update).build());
+        // A pending offer died with the old socket: offer again, with an ICE restart.
+        p.awaitingAnswer = false;
+        negotiate(p, true);
+        LOG.info("room {}: {} resumed", name, grant.identity());
+        return Optional.of(p);
+    }
+
+    synchronized void onSocketClosed(Participant p, SignalConnection socket) {
+        if (p.socket != socket || p.state != Participant.State.ACTIVE) {
+            return;
+        }
+        p.socket = null;
+        p.moveTo(Participant.State.DETACHED);
+        Duration window = options.timeouts().resumeWindow();
+        LOG.info("room {}: signal of {} closed; resumable for {}", name, p.identity(), window);
+        p.departure = timers.schedule(() -> departIfDetached(p), window.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private synchronized void departIfDetached(Participant p) {
+        if (p.state == Participant.State.DETACHED && participants.get(p.identity()) == p) {
+            remove(p, DisconnectReason.SIGNAL_CLOSE);
+        }
+    }
+
+    // ---- signal requests ----------------------------------------------------------------------------------
+
+    synchronized void onRequest(Participant p, SignalRequest request) {
+        if (p.state == Participant.State.GONE) {
+            return;
+        }
+        if (options.traceSignals()) {
+            p.trace.add(request);
+        }
+        LOG.debug("room {}: {} sent {}", name, p.identity(), request.getMessageCase());
+        switch (request.getMessageCase()) {
+            case ANSWER -> onAnswer(p, request.getAnswer());
+            case TRICKLE -> onTrickle(p, request.getTrickle());
+            case SUBSCRIPTION -> onSubscription(p, request.getSubscription());
+            case TRACK_SETTING -> onTrackSettings(p, request.getTrackSetting());
+            case PING -> p.send(SignalResponse.newBuilder().setPong(System.currentTimeMillis()).build());
+            case PING_REQ -> p.send(SignalResponse.newBuilder().setPongResp(LivekitRtc.Pong.newBuilder()
+                    .setLastPingTimestamp(request.getPingReq().getTimestamp())
+                    .setTimestamp(System.currentTimeMillis())).build());
+            case LEAVE -> {
+                LOG.info("room {}: {} left ({})", name, p.identity(), request.getLeave().getReason());
+                remove(p, DisconnectReason.CLIENT_INITIATED);
+                if (p.socket != null) {
+                    p.socket.close("left");
+                }
+            }
+            // The server keeps the subscriptions across a resume, so the client's view is only recorded.
+            case SYNC_STATE -> LOG.debug("room {}: {} sync_state {}", name, p.identity(), request.getSyncState());
+            case ADD_TRACK -> onAddTrack(p, request.getAddTrack());
+            case OFFER -> onPublisherOffer(p, request.getOffer());
+            default -> LOG.debug("room {}: {} request {} ignored", name, p.identity(), request.getMessageCase());
+        }
+    }
+
+    private void onAnswer(Participant p, LivekitRtc.SessionDescription answer) {
+        if (answer.getId() != 0 && answer.getId() != p.offerId) {
+            LOG.debug("room {}: stale answer {} from {} (offer {})", name, answer.getId(), p.identity(), p.offerId);
+            return;
+        }
+        media.send(MediaProcess.command("answer").put("pc", p.pcId).put("sdp", answer.getSdp()));
+        p.awaitingAnswer = false;
+        if (p.renegotiate) {
+            p.renegotiate = false;
+            negotiate(p, p.pendingIceRestart);
+        }
+    }
+
+    private void onTrickle(Participant p, LivekitRtc.TrickleRequest trickle) {
+        String pc = trickle.getTarget() == SignalTarget.SUBSCRIBER ? p.pcId : p.publisherPcId;
+        if (trickle.getTarget() == SignalTarget.PUBLISHER && !p.publisherPcCreated) {
+            return;
+        }
+        JsonNode init;
+        try {
+            init = JSON.readTree(trickle.getCandidateInit());
+        } catch (IOException e) {
+            LOG.warn("room {}: bad candidateInit from {}: {}", name, p.identity(), trickle.getCandidateInit());
+            return;
+        }
+        String candidate = init.path("candidate").asText("");
+        if (candidate.isEmpty()) {
+            return;
+        }
+        media.send(MediaProcess.command("candidate").put("pc", pc).put("candidate", candidate)
+                .put("sdpMid", init.path("sdpMid").asText("0")).put("sdpMLineIndex", init.path("sdpMLineIndex").asInt(0)));
+    }
+
+    private void onSubscription(Participant p, LivekitRtc.UpdateSubscription update) {
+        if (!p.grant.canSubscribe()) {
+            LOG.warn("room {}: {} may not subscribe", name, p.identity());
+            return;
+        }
+        List<String> sids = new ArrayList<>(update.getTrackSidsList());
+        update.getParticipantTracksList().forEach(pt -> sids.addAll(pt.getTrackSidsList()));
+        boolean changed = false;
+        for (String trackSid : sids) {
+            if (update.getSubscribe()) {
+                // livekit-server answers an unknown sid with SE_TRACK_NOTFOUND only after ~60 s; the client must not wait on it.
+                changed |= addSubscription(p, trackSid);
+            } else {
+                changed |= removeSubscription(p, trackSid);
+            }
+        }
+        if (changed) {
+            negotiate(p, false);
+        }
+    }
+
+    private void onTrackSettings(Participant p, UpdateTrackSettings settings) {
+        for (String trackSid : settings.getTrackSidsList()) {
+            // As livekit-server: settings for a track not (yet) subscribed are discarded.
+            if (p.subscriptions.containsKey(trackSid)) {
+                p.subscriptions.put(trackSid, settings);
+                sendLayer(p, trackSid);
+            }
+        }
+    }
+
+    /** A track a subscriber can get: the synthetic publisher's (relay null) or an external publisher's. */
+    private record TrackRef(String sid, boolean video, String streamId, int width, int height, String relay) {
+    }
+
+    private Optional<TrackRef> track(String trackSid) {
+        if (publisher != null && publisher.hasTrack(trackSid)) {
+            return Optional.of(new TrackRef(trackSid, publisher.isVideo(trackSid), publisher.streamId(trackSid),
+                    publisher.width, publisher.height, null));
+        }
+        for (Participant owner : participants.values()) {
+            LivekitModels.TrackInfo info = owner.publishedTracks.get(trackSid);
+            if (info != null) {
+                return Optional.of(new TrackRef(trackSid, info.getType() == LivekitModels.TrackType.VIDEO,
+                        owner.sid + "|" + trackSid, info.getWidth(), info.getHeight(), trackSid));
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The layer for a subscriber; a relayed track of unknown size at full quality passes through (-1). */
+    private static Layers.Size layer(TrackRef track, UpdateTrackSettings settings) {
+        if (track.width() == 0 || track.height() == 0) {
+            Layers.Size full = Layers.select(2, 2, settings);
+            return full.width() == 0 ? Layers.Size.OFF : new Layers.Size(-1, -1);
+        }
+        return Layers.select(track.width(), track.height(), settings);
+    }
+
+    private boolean addSubscription(Participant p, String trackSid) {
+        Optional<TrackRef> found = track(trackSid);
+        if (p.subscriptions.containsKey(trackSid) || found.isEmpty() || p.mediaDropped) {
+            return false;
+        }
+        TrackRef track = found.get();
+        UpdateTrackSettings high = UpdateTrackSettings.newBuilder().addTrackSids(trackSid)
+                .setQuality(LivekitModels.VideoQuality.HIGH).build();
+        p.subscriptions.put(trackSid, high);
+        ObjectNode add = MediaProcess.command("addTrack").put("pc", p.pcId).put("track", trackSid)
+                .put("kind", track.video() ? "video" : "audio").put("stream", track.streamId());
+        if (track.relay() != null) {
+            add.put("relay", track.relay());
+        } else {
+            add.put("room", name);
+        }
+        if (track.video()) {
+            Layers.Size size = layer(track, high);
+            add.put("width", size.width()).put("height", size.height());
+        }
+        media.send(add);
+        return true;
+    }
+
+    private boolean removeSubscription(Participant p, String trackSid) {
+        if (p.subscriptions.remove(trackSid) == null) {
+            return false;
+        }
+        if (!p.mediaDropped) {
+            media.send(MediaProcess.command("removeTrack").put("pc", p.pcId).put("track", trackSid));
+        }
+        return true;
+    }
+
+    private void sendLayer(Participant p, String trackSid) {
+        Optional<TrackRef> track = track(trackSid);
+        if (track.isEmpty() || !track.get().video()) {
+            return;
+        }
+        Layers.Size size = layer(track.get(), p.subscriptions.get(trackSid));
+        media.send(MediaProcess.command("layer").put("pc", p.pcId).put("track", trackSid)
+                .put("width", size.width()).put("height", size.height()));
+    }
+
+    /** AddTrackRequest: announce the track's sid now (TrackPublishedResponse); it is published when media arrives. */
+    private void onAddTrack(Participant p, LivekitRtc.AddTrackRequest add) {
+        if (!p.grant.canPublish()) {
+            LOG.warn("room {}: {} may not publish", name, p.identity());
+            return;
+        }
+        LivekitModels.TrackInfo info = LivekitModels.TrackInfo.newBuilder().setSid(Ids.next("TR_"))
+                .setType(add.getType()).setName(add.getName()).setSource(add.getSource()).setMuted(add.getMuted())
+                .setWidth(add.getWidth()).setHeight(add.getHeight()).setStream(add.getStream())
+                .setMimeType(add.getType() == LivekitModels.TrackType.VIDEO ? "video/VP8" : "audio/opus").build();
+        p.pendingTracks.put(add.getCid(), info);
+        p.send(SignalResponse.newBuilder().setTrackPublished(LivekitRtc.TrackPublishedResponse.newBuilder()
+                .setCid(add.getCid()).setTrack(info)).build());
+    }
+
+    /** The client's publisher offer: answered from the media process's receiving factory. */
+    private void onPublisherOffer(Participant p, LivekitRtc.SessionDescription offer) {
+        if (!p.grant.canPublish()) {
+            LOG.warn("room {}: {} offered to publish without permission", name, p.identity());
+            return;
+        }
+        if (!p.publisherPcCreated) {
+            p.publisherPcCreated = true;
+            media.listen(p.publisherPcId, event -> onPublisherMediaEvent(p, event));
+            media.send(MediaProcess.command("pubPc").put("pc", p.publisherPcId));
+        }
+        p.publisherOfferId = offer.getId();
+        media.send(MediaProcess.command("pubOffer").put("pc", p.publisherPcId).put("sdp", offer.getSdp()));
+    }
+
+    private synchronized void onPublisherMediaEvent(Participant p, JsonNode event) {
+        if (p.state == Participant.State.GONE) {
+            return;
+        }
+        switch (event.path("ev").asText()) {
+            case "answer" -> p.send(SignalResponse.newBuilder().setAnswer(LivekitRtc.SessionDescription.newBuilder()
+                    .setType("answer").setSdp(event.path("sdp").asText()).setId(p.publisherOfferId)).build());
+            case "candidate" -> p.send(SignalResponse.newBuilder().setTrickle(LivekitRtc.TrickleRequest.newBuilder()
+                    .setCandidateInit(candidateInit(event)).setTarget(SignalTarget.PUBLISHER)
+                    .setFinal(event.path("final").asBoolean())).build());
+            case "track" -> onPublishedMedia(p, event.path("trackId").asText(), event.path("kind").asText());
+            case "pcState" -> LOG.info("room {}: publisher connection of {} is {}", name, p.identity(),
+                    event.path("state").asText());
+            case "error" -> LOG.warn("room {}: media error for {}'s publisher: {}", name, p.identity(),
+                    event.path("message").asText());
+            default -> LOG.debug("room {}: media event {}", name, event);
+        }
+    }
+
+    /** Media arrived for a track: match it to its AddTrackRequest by cid (else by kind), relay it, announce it. */
+    private void onPublishedMedia(Participant p, String trackId, String kind) {
+        LivekitModels.TrackType type = "video".equals(kind) ? LivekitModels.TrackType.VIDEO : LivekitModels.TrackType.AUDIO;
+        String cid = p.pendingTracks.containsKey(trackId) ? trackId : p.pendingTracks.entrySet().stream()
+                .filter(e -> e.getValue().getType() == type).map(Map.Entry::getKey).findFirst().orElse(null);
+        if (cid == null) {
+            LOG.warn("room {}: {} sent {} media {} without an AddTrackRequest", name, p.identity(), kind, trackId);
+            return;
+        }
+        LivekitModels.TrackInfo info = p.pendingTracks.remove(cid);
+        p.publishedTracks.put(info.getSid(), info);
+        media.send(MediaProcess.command("relay").put("pc", p.publisherPcId).put("trackId", trackId)
+                .put("track", info.getSid()));
+        p.version++;
+        if (p.grant.hidden()) {
+            p.send(SignalResponse.newBuilder().setUpdate(LivekitRtc.ParticipantUpdate.newBuilder()
+                    .addParticipants(p.info())).build());
+        } else {
+            broadcast(p.info(), null);
+        }
+        autoSubscribeAll(List.of(info.getSid()));
+        LOG.info("room {}: {} published {} track {}", name, p.identity(), kind, info.getSid());
+    }
+
+    private static String candidateInit(JsonNode event) {
+        return JSON.createObjectNode().put("candidate", event.path("candidate").asText())
+                .put("sdpMid", event.path("sdpMid").asText()).put("sdpMLineIndex", event.path("sdpMLineIndex").asInt())
+                .toString();
+    }
+
+    /** Offers the subscriber connection now, or once the outstanding offer is answered (livekit-server's rule). */
+    private void negotiate(Participant p, boolean iceRestart) {
+        if (p.mediaDropped) {
+            return;
+        }
+        if (p.awaitingAnswer) {
+            p.renegotiate = true;
+            p.pendingIceRestart |= iceRestart;
+            return;
+        }
+        p.awaitingAnswer = true;
+        p.pendingIceRestart = false;
+        int offerId = ++p.offerId;
+        media.send(MediaProcess.command("offer").put("pc", p.pcId).put("iceRestart", iceRestart));
+        timers.schedule(() -> offerExpired(p, offerId), options.timeouts().offerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** livekit-server: a subscriber offer left unanswered forces a full reconnect (Leave, action RECONNECT). */
+    private synchronized void offerExpired(Participant p, int offerId) {
+        if (p.state != Participant.State.GONE && p.awaitingAnswer && p.offerId == offerId) {
+            LOG.warn("room {}: {} did not answer offer {} within {}", name, p.identity(), offerId,
+                    options.timeouts().offerTimeout());
+            leaveAndRemove(p, DisconnectReason.UNKNOWN_REASON, LeaveRequest.Action.RECONNECT);
+        }
+    }
+
+    private synchronized void refreshToken(Participant p) {
+        if (p.state == Participant.State.ACTIVE) {
+            p.send(SignalResponse.newBuilder().setRefreshToken(tokens.reissue(p.grant, Duration.ofMinutes(10))).build());
+        }
+    }
+
+    /** When no visible participant is left, the room closes after the departure timeout unless someone comes back. */
+    private void scheduleDepartureIfEmpty() {
+        boolean visible = (publisher != null && !publisher.left)
+                || participants.values().stream().anyMatch(p -> !p.grant.hidden());
+        if (!visible && !closed && departure == null) {
+            Duration timeout = options.timeouts().departureTimeout();
+            LOG.info("room {}: no visible participant left; closing in {}", name, timeout);
+            departure = timers.schedule(this::departed, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private synchronized void departed() {
+        if (departure != null && !closed) {
+            departure = null;
+            onDeparted.accept(this);
+            close(DisconnectReason.ROOM_CLOSED);
+        }
+    }
+
+    private void cancelDeparture() {
+        if (departure != null) {
+            departure.cancel(false);
+            departure = null;
+        }
+    }
+
+    // ---- media events -------------------------------------------------------------------------------------
+
+    private synchronized void onMediaEvent(Participant p, JsonNode event) {
+        if (p.state == Participant.State.GONE) {
+            return;
+        }
+        switch (event.path("ev").asText()) {
+            case "offer" -> p.send(SignalResponse.newBuilder().setOffer(LivekitRtc.SessionDescription.newBuilder()
+                    .setType("offer").setSdp(event.path("sdp").asText()).setId(p.offerId)).build());
+            case "candidate" -> p.send(SignalResponse.newBuilder().setTrickle(LivekitRtc.TrickleRequest.newBuilder()
+                    .setCandidateInit(candidateInit(event)).setTarget(SignalTarget.SUBSCRIBER)
+                    .setFinal(event.path("final").asBoolean())).build());
+            case "pcState" -> LOG.info("room {}: subscriber connection of {} is {}", name, p.identity(),
+                    event.path("state").asText());
+            case "error" -> LOG.warn("room {}: media error for {}: {}", name, p.identity(), event.path("message").asText());
+            default -> LOG.debug("room {}: media event {}", name, event);
+        }
+    }
+
+    // ---- faults and room life -----------------------------------------------------------------------------
+
+    synchronized void killSignal(String identity) {
+        Participant p = require(identity);
+        if (p.socket != null) {
+            p.socket.disconnect();
+        }
+    }
+
+    synchronized void dropMedia(String identity) {
+        Participant p = require(identity);
+        p.mediaDropped = true;
+        p.subscriptions.clear();
+        media.send(MediaProcess.command("closePc").put("pc", p.pcId));
+    }
+
+    synchronized void stallMedia(boolean stalled) {
+        requirePublisher();
+        media.send(MediaProcess.command("sourceStall").put("room", name).put("stalled", stalled));
+    }
+
+    synchronized void removePublisher() {
+        requirePublisher();
+        unsubscribeAll(List.of(publisher.videoSid, publisher.audioSid));
+        publisher.left = true;
+        publisher.version++;
+        broadcast(publisher.info(), null);
+        media.send(MediaProcess.command("closeSource").put("room", name));
+        scheduleDepartureIfEmpty();
+    }
+
+    synchronized void republish() {
+        requirePublisher();
+        unsubscribeAll(List.of(publisher.videoSid, publisher.audioSid));
+        publisher.published = false;
+        publisher.version++;
+        broadcast(publisher.info(), null);
+        publisher.newTracks();
+        publisher.version++;
+        broadcast(publisher.info(), null);
+        autoSubscribeAll(List.of(publisher.videoSid, publisher.audioSid));
+    }
+
+    synchronized void publishResolution(int width, int height) {
+        requirePublisher();
+        publisher.width = width;
+        publisher.height = height;
+        publisher.version++;
+        broadcast(publisher.info(), null);
+        for (Participant p : participants.values()) {
+            if (p.subscriptions.containsKey(publisher.videoSid)) {
+                sendLayer(p, publisher.videoSid);
+            }
+        }
+    }
+
+    synchronized void removeParticipant(String identity) {
+        leaveAndRemove(require(identity), DisconnectReason.PARTICIPANT_REMOVED, LeaveRequest.Action.DISCONNECT);
+    }
+
+    /** Ends the room: every participant gets a Leave with {@code reason}, then the media is torn down. */
+    synchronized void close(DisconnectReason reason) {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        cancelDeparture();
+        for (Participant p : new ArrayList<>(participants.values())) {
+            leaveAndRemove(p, reason, LeaveRequest.Action.DISCONNECT);
+        }
+        if (publisher != null && !publisher.left) {
+            media.send(MediaProcess.command("closeSource").put("room", name));
+        }
+        LOG.info("room {} closed ({})", name, reason);
+    }
+
+    synchronized List<SignalRequest> trace(String identity) {
+        return List.copyOf(require(identity).trace);
+    }
+
+    private void unsubscribeAll(List<String> trackSids) {
+        for (Participant p : participants.values()) {
+            boolean changed = false;
+            for (String trackSid : trackSids) {
+                changed |= removeSubscription(p, trackSid);
+            }
+            if (changed) {
+                negotiate(p, false);
+            }
+        }
+    }
+
+    private void autoSubscribeAll(List<String> trackSids) {
+        for (Participant p : participants.values()) {
+            if (p.autoSubscribe && p.grant.canSubscribe()) {
+                boolean changed = false;
+                for (String trackSid : trackSids) {
+                    changed |= addSubscription(p, trackSid);
+                }
+                if (changed) {
+                    negotiate(p, false);
+                }
+            }
+        }
+    }
+
+    private void leaveAndRemove(Participant p, DisconnectReason reason, LeaveRequest.Action action) {
+        p.send(SignalResponse.newBuilder().setLeave(LeaveRequest.newBuilder().setReason(reason).setAction(action)
+                .setCanReconnect(action != LeaveRequest.Action.DISCONNECT)).build());
+        SignalConnection socket = p.socket;
+        remove(p, reason);
+        if (socket != null) {
+            socket.close(reason.name());
+        }
+    }
+
+    private void remove(Participant p, DisconnectReason reason) {
+        if (p.state == Participant.State.GONE) {
+            return;
+        }
+        if (p.departure != null) {
+            p.departure.cancel(false);
+        }
+        if (p.refresh != null) {
+            p.refresh.cancel(false);
+        }
+        List<String> published = List.copyOf(p.publishedTracks.keySet());
+        p.moveTo(Participant.State.GONE);
+        participants.remove(p.identity(), p);
+        // Others stop receiving its tracks before its publisher connection (the relays' source) closes.
+        unsubscribeAll(published);
+        media.unlisten(p.pcId);
+        if (!p.mediaDropped) {
+            media.send(MediaProcess.command("closePc").put("pc", p.pcId));
+        }
+        if (p.publisherPcCreated) {
+            media.unlisten(p.publisherPcId);
+            media.send(MediaProcess.command("closePc").put("pc", p.publisherPcId));
+        }
+        p.version++;
+        if (!p.grant.hidden()) {
+            ParticipantInfo gone = p.info().toBuilder().setDisconnectReason(reason).build();
+            broadcast(gone, p);
+            scheduleDepartureIfEmpty();
+        }
+    }
+
+    /** Sends a ParticipantUpdate to everyone but {@code except}; callers never pass a hidden participant's info. */
+    private void broadcast(ParticipantInfo info, Participant except) {
+        SignalResponse update = SignalResponse.newBuilder()
+                .setUpdate(LivekitRtc.ParticipantUpdate.newBuilder().addParticipants(info)).build();
+        for (Participant p : participants.values()) {
+            if (p != except) {
+                p.send(update);
+            }
+        }
+    }
+
+    private List<String> allTrackSids() {
+        List<String> sids = new ArrayList<>();
+        if (publisher != null && publisher.published && !publisher.left) {
+            sids.add(publisher.videoSid);
+            sids.add(publisher.audioSid);
+        }
+        participants.values().forEach(owner -> sids.addAll(owner.publishedTracks.keySet()));
+        return sids;
+    }
+
+    private List<ParticipantInfo> visibleOthers(Participant self) {
+        List<ParticipantInfo> others = new ArrayList<>();
+        if (publisher != null && !publisher.left) {
+            others.add(publisher.info());
+        }
+        for (Participant p : participants.values()) {
+            if (p != self && !p.grant.hidden()) {
+                others.add(p.info());
+            }
+        }
+        return others;
+    }
+
+    private LivekitModels.Room roomInfo() {
+        int visible = (int) participants.values().stream().filter(p -> !p.grant.hidden()).count();
+        int publishing = (int) participants.values().stream().filter(p -> !p.publishedTracks.isEmpty()).count();
+        boolean hasPublisher = publisher != null && !publisher.left;
+        return LivekitModels.Room.newBuilder().setSid(sid).setName(name).setEmptyTimeout(300)
+                .setDepartureTimeout((int) options.timeouts().departureTimeout().toSeconds())
+                .setCreationTime(createdAtMs / 1000).setCreationTimeMs(createdAtMs)
+                .setNumParticipants(visible + (hasPublisher ? 1 : 0)).setNumPublishers(publishing + (hasPublisher ? 1 : 0))
+                .setActiveRecording(participants.values().stream().anyMatch(p -> p.grant.recorder())).build();
+    }
+
+    private static LivekitModels.ServerInfo serverInfo() {
+        return LivekitModels.ServerInfo.newBuilder().setEdition(LivekitModels.ServerInfo.Edition.Standard)
+                .setVersion("devstack").setProtocol(PROTOCOL_VERSION).setNodeId("ND_devstack").build();
+    }
+
+    private Participant require(String identity) {
+        Participant p = participants.get(identity);
+        if (p == null) {
+            throw new IllegalArgumentException("no participant " + identity + " in room " + name);
+        }
+        return p;
+    }
+
+    private void requirePublisher() {
+        if (publisher == null || publisher.left) {
+            throw new IllegalStateException("room " + name + " has no synthetic publisher");
+        }
+    }
+}

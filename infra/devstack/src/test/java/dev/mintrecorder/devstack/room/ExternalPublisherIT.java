@@ -1,0 +1,98 @@
+package dev.mintrecorder.devstack.room;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.livekit.server.AccessToken;
+import io.livekit.server.CanPublish;
+import io.livekit.server.CanSubscribe;
+import io.livekit.server.Hidden;
+import io.livekit.server.RoomJoin;
+import io.livekit.server.RoomName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import livekit.LivekitModels;
+import livekit.LivekitModels.ParticipantInfo;
+import livekit.LivekitRtc;
+import livekit.LivekitRtc.SignalRequest;
+import livekit.LivekitRtc.SignalResponse.MessageCase;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** A client publishes over the v0 publisher flow; the room server relays its media to a subscriber. */
+class ExternalPublisherIT {
+    private static final Duration DEADLINE = Duration.ofSeconds(30);
+    private static RoomServer server;
+
+    @BeforeAll
+    static void start() {
+        server = RoomServer.start(RoomServerOptions.defaults().withCreateRoomsOnJoin(true));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    private static String token(String identity, boolean publish, boolean hidden) {
+        AccessToken token = new AccessToken(server.apiKey(), server.apiSecret());
+        token.setIdentity(identity);
+        token.addGrants(new RoomJoin(true), new RoomName("mint-relay"), new CanPublish(publish), new CanSubscribe(true),
+                new Hidden(hidden));
+        return token.toJwt();
+    }
+
+    private static Optional<ParticipantInfo> publisherWithTracks(SignalTestClient client) {
+        return client.all(MessageCase.UPDATE).stream().flatMap(u -> u.getUpdate().getParticipantsList().stream())
+                .filter(p -> p.getIdentity().equals("cam") && p.getTracksCount() == 2).findFirst();
+    }
+
+    @Test
+    void publishedTracksAreRelayedToASubscriberWithTheLayerCap() throws Exception {
+        try (PublishingPeer publisher = new PublishingPeer();
+             ReceivingPeer subscriber = new ReceivingPeer();
+             SignalTestClient pub = SignalTestClient.connect(server.url(), token("cam", true, false),
+                     "protocol=16&auto_subscribe=0", false, publisher::onSignal);
+             SignalTestClient sub = SignalTestClient.connect(server.url(), token("rec", false, true),
+                     "protocol=16&auto_subscribe=0", false, subscriber::onSignal)) {
+            publisher.attach(pub);
+            subscriber.attach(sub);
+            publisher.publish();
+
+            await().atMost(DEADLINE).until(() -> pub.all(MessageCase.TRACK_PUBLISHED).size() == 2);
+            List<String> cids = pub.all(MessageCase.TRACK_PUBLISHED).stream()
+                    .map(r -> r.getTrackPublished().getCid()).toList();
+            assertEquals(List.of("cam-1", "mic-1"), cids);
+            await().atMost(DEADLINE).until(() -> !pub.all(MessageCase.ANSWER).isEmpty());
+            assertEquals(1, pub.all(MessageCase.ANSWER).getFirst().getAnswer().getId(), "the answer echoes the offer id");
+
+            await().atMost(DEADLINE).until(() -> publisherWithTracks(sub).isPresent());
+            ParticipantInfo cam = publisherWithTracks(sub).orElseThrow();
+            String video = cam.getTracksList().stream().filter(t -> t.getType() == LivekitModels.TrackType.VIDEO)
+                    .findFirst().orElseThrow().getSid();
+            String audio = cam.getTracksList().stream().filter(t -> t.getType() == LivekitModels.TrackType.AUDIO)
+                    .findFirst().orElseThrow().getSid();
+            sub.send(SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
+                    .addTrackSids(video).addTrackSids(audio).setSubscribe(true)).build());
+
+            await().atMost(DEADLINE).until(() -> subscriber.videoFrames.get() >= 30 && subscriber.audioCallbacks.get() >= 100);
+            assertEquals(PublishingPeer.WIDTH, subscriber.lastWidth.get());
+            assertEquals(0, subscriber.outOfOrder.get(), "relayed frame numbers increase");
+            assertTrue(subscriber.undecodable.get() <= 2, subscriber.undecodable.get() + " undecodable frames");
+
+            sub.send(SignalRequest.newBuilder().setTrackSetting(LivekitRtc.UpdateTrackSettings.newBuilder()
+                    .addTrackSids(video).setQuality(LivekitModels.VideoQuality.MEDIUM)).build());
+            await().atMost(DEADLINE).until(() -> subscriber.lastWidth.get() == 160 && subscriber.lastHeight.get() == 120);
+
+            pub.send(SignalRequest.newBuilder().setLeave(LivekitRtc.LeaveRequest.newBuilder()
+                    .setReason(LivekitModels.DisconnectReason.CLIENT_INITIATED)).build());
+            await().atMost(DEADLINE).until(() -> sub.all(MessageCase.UPDATE).stream()
+                    .flatMap(u -> u.getUpdate().getParticipantsList().stream())
+                    .anyMatch(p -> p.getIdentity().equals("cam") && p.getState() == ParticipantInfo.State.DISCONNECTED));
+        }
+        server.deleteRoom("mint-relay");
+    }
+}

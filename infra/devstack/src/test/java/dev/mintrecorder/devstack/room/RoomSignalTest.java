@@ -1,0 +1,245 @@
+package dev.mintrecorder.devstack.room;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mintrecorder.devstack.media.MediaControl;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.function.Consumer;
+import livekit.LivekitModels;
+import livekit.LivekitModels.ParticipantInfo;
+import livekit.LivekitRtc;
+import livekit.LivekitRtc.SignalRequest;
+import livekit.LivekitRtc.SignalResponse;
+import livekit.LivekitRtc.SignalResponse.MessageCase;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The room's signal logic without WebRTC: the media process is replaced by a scripted one that answers each
+ * {@code offer} command with an offer event and two candidates (the last final), as the real child does.
+ */
+class RoomSignalTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SECRET = "0123456789abcdef0123456789abcdef";
+
+    private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
+    private final ScriptedMedia media = new ScriptedMedia();
+    private final Room room = new Room("mint-unit", media,
+            RoomServerOptions.defaults().withTimeouts(new RoomServerOptions.Timeouts(Duration.ofHours(1),
+                    Duration.ofHours(1), Duration.ofHours(1), Duration.ZERO)),
+            timers, new TokenVerifier("devkey", SECRET), closed -> { });
+
+    @AfterEach
+    void stopTimers() {
+        timers.shutdownNow();
+    }
+
+    /** Records media commands and plays the child's part for offers. */
+    private static final class ScriptedMedia implements MediaControl {
+        final List<ObjectNode> commands = new ArrayList<>();
+        final Map<String, Consumer<JsonNode>> listeners = new HashMap<>();
+
+        @Override
+        public void send(ObjectNode command) {
+            commands.add(command);
+            if (command.path("op").asText().equals("offer")) {
+                Consumer<JsonNode> listener = listeners.get(command.path("pc").asText());
+                String pc = command.path("pc").asText();
+                listener.accept(JSON.createObjectNode().put("ev", "offer").put("pc", pc).put("sdp", "v=0 fake"));
+                listener.accept(candidate(pc, "candidate:1 1 udp 1 127.0.0.2 5000 typ host", false));
+                listener.accept(candidate(pc, "candidate:2 1 udp 1 127.0.0.2 5001 typ host", true));
+            }
+        }
+
+        private static ObjectNode candidate(String pc, String sdp, boolean last) {
+            return JSON.createObjectNode().put("ev", "candidate").put("pc", pc).put("candidate", sdp)
+                    .put("sdpMid", "0").put("sdpMLineIndex", 0).put("final", last);
+        }
+
+        @Override
+        public void listen(String pc, Consumer<JsonNode> listener) {
+            listeners.put(pc, listener);
+        }
+
+        @Override
+        public void unlisten(String pc) {
+            listeners.remove(pc);
+        }
+
+        List<String> ops(String op) {
+            return commands.stream().filter(c -> c.path("op").asText().equals(op)).map(JsonNode::toString).toList();
+        }
+    }
+
+    /** A signal socket that keeps what the room sends. */
+    private static final class RecordingConnection implements SignalConnection {
+        final List<SignalResponse> sent = new ArrayList<>();
+        String closedWith;
+
+        @Override
+        public void send(SignalResponse response) {
+            sent.add(response);
+        }
+
+        @Override
+        public void sendThenClose(SignalResponse response, String reason) {
+            sent.add(response);
+            closedWith = reason;
+        }
+
+        @Override
+        public void close(String reason) {
+            closedWith = reason;
+        }
+
+        @Override
+        public void disconnect() {
+            closedWith = "disconnected";
+        }
+
+        List<SignalResponse> all(MessageCase kind) {
+            return sent.stream().filter(r -> r.getMessageCase() == kind).toList();
+        }
+    }
+
+    private static JoinGrant grant(String identity, boolean hidden, boolean canSubscribe) {
+        return new JoinGrant(identity, identity, "", "mint-unit", true, !hidden, canSubscribe, !hidden, hidden, hidden);
+    }
+
+    private ParticipantInfo streamer(RecordingConnection connection) {
+        return connection.all(MessageCase.JOIN).getFirst().getJoin().getOtherParticipants(0);
+    }
+
+    @Test
+    void joinIsFirstThenTheSubscriberOfferAndTrickleEndingFinal() {
+        room.startPublisher(SyntheticPublisherSpec.small("streamer"));
+        RecordingConnection c = new RecordingConnection();
+        room.join(c, grant("rec", true, true), 16, false);
+
+        assertEquals(List.of(MessageCase.JOIN, MessageCase.OFFER, MessageCase.TRICKLE, MessageCase.TRICKLE),
+                c.sent.stream().map(SignalResponse::getMessageCase).toList());
+        LivekitRtc.JoinResponse join = c.sent.getFirst().getJoin();
+        assertTrue(join.getSubscriberPrimary());
+        assertEquals(5, join.getPingInterval());
+        assertEquals(15, join.getPingTimeout());
+        assertEquals("streamer", streamer(c).getIdentity());
+        assertEquals(2, streamer(c).getTracksCount());
+        assertEquals(1, c.all(MessageCase.OFFER).getFirst().getOffer().getId());
+        List<LivekitRtc.TrickleRequest> trickles = c.all(MessageCase.TRICKLE).stream().map(SignalResponse::getTrickle).toList();
+        assertEquals(List.of(false, true), trickles.stream().map(LivekitRtc.TrickleRequest::getFinal).toList());
+        assertTrue(trickles.stream().allMatch(t -> t.getTarget() == LivekitRtc.SignalTarget.SUBSCRIBER));
+        assertTrue(media.ops("addTrack").isEmpty(), "auto_subscribe=0 subscribes nothing");
+    }
+
+    @Test
+    void subscriberPrimaryNeedsProtocolAboveTwoAndCanSubscribe() {
+        RecordingConnection old = new RecordingConnection();
+        room.join(old, grant("old", true, true), 2, false);
+        assertFalse(old.sent.getFirst().getJoin().getSubscriberPrimary());
+        RecordingConnection noSub = new RecordingConnection();
+        room.join(noSub, grant("nosub", true, false), 16, false);
+        assertFalse(noSub.sent.getFirst().getJoin().getSubscriberPrimary());
+    }
+
+    @Test
+    void autoSubscribeAddsTheTracksToTheFirstOffer() {
+        room.startPublisher(SyntheticPublisherSpec.small("streamer"));
+        room.join(new RecordingConnection(), grant("rec", true, true), 16, true);
+        assertEquals(2, media.ops("addTrack").size());
+        assertEquals(1, media.ops("offer").size());
+    }
+
+    @Test
+    void subscriptionRenegotiatesOnlyAfterTheOutstandingOfferIsAnswered() {
+        room.startPublisher(SyntheticPublisherSpec.small("streamer"));
+        RecordingConnection c = new RecordingConnection();
+        Participant p = room.join(c, grant("rec", true, true), 16, false);
+        String video = streamer(c).getTracks(0).getSid();
+        room.onRequest(p, SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
+                .addTrackSids(video).setSubscribe(true)).build());
+        assertEquals(1, media.ops("addTrack").size());
+        assertEquals(1, media.ops("offer").size(), "offer 1 is still unanswered");
+
+        room.onRequest(p, SignalRequest.newBuilder().setAnswer(LivekitRtc.SessionDescription.newBuilder()
+                .setType("answer").setSdp("v=0 answer").setId(1)).build());
+        assertEquals(2, media.ops("offer").size(), "renegotiated once answered");
+        assertEquals(2, c.all(MessageCase.OFFER).getLast().getOffer().getId());
+
+        room.onRequest(p, SignalRequest.newBuilder().setAnswer(LivekitRtc.SessionDescription.newBuilder()
+                .setType("answer").setSdp("v=0 stale").setId(1)).build());
+        assertEquals(1, media.ops("answer").size(), "a stale answer is ignored");
+    }
+
+    @Test
+    void trackSettingsApplyOnlyToSubscribedTracksAndWidthWins() {
+        room.startPublisher(SyntheticPublisherSpec.small("streamer"));
+        RecordingConnection c = new RecordingConnection();
+        Participant p = room.join(c, grant("rec", true, true), 16, false);
+        String video = streamer(c).getTracks(0).getSid();
+        SignalRequest cap = SignalRequest.newBuilder().setTrackSetting(LivekitRtc.UpdateTrackSettings.newBuilder()
+                .addTrackSids(video).setQuality(LivekitModels.VideoQuality.HIGH).setWidth(100).setHeight(70)).build();
+        room.onRequest(p, cap);
+        assertTrue(media.ops("layer").isEmpty(), "discarded before the subscription");
+
+        room.onRequest(p, SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
+                .addTrackSids(video).setSubscribe(true)).build());
+        room.onRequest(p, cap);
+        JsonNode layer = media.commands.stream().filter(x -> x.path("op").asText().equals("layer")).findFirst().orElseThrow();
+        assertEquals(160, layer.path("width").asInt(), "the smallest layer covering 100x70 is MEDIUM (160x120)");
+        assertEquals(120, layer.path("height").asInt());
+    }
+
+    @Test
+    void pingsAreAnswered() {
+        RecordingConnection c = new RecordingConnection();
+        Participant p = room.join(c, grant("rec", true, true), 16, false);
+        room.onRequest(p, SignalRequest.newBuilder().setPing(5).build());
+        room.onRequest(p, SignalRequest.newBuilder().setPingReq(LivekitRtc.Ping.newBuilder().setTimestamp(42)).build());
+        assertEquals(1, c.all(MessageCase.PONG).size());
+        assertEquals(42, c.all(MessageCase.PONG_RESP).getFirst().getPongResp().getLastPingTimestamp());
+    }
+
+    @Test
+    void hiddenParticipantsAreNeverAnnounced() {
+        RecordingConnection visible = new RecordingConnection();
+        room.join(visible, grant("viewer", false, true), 16, false);
+        room.join(new RecordingConnection(), grant("rec", true, true), 16, false);
+        assertTrue(visible.all(MessageCase.UPDATE).isEmpty());
+        RecordingConnection later = new RecordingConnection();
+        room.join(later, grant("late", true, true), 16, false);
+        assertEquals(List.of("viewer"), later.sent.getFirst().getJoin().getOtherParticipantsList().stream()
+                .map(ParticipantInfo::getIdentity).toList());
+    }
+
+    @Test
+    void refusedResumeIsALeaveWithActionReconnect() {
+        RecordingConnection c = new RecordingConnection();
+        Optional<Participant> resumed = room.resume(c, grant("ghost", true, true), false);
+        assertTrue(resumed.isEmpty());
+        assertEquals(List.of(MessageCase.LEAVE), c.sent.stream().map(SignalResponse::getMessageCase).toList());
+        assertEquals(LivekitRtc.LeaveRequest.Action.RECONNECT, c.sent.getFirst().getLeave().getAction());
+    }
+
+    @Test
+    void closingTheRoomSendsLeaveWithTheReason() {
+        RecordingConnection c = new RecordingConnection();
+        room.join(c, grant("rec", true, true), 16, false);
+        room.close(LivekitModels.DisconnectReason.ROOM_CLOSED);
+        LivekitRtc.LeaveRequest leave = c.all(MessageCase.LEAVE).getFirst().getLeave();
+        assertEquals(LivekitModels.DisconnectReason.ROOM_CLOSED, leave.getReason());
+        assertEquals(LivekitRtc.LeaveRequest.Action.DISCONNECT, leave.getAction());
+        assertEquals("ROOM_CLOSED", c.closedWith);
+    }
+}
