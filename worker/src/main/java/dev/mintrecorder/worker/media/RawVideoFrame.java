@@ -26,7 +26,11 @@ public interface RawVideoFrame extends AutoCloseable {
 
     int strideV();
 
-    /** Capture time on the sender's clock as libwebrtc reports it, in nanoseconds; used for A/V sync. */
+    /**
+     * When the frame is due, in nanoseconds on this machine's monotonic clock (the clock of {@link System#nanoTime()}):
+     * libwebrtc's render time for a received frame. {@link AudioChunk#timestampNanos()} uses the same clock, so the
+     * two can be aligned for A/V sync (checked in {@code RoomSessionIT}).
+     */
     long timestampNanos();
 
     /** Bytes of native memory held, counted against the queue's byte bound. */

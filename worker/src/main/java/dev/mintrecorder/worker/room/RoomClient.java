@@ -1,0 +1,44 @@
+package dev.mintrecorder.worker.room;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import okhttp3.OkHttpClient;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Opens room sessions; one per worker. It shares the HTTP client (signal sockets, validate calls) and the
+ * process's {@link WebRtcRuntime}, which it does not own.
+ */
+public final class RoomClient implements AutoCloseable {
+    private final RoomConfig config;
+    private final WebRtcRuntime runtime;
+    private final MeterRegistry registry;
+    private final OkHttpClient http;
+
+    public RoomClient(RoomConfig config, WebRtcRuntime runtime, MeterRegistry registry) {
+        this.config = Objects.requireNonNull(config);
+        this.runtime = Objects.requireNonNull(runtime);
+        this.registry = Objects.requireNonNull(registry);
+        // No transport-level pings: LiveKit's own ping/pong and ping_timeout decide when the signal is lost.
+        this.http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ofSeconds(10))
+                .build();
+    }
+
+    /**
+     * Joins {@code request.room()} as a hidden, subscribe-only participant and starts subscribing to the target.
+     * Returns at once; progress arrives at {@code listener} and the end in {@link RoomSession#completion()}.
+     * The caller owns the session and must {@link RoomSession#close()} it.
+     */
+    public RoomSession open(RoomRequest request, RoomListener listener) {
+        RoomSession session = new RoomSession(config, request, listener, http, runtime, registry);
+        session.start();
+        return session;
+    }
+
+    @Override
+    public void close() {
+        http.dispatcher().executorService().shutdown();
+        http.connectionPool().evictAll();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.mintrecorder.worker.room;
+
+import java.time.Duration;
+
+/**
+ * What a room session reports while it runs; delivered on the room's loop thread, so listeners must not block.
+ * The recording session turns these into status events (JOINED, STALLED, ...).
+ */
+public sealed interface RoomEvent {
+    record StateChanged(RoomState from, RoomState to) implements RoomEvent { }
+
+    record Joined(String roomSid, String participantSid) implements RoomEvent { }
+
+    record TargetChosen(String identity) implements RoomEvent { }
+
+    /** The target's tracks are subscribed and video arrives; {@code audioSid} is null for a video-only target. */
+    record TracksSubscribed(String identity, String videoSid, String audioSid) implements RoomEvent { }
+
+    /** The target left or unpublished its camera; the grace period runs. */
+    record TargetGone(String identity, String why) implements RoomEvent { }
+
+    record Stalled(String track, Duration gap) implements RoomEvent { }
+
+    record StallEnded(String track, Duration gap) implements RoomEvent { }
+
+    /** The signal was lost and resumed on the same session. */
+    record Resumed() implements RoomEvent { }
+
+    /** The signal was lost, resuming was refused, and the recorder joined again. */
+    record Rejoined() implements RoomEvent { }
+
+    record LayerChanged(VideoCap cap) implements RoomEvent { }
+}

@@ -1,0 +1,206 @@
+package dev.mintrecorder.worker.room;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.onvoid.webrtc.PeerConnectionObserver;
+import dev.onvoid.webrtc.RTCAnswerOptions;
+import dev.onvoid.webrtc.RTCIceCandidate;
+import dev.onvoid.webrtc.RTCPeerConnection;
+import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpTransceiver;
+import dev.onvoid.webrtc.RTCSdpType;
+import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.RTCStatsReport;
+import dev.onvoid.webrtc.SetSessionDescriptionObserver;
+import dev.onvoid.webrtc.media.MediaStreamTrack;
+import dev.onvoid.webrtc.media.audio.AudioTrack;
+import dev.onvoid.webrtc.media.audio.AudioTrackSink;
+import dev.onvoid.webrtc.media.video.VideoTrack;
+import dev.onvoid.webrtc.media.video.VideoTrackSink;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * One room's subscriber {@link RTCPeerConnection}: answers the server's offers, trickles candidates and attaches
+ * the sinks to the remote tracks.
+ *
+ * <p>The server (SFU) offers; this side only answers. Native callbacks ({@link Listener}) run on libwebrtc's
+ * signaling thread and must return fast: the listener posts them to the room's loop. {@link #close()} removes the
+ * sinks first, then closes the connection; remote tracks are not disposed (they die with the connection).
+ */
+final class SubscriberPeer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SubscriberPeer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration SDP_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Called on libwebrtc threads; implementations only hand off. */
+    interface Listener {
+        void onLocalCandidate(String candidateInitJson);
+
+        void onTrack(MediaStreamTrack track);
+
+        void onConnectionState(RTCPeerConnectionState state);
+    }
+
+    private final String name;
+    private final WebRtcRuntime runtime;
+    private final RTCPeerConnection pc;
+    private final List<Runnable> sinkRemovals = new ArrayList<>();
+    private boolean closed;
+
+    SubscriberPeer(String name, WebRtcRuntime runtime, Listener listener) {
+        this.name = name;
+        this.runtime = runtime;
+        this.pc = runtime.createPeerConnection(new PeerConnectionObserver() {
+            @Override
+            public void onIceCandidate(RTCIceCandidate candidate) {
+                listener.onLocalCandidate(candidateInit(candidate));
+            }
+
+            @Override
+            public void onTrack(RTCRtpTransceiver transceiver) {
+                listener.onTrack(transceiver.getReceiver().getTrack());
+            }
+
+            @Override
+            public void onConnectionChange(RTCPeerConnectionState state) {
+                listener.onConnectionState(state);
+            }
+        });
+    }
+
+    /** Applies the server's offer and returns the answer SDP. Blocks the calling (virtual) thread briefly. */
+    String answer(String offerSdp) {
+        await(SetObserver.run(o -> pc.setRemoteDescription(new RTCSessionDescription(RTCSdpType.OFFER, offerSdp), o)));
+        CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
+        pc.createAnswer(new RTCAnswerOptions(), new CreateSessionDescriptionObserver() {
+            @Override
+            public void onSuccess(RTCSessionDescription description) {
+                created.complete(description);
+            }
+
+            @Override
+            public void onFailure(String error) {
+                created.completeExceptionally(new IllegalStateException("createAnswer: " + error));
+            }
+        });
+        RTCSessionDescription answer = await(created);
+        await(SetObserver.run(o -> pc.setLocalDescription(answer, o)));
+        return answer.sdp;
+    }
+
+    /** The current local answer, for {@code sync_state} on resume; null before the first answer. */
+    String localAnswer() {
+        RTCSessionDescription local = pc.getLocalDescription();
+        return local == null ? null : local.sdp;
+    }
+
+    /** Adds a server candidate given as the browser's {@code RTCIceCandidateInit} JSON. */
+    void addRemoteCandidate(String candidateInitJson) {
+        try {
+            JsonNode init = JSON.readTree(candidateInitJson);
+            String candidate = init.path("candidate").asText("");
+            if (candidate.isEmpty()) {
+                return; // end-of-candidates marker
+            }
+            pc.addIceCandidate(new RTCIceCandidate(init.path("sdpMid").asText(null),
+                    init.path("sdpMLineIndex").asInt(0), candidate));
+        } catch (IOException e) {
+            LOG.warn("{}: unreadable remote candidate {}", name, candidateInitJson, e);
+        }
+    }
+
+    /** Attaches a video sink to a remote track; the sink is removed again in {@link #close()}. */
+    synchronized void attach(VideoTrack track, VideoTrackSink sink) {
+        if (closed) {
+            return;
+        }
+        track.addSink(sink);
+        sinkRemovals.add(() -> track.removeSink(sink));
+    }
+
+    synchronized void attach(AudioTrack track, AudioTrackSink sink) {
+        if (closed) {
+            return;
+        }
+        track.addSink(sink);
+        sinkRemovals.add(() -> track.removeSink(sink));
+    }
+
+    CompletableFuture<RTCStatsReport> stats() {
+        CompletableFuture<RTCStatsReport> report = new CompletableFuture<>();
+        pc.getStats(report::complete);
+        return report;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        // Sinks first, so no frame arrives into a queue that is about to close; then the connection.
+        sinkRemovals.forEach(Runnable::run);
+        sinkRemovals.clear();
+        pc.close();
+        runtime.closed(this);
+    }
+
+    static String candidateInit(RTCIceCandidate candidate) {
+        ObjectNode init = JSON.createObjectNode();
+        init.put("candidate", candidate.sdp);
+        init.put("sdpMid", candidate.sdpMid);
+        init.put("sdpMLineIndex", candidate.sdpMLineIndex);
+        try {
+            return JSON.writeValueAsString(init);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static <T> T await(CompletableFuture<T> future) {
+        try {
+            return future.get(SDP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while negotiating", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("negotiation step took longer than " + SDP_TIMEOUT, e);
+        }
+    }
+
+    private record SetObserver(CompletableFuture<Void> done) implements SetSessionDescriptionObserver {
+        static CompletableFuture<Void> run(Consumer<SetSessionDescriptionObserver> call) {
+            SetObserver observer = new SetObserver(new CompletableFuture<>());
+            call.accept(observer);
+            return observer.done;
+        }
+
+        @Override
+        public void onSuccess() {
+            done.complete(null);
+        }
+
+        @Override
+        public void onFailure(String error) {
+            done.completeExceptionally(new IllegalStateException(error));
+        }
+    }
+}

@@ -1,0 +1,402 @@
+package dev.mintrecorder.worker.room;
+
+import dev.mintrecorder.devstack.media.FramePattern;
+import dev.mintrecorder.devstack.room.RoomServer;
+import dev.mintrecorder.devstack.room.RoomServerOptions;
+import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
+import dev.mintrecorder.worker.media.AudioChunk;
+import dev.mintrecorder.worker.media.BoundedFrameQueue;
+import dev.mintrecorder.worker.media.RawVideoFrame;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import livekit.LivekitRtc.SignalRequest;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The room client against the devstack's LiveKit-protocol room server, with real WebRTC media between this JVM and
+ * the server's media process (inside the test network namespace). Small frames (320×240 at 15 fps) save CPU.
+ */
+class RoomSessionIT {
+    private static RoomServer server;
+    private static WebRtcRuntime runtime;
+    private static RoomClient client;
+    private static RoomConfig config;
+    private static final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    private final List<RoomSession> sessions = new ArrayList<>();
+    private final List<Thread> consumers = new ArrayList<>();
+
+    @BeforeAll
+    static void start() {
+        server = RoomServer.start(RoomServerOptions.defaults().withTraceSignals(true));
+        runtime = WebRtcRuntime.start();
+        config = RoomConfig.from(Map.of())
+                .withServer(server.url(), server.apiKey(), server.apiSecret())
+                .withTimeouts(Duration.ofSeconds(6), Duration.ofSeconds(3), Duration.ofMillis(1500), Duration.ofSeconds(1),
+                        Duration.ofSeconds(20));
+        client = new RoomClient(config, runtime, registry);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (client != null) {
+            client.close();
+        }
+        if (runtime != null) {
+            runtime.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @AfterEach
+    void closeSessions() throws InterruptedException {
+        sessions.forEach(RoomSession::close);
+        for (Thread consumer : consumers) {
+            consumer.join(5_000);
+        }
+    }
+
+    /** What one session saw, filled by its listener and its consumers. */
+    static final class Watch implements RoomListener {
+        final List<RoomEvent> events = new CopyOnWriteArrayList<>();
+        final ConcurrentLinkedQueue<String> sizes = new ConcurrentLinkedQueue<>();
+        final AtomicLong videoFrames = new AtomicLong();
+        final AtomicLong audioChunks = new AtomicLong();
+        final AtomicLong lastFrameNumber = new AtomicLong(-1);
+        final AtomicLong patternMisses = new AtomicLong();
+        final AtomicReference<String> lastSize = new AtomicReference<>();
+        final AtomicReference<AudioChunk> lastChunk = new AtomicReference<>();
+        /** A frame's timestamp minus System.nanoTime() when it was taken: shows which clock frames use. */
+        final AtomicLong clockSkewNanos = new AtomicLong();
+
+        @Override
+        public void onEvent(RoomEvent event) {
+            events.add(event);
+        }
+
+        <T extends RoomEvent> List<T> all(Class<T> type) {
+            return events.stream().filter(type::isInstance).map(type::cast).toList();
+        }
+    }
+
+    private RoomSession open(String room, String target, VideoCap cap, Watch watch) {
+        return open(client, room, target, cap, watch);
+    }
+
+    private RoomSession open(RoomClient via, String room, String target, VideoCap cap, Watch watch) {
+        RoomSession session = via.open(new RoomRequest(room, target, cap, "Mint" + room, UUID.randomUUID().toString()), watch);
+        sessions.add(session);
+        consumers.add(Thread.ofVirtual().start(() -> consumeVideo(session.videoQueue(), watch)));
+        consumers.add(Thread.ofVirtual().start(() -> consumeAudio(session.audioQueue(), watch)));
+        return session;
+    }
+
+    private static void consumeVideo(BoundedFrameQueue<RawVideoFrame> queue, Watch watch) {
+        try {
+            while (!queue.isDrained()) {
+                try (RawVideoFrame frame = queue.poll(Duration.ofMillis(200))) {
+                    if (frame == null) {
+                        continue;
+                    }
+                    watch.videoFrames.incrementAndGet();
+                    watch.clockSkewNanos.set(frame.timestampNanos() - System.nanoTime());
+                    String size = frame.width() + "x" + frame.height();
+                    watch.lastSize.set(size);
+                    watch.sizes.add(size);
+                    FramePattern.decode(frame.dataY(), frame.strideY(), frame.width(), frame.height())
+                            .ifPresentOrElse(watch.lastFrameNumber::set, watch.patternMisses::incrementAndGet);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void consumeAudio(BoundedFrameQueue<AudioChunk> queue, Watch watch) {
+        try {
+            while (!queue.isDrained()) {
+                AudioChunk chunk = queue.poll(Duration.ofMillis(200));
+                if (chunk != null) {
+                    watch.audioChunks.incrementAndGet();
+                    watch.lastChunk.set(chunk);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String newRoom(String label) {
+        String room = label + "-" + UUID.randomUUID().toString().substring(0, 8);
+        server.createRoom(room, SyntheticPublisherSpec.small("streamer"));
+        return room;
+    }
+
+    private static void awaitSubscribed(RoomSession session) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> session.state() == RoomState.SUBSCRIBED);
+    }
+
+    @Test
+    void subscribesOnlyToTheTargetsTracksAndFramesArriveAtRateAndSize() {
+        String room = newRoom("flow");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        awaitSubscribed(session);
+        await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() >= 30 && watch.audioChunks.get() >= 100);
+
+        assertEquals("320x240", watch.lastSize.get());
+        assertTrue(watch.lastFrameNumber.get() > 0, "frame numbers decode from the pattern");
+        // Frame timestamps are libwebrtc's render times on this machine's monotonic clock, the one of System.nanoTime().
+        assertTrue(Math.abs(watch.clockSkewNanos.get()) < TimeUnit.SECONDS.toNanos(2),
+                "frame clock vs System.nanoTime(): " + watch.clockSkewNanos.get() + " ns");
+        AudioChunk chunk = watch.lastChunk.get();
+        assertEquals(480 * chunk.channels() * 2, chunk.pcm().length, "10 ms at 48 kHz");
+
+        // Rate: about 15 fps from the publisher over a 4 s window (generous bounds: 2 shared cores).
+        long frames0 = session.videoFramesDelivered();
+        long number0 = watch.lastFrameNumber.get();
+        long t0 = System.nanoTime();
+        await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(6)).until(() -> true);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double fps = (session.videoFramesDelivered() - frames0) / seconds;
+        assertTrue(fps > 10 && fps < 20, "fps " + fps);
+        assertTrue(watch.lastFrameNumber.get() - number0 >= 40, "frame numbers advance");
+
+        // Only the target's camera and microphone were ever requested.
+        RoomEvent.TracksSubscribed subscribed = watch.all(RoomEvent.TracksSubscribed.class).getFirst();
+        Set<String> requested = new HashSet<>();
+        for (SignalRequest request : server.signalTrace(room, recorderIdentity(session))) {
+            if (request.hasSubscription()) {
+                assertTrue(request.getSubscription().getSubscribe());
+                requested.addAll(request.getSubscription().getTrackSidsList());
+            }
+        }
+        assertEquals(Set.of(subscribed.videoSid(), subscribed.audioSid()), requested);
+        assertTrue(watch.all(RoomEvent.StateChanged.class).stream().map(RoomEvent.StateChanged::to).toList()
+                .containsAll(List.of(RoomState.JOINED, RoomState.SUBSCRIBED)));
+    }
+
+    @Test
+    void nothingFlowsWithoutASubscriptionAndAMissingTargetFailsClearly() {
+        String room = newRoom("notarget");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "somebody-else", new VideoCap(720, 30), watch);
+        await().atMost(Duration.ofSeconds(10)).until(() -> session.state() == RoomState.JOINED);
+        // auto_subscribe=0: the streamer publishes, but nothing reaches this subscriber.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .until(() -> session.videoFramesDelivered() == 0 && session.audioChunksDelivered() == 0);
+        RoomEnd end = session.completion().orTimeout(15, TimeUnit.SECONDS).join();
+        assertEquals(RoomEnd.Reason.FAILED, end.reason());
+        assertEquals(RoomException.Kind.TARGET_TRACKS_MISSING, end.error().kind());
+        assertEquals(RoomException.Scope.SESSION, end.error().scope());
+        assertEquals(RoomState.CLOSED, session.state());
+    }
+
+    @Test
+    void withoutATargetNameTheFirstVideoPublisherIsRecorded() {
+        String room = newRoom("anytarget");
+        Watch watch = new Watch();
+        RoomSession session = open(room, null, new VideoCap(720, 30), watch);
+        awaitSubscribed(session);
+        assertEquals("streamer", watch.all(RoomEvent.TargetChosen.class).getFirst().identity());
+    }
+
+    @Test
+    void theTrackSettingsCapAndLowerLayerChooseTheResolution() {
+        String room = "cap-" + UUID.randomUUID().toString().substring(0, 8);
+        server.createRoom(room, new SyntheticPublisherSpec("streamer", 640, 360, 15, 440));
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new VideoCap(360, 15), watch);
+        awaitSubscribed(session);
+        await().atMost(Duration.ofSeconds(15)).until(() -> "640x360".equals(watch.lastSize.get()));
+
+        assertEquals(new VideoCap(180, 15), session.lowerLayer().orTimeout(5, TimeUnit.SECONDS).join());
+        // 320x180 is the smallest simulcast layer that covers a 320x180 request.
+        await().atMost(Duration.ofSeconds(15)).until(() -> "320x180".equals(watch.lastSize.get()));
+        assertEquals(new VideoCap(360, 15), session.restoreLayer().orTimeout(5, TimeUnit.SECONDS).join());
+        await().atMost(Duration.ofSeconds(15)).until(() -> "640x360".equals(watch.lastSize.get()));
+
+        Watch capped = new Watch();
+        RoomSession small = open(room, "streamer", new VideoCap(90, 15), capped);
+        awaitSubscribed(small);
+        await().atMost(Duration.ofSeconds(15)).until(() -> "160x90".equals(capped.lastSize.get()));
+        assertTrue(capped.sizes.stream().noneMatch("640x360"::equals), "never more than the cap: " + capped.sizes);
+    }
+
+    @Test
+    void aKilledSocketResumesAndMediaKeepsFlowing() {
+        String room = newRoom("resume");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        awaitSubscribed(session);
+        server.killSignal(room, recorderIdentity(session));
+        await().atMost(Duration.ofSeconds(20)).until(() -> !watch.all(RoomEvent.Resumed.class).isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> session.state() == RoomState.SUBSCRIBED);
+        long before = watch.videoFrames.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> watch.videoFrames.get() > before + 30);
+        assertTrue(watch.all(RoomEvent.Rejoined.class).isEmpty());
+        assertTrue(watch.all(RoomEvent.StateChanged.class).stream().anyMatch(c -> c.to() == RoomState.RECONNECTING));
+
+        // The same from this side: the socket fails locally (as a network error would surface in OkHttp).
+        session.dropSignal();
+        await().atMost(Duration.ofSeconds(20)).until(() -> watch.all(RoomEvent.Resumed.class).size() >= 2);
+        await().atMost(Duration.ofSeconds(10)).until(() -> session.state() == RoomState.SUBSCRIBED);
+        long later = watch.videoFrames.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> watch.videoFrames.get() > later + 30);
+    }
+
+    @Test
+    void aRefusedResumeRejoins() {
+        String room = newRoom("rejoin");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        awaitSubscribed(session);
+        server.refuseResume(true);
+        try {
+            server.killSignal(room, recorderIdentity(session));
+            await().atMost(Duration.ofSeconds(25)).until(() -> !watch.all(RoomEvent.Rejoined.class).isEmpty());
+        } finally {
+            server.refuseResume(false);
+        }
+        awaitSubscribed(session);
+        long before = watch.videoFrames.get();
+        await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() > before + 30);
+    }
+
+    @Test
+    void lostMediaReconnects() {
+        String room = newRoom("media");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        awaitSubscribed(session);
+        server.dropMedia(room, recorderIdentity(session));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !watch.all(RoomEvent.Rejoined.class).isEmpty());
+        awaitSubscribed(session);
+        long before = watch.videoFrames.get();
+        await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() > before + 30);
+    }
+
+    @Test
+    void receiverStatsBecomeMetrics() {
+        String room = newRoom("stats");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        awaitSubscribed(session);
+        await().atMost(Duration.ofSeconds(15)).until(() -> registry.find("mint_webrtc_frames_decoded")
+                .tags("room", room, "kind", "video").gauges().stream().anyMatch(g -> g.value() > 10));
+        assertTrue(registry.find("mint_webrtc_packets_lost").tags("room", room, "kind", "audio").gauge() != null);
+        assertTrue(registry.find("mint_track_gap_seconds").tags("room", room, "track", "video").gauge() != null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.find("mint_queue_enqueued")
+                .tags("room", room, "track", "video").functionCounters().stream().anyMatch(c -> c.count() > 10));
+        session.close();
+        assertTrue(registry.find("mint_queue_bytes").tags("room", room).gauges().isEmpty(), "meters removed on close");
+    }
+
+    @Test
+    void aClosedRoomEndsTheSessionWithTheReason() {
+        String room = newRoom("closed");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        awaitSubscribed(session);
+        server.endRoom(room);
+        RoomEnd end = session.completion().orTimeout(10, TimeUnit.SECONDS).join();
+        assertEquals(RoomEnd.Reason.ROOM_CLOSED, end.reason());
+        assertTrue(end.detail().contains("ROOM_CLOSED"), end.detail());
+        assertEquals(RoomState.CLOSED, session.state());
+        await().atMost(Duration.ofSeconds(5)).until(() -> session.videoQueue().isDrained());
+    }
+
+    @Test
+    void theTargetLeavingIsReportedAndEndsAfterTheGrace() {
+        String room = newRoom("left");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        awaitSubscribed(session);
+        server.removeTarget(room);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !watch.all(RoomEvent.TargetGone.class).isEmpty());
+        RoomEnd end = session.completion().orTimeout(15, TimeUnit.SECONDS).join();
+        assertEquals(RoomEnd.Reason.TARGET_LEFT, end.reason());
+    }
+
+    @Test
+    void aRepublishingTargetIsSubscribedAgain() {
+        String room = newRoom("republish");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        awaitSubscribed(session);
+        String firstVideo = watch.all(RoomEvent.TracksSubscribed.class).getFirst().videoSid();
+        server.republish(room);
+        await().atMost(Duration.ofSeconds(15)).until(() -> watch.all(RoomEvent.TracksSubscribed.class).stream()
+                .anyMatch(s -> !s.videoSid().equals(firstVideo)));
+        long before = watch.videoFrames.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> watch.videoFrames.get() > before + 30);
+        assertTrue(!session.completion().isDone());
+    }
+
+    @Test
+    void aStalledPublisherIsReportedAndRecovers() {
+        String room = newRoom("stall");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        awaitSubscribed(session);
+        await().atMost(Duration.ofSeconds(10)).until(() -> watch.videoFrames.get() > 10);
+        server.stallMedia(room, true);
+        await().atMost(Duration.ofSeconds(10)).until(() -> watch.all(RoomEvent.Stalled.class).stream()
+                .anyMatch(s -> s.track().equals("video")));
+        server.stallMedia(room, false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> watch.all(RoomEvent.StallEnded.class).stream()
+                .anyMatch(s -> s.track().equals("video")));
+    }
+
+    @Test
+    void aBadTokenIsAClearError() {
+        String room = newRoom("badtoken");
+        RoomConfig wrongSecret = config.withServer(server.url(), server.apiKey(), "not-the-secret-not-the-secret-000");
+        try (RoomClient wrong = new RoomClient(wrongSecret, runtime, new SimpleMeterRegistry())) {
+            Watch watch = new Watch();
+            RoomSession session = open(wrong, room, "streamer", new VideoCap(720, 30), watch);
+            RoomEnd end = session.completion().orTimeout(10, TimeUnit.SECONDS).join();
+            assertEquals(RoomEnd.Reason.FAILED, end.reason());
+            assertEquals(RoomException.Kind.INVALID_TOKEN, end.error().kind(), end.detail());
+            assertTrue(end.detail().startsWith("invalid token"), end.detail());
+            session.close();
+        }
+    }
+
+    @Test
+    void anUnknownRoomIsAClearError() {
+        Watch watch = new Watch();
+        RoomSession session = open("no-such-room-" + UUID.randomUUID(), "streamer", new VideoCap(720, 30), watch);
+        RoomEnd end = session.completion().orTimeout(10, TimeUnit.SECONDS).join();
+        assertEquals(RoomEnd.Reason.FAILED, end.reason());
+        assertEquals(RoomException.Kind.ROOM_NOT_FOUND, end.error().kind(), end.detail());
+        assertTrue(end.detail().startsWith("room not found"), end.detail());
+        assertNotNull(end.error());
+    }
+
+    private static String recorderIdentity(RoomSession session) {
+        return session.request().recorderIdentity();
+    }
+}
