@@ -1,8 +1,10 @@
 package dev.mintrecorder.worker.ops;
 
 import dev.mintrecorder.worker.jobs.JobsConfig;
+import dev.mintrecorder.worker.media.MediaConfig;
 import dev.mintrecorder.worker.room.RoomConfig;
 import dev.mintrecorder.worker.storage.StorageConfig;
+import dev.mintrecorder.worker.storage.UploadConfig;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -19,7 +21,7 @@ import java.util.UUID;
  * {@link ConfigException} naming the first bad variable.
  */
 public record WorkerConfig(String workerId, String kafkaBootstrapServers, JobsConfig jobs, RoomConfig room,
-                           StorageConfig storage) {
+                           StorageConfig storage, UploadConfig upload, MediaConfig media) {
 
     static final Setting<String> WORKER_ID = Setting.string("WORKER_ID", "",
             "This worker's id in status events and alarms. Default: the host name plus a random suffix.");
@@ -32,6 +34,8 @@ public record WorkerConfig(String workerId, String kafkaBootstrapServers, JobsCo
         all.addAll(JobsConfig.SETTINGS);
         all.addAll(RoomConfig.SETTINGS);
         all.addAll(StorageConfig.SETTINGS);
+        all.addAll(UploadConfig.SETTINGS);
+        all.addAll(MediaConfig.SETTINGS);
         return List.copyOf(all);
     }
 
@@ -41,7 +45,7 @@ public record WorkerConfig(String workerId, String kafkaBootstrapServers, JobsCo
             workerId = defaultWorkerId();
         }
         return new WorkerConfig(workerId, KAFKA_BOOTSTRAP_SERVERS.read(env), JobsConfig.from(env), RoomConfig.from(env),
-                StorageConfig.from(env));
+                StorageConfig.from(env), UploadConfig.from(env), MediaConfig.from(env));
     }
 
     private static String defaultWorkerId() {

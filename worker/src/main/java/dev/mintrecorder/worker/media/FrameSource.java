@@ -1,0 +1,18 @@
+package dev.mintrecorder.worker.media;
+
+import java.time.Duration;
+
+/**
+ * Where the encoder takes its input from: a bounded frame queue in production, a synthetic generator in tests.
+ *
+ * @param <T> {@link RawVideoFrame} or {@link AudioChunk}
+ */
+@FunctionalInterface
+public interface FrameSource<T> {
+    /**
+     * Takes the next item, waiting at most {@code timeout} ({@link Duration#ZERO}: do not wait).
+     *
+     * @return the item, now owned by the caller, or {@code null} when none arrived in time
+     */
+    T poll(Duration timeout) throws InterruptedException;
+}

@@ -1,0 +1,33 @@
+package dev.mintrecorder.worker.media;
+
+import dev.mintrecorder.worker.ops.Setting;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Encoder settings shared by every recording on this worker; the per-job parts are in {@link EncodeSettings}. */
+public record MediaConfig(String videoPreset, int videoBitrateKbps, int audioBitrateKbps, Duration gapThreshold) {
+    static final Setting<String> VIDEO_PRESET = new Setting<>("VIDEO_PRESET", "veryfast",
+            "an x264 preset (ultrafast ... veryslow)",
+            "libx264 preset: slower presets cost CPU per room for better quality per bit.", false, s -> switch (s) {
+                case "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow" -> s;
+                default -> throw new IllegalArgumentException(s);
+            });
+    static final Setting<Integer> VIDEO_BITRATE_KBPS = Setting.integer("VIDEO_BITRATE_KBPS", 2500, 100, 20_000,
+            "H.264 target (and VBV maximum) bitrate in kbit/s.");
+    static final Setting<Integer> AUDIO_BITRATE_KBPS = Setting.integer("AUDIO_BITRATE_KBPS", 128, 32, 320,
+            "AAC bitrate in kbit/s.");
+    static final Setting<Duration> MEDIA_GAP_THRESHOLD = Setting.duration("MEDIA_GAP_THRESHOLD", "2s",
+            Duration.ofMillis(500), Duration.ofMinutes(5),
+            "No video for longer than this is recorded as a gap: the run's last segment closes, and the next one "
+                    + "starts after an #EXT-X-DISCONTINUITY.");
+
+    public static final List<Setting<?>> SETTINGS =
+            List.of(VIDEO_PRESET, VIDEO_BITRATE_KBPS, AUDIO_BITRATE_KBPS, MEDIA_GAP_THRESHOLD);
+
+    public static MediaConfig from(Map<String, String> env) {
+        return new MediaConfig(VIDEO_PRESET.read(env), VIDEO_BITRATE_KBPS.read(env), AUDIO_BITRATE_KBPS.read(env),
+                MEDIA_GAP_THRESHOLD.read(env));
+    }
+}

@@ -1,0 +1,38 @@
+package dev.mintrecorder.worker.media;
+
+/**
+ * What the encoder reports while it records. Called on the encoder thread: implementations return fast (hand work to
+ * another thread) and must not throw.
+ */
+public interface MediaListener {
+    /**
+     * A segment's stream was closed.
+     *
+     * @param discontinuity whether this segment starts a new run after a media gap (the playlist marks it)
+     */
+    void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity);
+
+    /**
+     * Media stopped for longer than the gap threshold and resumed; timestamps are on the frames' clock.
+     *
+     * @param beforeSequence the first segment after the gap (it is reported with {@code discontinuity})
+     */
+    void gap(long beforeSequence, long lastMediaNanos, long resumedNanos);
+
+    /** The encoder stopped on an error; everything it held is already released. */
+    void failed(Throwable error);
+
+    MediaListener NONE = new MediaListener() {
+        @Override
+        public void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity) {
+        }
+
+        @Override
+        public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
+        }
+
+        @Override
+        public void failed(Throwable error) {
+        }
+    };
+}

@@ -1,0 +1,385 @@
+package dev.mintrecorder.worker.media;
+
+import org.bytedeco.ffmpeg.avcodec.AVPacket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
+import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
+
+/**
+ * One room's encoder: a platform thread (the work is native) that drains the video and audio sources, encodes
+ * H.264 + AAC and cuts MPEG-TS segments.
+ *
+ * <p><b>Timeline.</b> Both tracks sit on one timeline whose zero is the first video frame of the current run; a
+ * frame's or chunk's position is its {@code timestampNanos} minus that zero, so A/V sync comes from the capture
+ * clock, not from counting arrivals. Audio that goes missing is filled with silence and audio that runs ahead is
+ * dropped, so the audio track never drifts from the video track.
+ *
+ * <p><b>Gaps.</b> When no video frame arrives for {@link MediaConfig#gapThreshold()} (a stall or a paused publisher),
+ * or a frame's timestamp jumps by more than that, the run ends: both encoders are flushed and the last segment closes.
+ * Audio during the gap is dropped. The next video frame starts a new run (fresh encoders and muxer, timeline zero
+ * at that frame) whose first segment is flagged as a discontinuity, and the gap is reported. Audio and video thus
+ * stay in sync on both sides of every gap, and segment durations stay honest.
+ *
+ * <p><b>Size.</b> The output size is fixed for the whole recording by the first frame (capped at the job's max
+ * height, aspect kept, even); every later frame, including after a resolution change, is scaled to it.
+ */
+public final class RoomEncoder implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(RoomEncoder.class);
+    private static final Duration POLL = Duration.ofMillis(10);
+    private static final long NANOS = 1_000_000_000L;
+    /** Audio later than the timeline by more than this gets silence in front of it (jitter below it is ignored). */
+    private static final long AUDIO_FILL_SAMPLES = AudioEncoder.SAMPLE_RATE * 60 / 1000;
+    /** Audio earlier than the timeline by more than this is dropped. */
+    private static final long AUDIO_DROP_SAMPLES = AudioEncoder.SAMPLE_RATE * 150 / 1000;
+    /** With no audio arriving at all, silence follows the video this far behind. */
+    private static final double SILENT_TRACK_LAG_S = 0.5;
+
+    static {
+        av_log_set_level(AV_LOG_ERROR);
+    }
+
+    /** The encoder's life; transitions happen only in {@link #transition}. */
+    public enum State { NEW, WAITING_FOR_VIDEO, RECORDING, IN_GAP, STOPPED, FAILED }
+
+    private final String name;
+    private final EncodeSettings settings;
+    private final FrameSource<RawVideoFrame> video;
+    private final FrameSource<AudioChunk> audio;
+    private final SegmentOutput output;
+    private final MediaListener listener;
+    private final Thread thread;
+
+    private volatile State state = State.NEW;
+    private volatile boolean stopRequested;
+    private volatile Throwable failure;
+
+    private final AtomicLong framesEncoded = new AtomicLong();
+    private final AtomicLong framesSkipped = new AtomicLong();
+    private final AtomicLong audioEncoded = new AtomicLong();
+    private final AtomicLong audioDropped = new AtomicLong();
+    private final AtomicLong silenceSamples = new AtomicLong();
+    private final AtomicLong gaps = new AtomicLong();
+    private final AtomicLong segments = new AtomicLong();
+
+    // Owned by the encoder thread.
+    private Run run;
+    private int outWidth;
+    private int outHeight;
+    private volatile long nextSequence;
+    private long lastVideoTs;
+    private long lastVideoArrival;
+    private RawVideoFrame pendingVideo;
+    private AudioChunk pendingAudio;
+
+    /** A continuous stretch of media: its encoders, its muxer and its timeline zero. */
+    private final class Run implements AutoCloseable {
+        final VideoEncoder videoEncoder;
+        final AudioEncoder audioEncoder;
+        final Segmenter segmenter;
+        final long zeroNanos;
+        final Consumer<AVPacket> videoOut;
+        final Consumer<AVPacket> audioOut;
+        long lastPts = Long.MIN_VALUE;
+
+        Run(long zeroNanos, boolean discontinuity) {
+            this.zeroNanos = zeroNanos;
+            MediaConfig m = settings.media();
+            VideoEncoder v = null;
+            AudioEncoder a = null;
+            try {
+                v = new VideoEncoder(outWidth, outHeight, settings.fps(), m.videoBitrateKbps(), m.videoPreset());
+                a = new AudioEncoder(m.audioBitrateKbps());
+                segmenter = new Segmenter(output, countingListener(), settings.segmentSeconds(), nextSequence,
+                        discontinuity, v.context(), a.context());
+            } catch (RuntimeException e) {
+                if (a != null) {
+                    a.close();
+                }
+                if (v != null) {
+                    v.close();
+                }
+                throw e;
+            }
+            videoEncoder = v;
+            audioEncoder = a;
+            videoOut = pkt -> segmenter.submit(pkt, true);
+            audioOut = pkt -> segmenter.submit(pkt, false);
+        }
+
+        /** Flushes both encoders into the muxer and closes the last segment (skipped when failing). */
+        void finish(boolean flush) {
+            try {
+                if (flush) {
+                    videoEncoder.flush(videoOut);
+                    audioEncoder.flush(audioOut);
+                }
+            } finally {
+                close();
+            }
+        }
+
+        /** Close order: the muxer (writes the trailer, closes the segment), then the encoders. */
+        @Override
+        public void close() {
+            try {
+                segmenter.close();
+            } finally {
+                nextSequence = segmenter.nextSequence();
+                videoEncoder.close();
+                audioEncoder.close();
+            }
+        }
+    }
+
+    public RoomEncoder(String name, EncodeSettings settings, FrameSource<RawVideoFrame> video,
+                       FrameSource<AudioChunk> audio, SegmentOutput output, MediaListener listener) {
+        this.name = name;
+        this.settings = settings;
+        this.video = video;
+        this.audio = audio;
+        this.output = output;
+        this.listener = listener;
+        this.nextSequence = settings.startSequence();
+        this.thread = Thread.ofPlatform().name("encoder-" + name).unstarted(this::loop);
+    }
+
+    public void start() {
+        transition(State.WAITING_FOR_VIDEO);
+        thread.start();
+    }
+
+    /** Asks the encoder to finish: the current run is flushed and its last segment closed. Returns at once. */
+    public void stop() {
+        stopRequested = true;
+    }
+
+    public boolean awaitTermination(Duration timeout) throws InterruptedException {
+        return thread.join(timeout);
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** The error that stopped the encoder, or null. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** The sequence number the next segment would take (one past the last one opened). */
+    public long nextSequence() {
+        return nextSequence;
+    }
+
+    public EncoderStats stats() {
+        return new EncoderStats(framesEncoded.get(), framesSkipped.get(), audioEncoded.get(), audioDropped.get(),
+                silenceSamples.get(), gaps.get(), segments.get());
+    }
+
+    /** Stops and waits for the thread to release everything. */
+    @Override
+    public void close() {
+        stop();
+        if (state == State.NEW) {
+            return;
+        }
+        try {
+            if (!thread.join(Duration.ofSeconds(30))) {
+                log.error("encoder {} did not stop within 30 s", name);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private synchronized void transition(State to) {
+        State from = state;
+        boolean allowed = switch (to) {
+            case NEW -> false;
+            case WAITING_FOR_VIDEO -> from == State.NEW;
+            case RECORDING -> from == State.WAITING_FOR_VIDEO || from == State.IN_GAP;
+            case IN_GAP -> from == State.RECORDING;
+            case STOPPED, FAILED -> from != State.STOPPED && from != State.FAILED;
+        };
+        if (!allowed) {
+            throw new IllegalStateException("encoder " + name + ": " + from + " -> " + to);
+        }
+        state = to;
+    }
+
+    private void loop() {
+        try {
+            while (!stopRequested) {
+                step();
+            }
+            if (run != null) {
+                Run r = run;
+                run = null;
+                r.finish(true);
+            }
+            transition(State.STOPPED);
+        } catch (Throwable t) {
+            failure = t;
+            log.error("encoder {} failed", name, t);
+            if (run != null) {
+                Run r = run;
+                run = null;
+                try {
+                    r.finish(false);
+                } catch (Throwable closeError) {
+                    t.addSuppressed(closeError);
+                }
+            }
+            transition(State.FAILED);
+            listener.failed(t);
+        } finally {
+            if (pendingVideo != null) {
+                pendingVideo.close();
+                pendingVideo = null;
+            }
+        }
+    }
+
+    /** Takes the earlier of the next video frame and the next audio chunk and encodes it. */
+    private void step() throws InterruptedException {
+        if (pendingVideo == null) {
+            pendingVideo = video.poll(Duration.ZERO);
+        }
+        if (pendingAudio == null) {
+            pendingAudio = audio.poll(Duration.ZERO);
+        }
+        if (pendingVideo == null && pendingAudio == null) {
+            pendingVideo = video.poll(POLL);
+            if (pendingVideo == null) {
+                checkStall();
+                return;
+            }
+        }
+        if (pendingVideo != null && (pendingAudio == null || pendingVideo.timestampNanos() <= pendingAudio.timestampNanos())) {
+            RawVideoFrame frame = pendingVideo;
+            pendingVideo = null;
+            try {
+                onVideo(frame);
+            } finally {
+                frame.close();
+            }
+        } else {
+            AudioChunk chunk = pendingAudio;
+            pendingAudio = null;
+            onAudio(chunk);
+        }
+        if (pendingAudio == null && pendingVideo == null) {
+            checkStall();
+        }
+    }
+
+    private void checkStall() {
+        long threshold = settings.gapThreshold().toNanos();
+        if (state == State.RECORDING && System.nanoTime() - lastVideoArrival > threshold) {
+            log.info("encoder {}: no video for {} ms, closing the run", name,
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lastVideoArrival));
+            endRunForGap();
+        }
+    }
+
+    private void endRunForGap() {
+        Run r = run;
+        run = null;
+        r.finish(true);
+        transition(State.IN_GAP);
+    }
+
+    private void onVideo(RawVideoFrame frame) {
+        long ts = frame.timestampNanos();
+        lastVideoArrival = System.nanoTime();
+        if (state == State.RECORDING && ts - lastVideoTs > settings.gapThreshold().toNanos()) {
+            endRunForGap();
+        }
+        if (state != State.RECORDING) {
+            if (outWidth == 0) {
+                chooseOutputSize(frame.width(), frame.height());
+            }
+            boolean resumed = state == State.IN_GAP;
+            if (resumed) {
+                gaps.incrementAndGet();
+                listener.gap(nextSequence, lastVideoTs, ts);
+            }
+            run = new Run(ts, resumed);
+            transition(State.RECORDING);
+        }
+        long pts = (ts - run.zeroNanos) * VideoEncoder.TIME_BASE / NANOS;
+        long minStep = VideoEncoder.TIME_BASE * 8 / (10L * settings.fps());
+        if (run.lastPts != Long.MIN_VALUE && pts - run.lastPts < minStep) {
+            framesSkipped.incrementAndGet();
+            return;
+        }
+        lastVideoTs = ts;
+        run.lastPts = pts;
+        run.videoEncoder.encode(frame, pts, run.videoOut);
+        framesEncoded.incrementAndGet();
+        // No audio at all (muted or audio-less publisher): keep the audio track alongside with silence.
+        double videoS = (double) pts / VideoEncoder.TIME_BASE;
+        long behind = (long) ((videoS - SILENT_TRACK_LAG_S) * AudioEncoder.SAMPLE_RATE) - run.audioEncoder.position();
+        if (behind > AudioEncoder.SAMPLE_RATE * SILENT_TRACK_LAG_S) {
+            writeSilence((int) behind);
+        }
+    }
+
+    private void onAudio(AudioChunk chunk) {
+        if (state != State.RECORDING) {
+            audioDropped.incrementAndGet();
+            return;
+        }
+        long at = (chunk.timestampNanos() - run.zeroNanos) * AudioEncoder.SAMPLE_RATE / NANOS;
+        long position = run.audioEncoder.position();
+        if (at < 0 || position - at > AUDIO_DROP_SAMPLES) {
+            audioDropped.incrementAndGet();
+            return;
+        }
+        if (at - position > AUDIO_FILL_SAMPLES) {
+            writeSilence((int) (at - position));
+        }
+        run.audioEncoder.write(chunk, run.audioOut);
+        audioEncoded.incrementAndGet();
+    }
+
+    private void writeSilence(int samples) {
+        run.audioEncoder.writeSilence(samples, run.audioOut);
+        silenceSamples.addAndGet(samples);
+    }
+
+    private void chooseOutputSize(int width, int height) {
+        int h = Math.min(height, settings.maxHeight()) & ~1;
+        int w = (int) Math.round((double) width * h / height) & ~1;
+        outWidth = Math.max(2, w);
+        outHeight = Math.max(2, h);
+        log.info("encoder {}: input {}x{}, recording at {}x{}", name, width, height, outWidth, outHeight);
+    }
+
+    private MediaListener countingListener() {
+        return new MediaListener() {
+            @Override
+            public void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity) {
+                segments.incrementAndGet();
+                listener.segmentClosed(sequence, durationSeconds, bytes, discontinuity);
+            }
+
+            @Override
+            public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
+                listener.gap(beforeSequence, lastMediaNanos, resumedNanos);
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                listener.failed(error);
+            }
+        };
+    }
+}

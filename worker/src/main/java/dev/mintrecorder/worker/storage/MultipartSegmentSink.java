@@ -1,0 +1,283 @@
+package dev.mintrecorder.worker.storage;
+
+import dev.mintrecorder.contracts.MintId;
+import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.worker.media.SegmentOutput;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartRequest;
+import software.amazon.awssdk.services.s3.model.UploadPartResponse;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Streams one room's segments into S3, each segment as ONE multipart upload, with no temp files.
+ *
+ * <ul>
+ *   <li>{@link #open} starts {@code CreateMultipartUpload} (asynchronously, so the encoder never waits on it);</li>
+ *   <li>the stream uploads a part whenever its buffer reaches the part size (at least 5 MiB);</li>
+ *   <li>{@code close()} uploads the last (possibly small) part and completes the upload, again asynchronously.</li>
+ * </ul>
+ * At most {@link UploadConfig#maxPartsInFlight()} parts of this room upload at once: a writer that needs another
+ * waits (backpressure on the encoder thread), so the room's segment memory is bounded by
+ * {@code (maxPartsInFlight + 1) * partSize}; {@link #bytesHeld()} reports the actual figure. Each S3 call goes
+ * through {@link S3Retry}; a segment whose upload still fails is aborted (never left open) and reported.
+ */
+public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSink.class);
+    private static final int INITIAL_BUFFER = 256 * 1024;
+
+    private final S3Client s3;
+    private final String bucket;
+    private final MintId mint;
+    private final UUID jobId;
+    private final UploadConfig config;
+    private final S3Retry retry;
+    private final SegmentUploadListener listener;
+    private final Semaphore partsInFlight;
+    private final ExecutorService uploads = Executors.newVirtualThreadPerTaskExecutor();
+    private final AtomicLong bytesHeld = new AtomicLong();
+    private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
+
+    public MultipartSegmentSink(S3Client s3, String bucket, MintId mint, UUID jobId, UploadConfig config,
+                                SegmentUploadListener listener) {
+        this.s3 = s3;
+        this.bucket = bucket;
+        this.mint = mint;
+        this.jobId = jobId;
+        this.config = config;
+        this.retry = new S3Retry("s3-" + jobId, config);
+        this.listener = listener;
+        this.partsInFlight = new Semaphore(config.maxPartsInFlight());
+    }
+
+    /** S3 calls retried so far for this room. */
+    public long retries() {
+        return retry.retries();
+    }
+
+    /** Segment bytes this room holds in memory: buffered plus uploading. Count it in the room's memory. */
+    public long bytesHeld() {
+        return bytesHeld.get();
+    }
+
+    @Override
+    public OutputStream open(long sequence) {
+        return new SegmentStream(sequence, S3Keys.segment(mint, jobId, sequence));
+    }
+
+    /**
+     * Waits up to {@code timeout} for every started upload to complete or abort, then stops the upload threads.
+     *
+     * @return whether everything finished in time
+     */
+    public boolean awaitUploads(Duration timeout) throws InterruptedException {
+        try {
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (java.util.concurrent.ExecutionException e) {
+            return true; // failures were reported per segment and their uploads aborted
+        }
+    }
+
+    /** Stops the upload threads; uploads still running are interrupted and abort. Call {@link #awaitUploads} first. */
+    @Override
+    public void close() {
+        uploads.shutdownNow();
+    }
+
+    private <T> CompletableFuture<T> track(CompletableFuture<T> f) {
+        pending.add(f);
+        f.whenComplete((v, e) -> pending.remove(f));
+        return f;
+    }
+
+    /** One segment: one multipart upload. Written by the encoder thread only. */
+    private final class SegmentStream extends OutputStream {
+        private final long sequence;
+        private final String key;
+        private final CompletableFuture<String> uploadId;
+        private final List<CompletableFuture<CompletedPart>> parts = new ArrayList<>();
+        private byte[] buffer = new byte[0];
+        private int length;
+        private long bytes;
+        private boolean closed;
+        private volatile Exception failure;
+
+        SegmentStream(long sequence, String key) {
+            this.sequence = sequence;
+            this.key = key;
+            this.uploadId = track(CompletableFuture.supplyAsync(() -> retry.call(() -> s3.createMultipartUpload(
+                    CreateMultipartUploadRequest.builder().bucket(bucket).key(key).contentType("video/mp2t").build())
+                    .uploadId()), uploads));
+            uploadId.exceptionally(e -> {
+                failure = unwrap(e);
+                return null;
+            });
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            failIfFailed();
+            while (len > 0) {
+                int room = (int) Math.min(config.partSizeBytes() - length, len);
+                ensureCapacity(length + room);
+                System.arraycopy(b, off, buffer, length, room);
+                length += room;
+                bytes += room;
+                bytesHeld.addAndGet(room);
+                off += room;
+                len -= room;
+                if (length == config.partSizeBytes()) {
+                    sendPart();
+                }
+            }
+        }
+
+        private void ensureCapacity(int needed) {
+            if (needed > buffer.length) {
+                int size = (int) Math.min(config.partSizeBytes(), Math.max(needed, Math.max(INITIAL_BUFFER, buffer.length * 2L)));
+                buffer = Arrays.copyOf(buffer, size);
+            }
+        }
+
+        /** Hands the buffer to an upload thread; waits while this room already has the maximum in flight. */
+        private void sendPart() throws IOException {
+            try {
+                partsInFlight.acquire();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted waiting for a part upload slot");
+            }
+            int partNumber = parts.size() + 1;
+            byte[] data = buffer;
+            int size = length;
+            buffer = new byte[0];
+            length = 0;
+            CompletableFuture<CompletedPart> part = uploadId.thenApplyAsync(id -> {
+                UploadPartResponse r = retry.call(() -> s3.uploadPart(UploadPartRequest.builder()
+                                .bucket(bucket).key(key).uploadId(id).partNumber(partNumber).contentLength((long) size)
+                                .build(),
+                        // A fresh stream over the same bytes per attempt: no copy, and retries resend from the start.
+                        RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data, 0, size), size,
+                                "application/octet-stream")));
+                return CompletedPart.builder().partNumber(partNumber).eTag(r.eTag())
+                        .checksumCRC32(r.checksumCRC32()).build();
+            }, uploads);
+            part.whenComplete((p, e) -> {
+                partsInFlight.release();
+                bytesHeld.addAndGet(-size);
+                if (e != null) {
+                    failure = unwrap(e);
+                }
+            });
+            parts.add(track(part));
+        }
+
+        /** Sends the last part and completes the upload in the background; never blocks on S3 beyond the slot wait. */
+        @Override
+        public void close() throws IOException {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            if (failure == null && (length > 0 || parts.isEmpty())) {
+                sendPart();
+            } else {
+                bytesHeld.addAndGet(-length);
+                buffer = new byte[0];
+                length = 0;
+            }
+            CompletableFuture<Void> done = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
+                    .thenCombineAsync(uploadId, (ignored, id) -> {
+                        List<CompletedPart> completed = parts.stream().map(CompletableFuture::join).toList();
+                        retry.call(() -> s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
+                                .bucket(bucket).key(key).uploadId(id)
+                                .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()).build()));
+                        return null;
+                    }, uploads);
+            track(done.handle((ok, e) -> {
+                if (e == null) {
+                    tell(() -> listener.uploaded(sequence, key, bytes));
+                } else {
+                    Exception error = unwrap(e);
+                    failure = error;
+                    abort();
+                    log.error("segment {} upload failed; aborted", key, error);
+                    tell(() -> listener.failed(sequence, key, error));
+                }
+                return null;
+            }));
+        }
+
+        private void abort() {
+            String id = uploadId.getNow(null);
+            if (id == null) {
+                return;
+            }
+            try {
+                retry.call(() -> s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
+                        .bucket(bucket).key(key).uploadId(id).build()));
+            } catch (RuntimeException e) {
+                // Salvage on the next resume, or the bucket's lifecycle rule, cleans it up.
+                log.error("could not abort the upload of {}", key, e);
+            }
+        }
+
+        private void failIfFailed() throws IOException {
+            Exception e = failure;
+            if (e != null) {
+                throw new IOException("upload of " + key + " failed", e);
+            }
+        }
+    }
+
+    /** A listener that throws must not turn a finished upload into a silently failed future. */
+    private static void tell(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException e) {
+            log.error("segment upload listener failed", e);
+        }
+    }
+
+    private static Exception unwrap(Throwable e) {
+        while ((e instanceof java.util.concurrent.CompletionException || e instanceof java.util.concurrent.ExecutionException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e instanceof Exception ex ? ex : new RuntimeException(e);
+    }
+}

@@ -1,0 +1,44 @@
+package dev.mintrecorder.worker.storage;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code index.m3u8}: an HLS EVENT playlist rendered from the manifest (pure, no I/O). Segments are listed by
+ * their file name, relative to the playlist. {@code #EXT-X-DISCONTINUITY} precedes a segment that follows a gap,
+ * a resume by another worker, or a missing sequence number; {@code #EXT-X-ENDLIST} closes a finished recording.
+ */
+public final class Playlist {
+    private Playlist() {
+    }
+
+    public static String render(Manifest manifest) {
+        List<Manifest.Segment> segments = manifest.segments();
+        // Each EXTINF rounded must not exceed the target duration (RFC 8216 4.3.3.1).
+        long target = Math.max(manifest.segmentSeconds(),
+                segments.stream().mapToLong(s -> Math.round(s.durationS())).max().orElse(0));
+        StringBuilder m3u8 = new StringBuilder(128 + segments.size() * 48)
+                .append("#EXTM3U\n")
+                .append("#EXT-X-VERSION:3\n")
+                .append("#EXT-X-PLAYLIST-TYPE:EVENT\n")
+                .append("#EXT-X-TARGETDURATION:").append(target).append('\n')
+                .append("#EXT-X-MEDIA-SEQUENCE:").append(segments.isEmpty() ? 0 : segments.getFirst().seq()).append('\n');
+        Manifest.Segment previous = null;
+        for (Manifest.Segment s : segments) {
+            if (previous != null && (s.discontinuity() || s.seq() != previous.seq() + 1)) {
+                m3u8.append("#EXT-X-DISCONTINUITY\n");
+            }
+            m3u8.append(String.format(Locale.ROOT, "#EXTINF:%.3f,\n", s.durationS()))
+                    .append(fileName(s.key())).append('\n');
+            previous = s;
+        }
+        if (manifest.ended()) {
+            m3u8.append("#EXT-X-ENDLIST\n");
+        }
+        return m3u8.toString();
+    }
+
+    private static String fileName(String key) {
+        return key.substring(key.lastIndexOf('/') + 1);
+    }
+}

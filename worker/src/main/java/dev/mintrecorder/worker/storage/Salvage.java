@@ -1,0 +1,134 @@
+package dev.mintrecorder.worker.storage;
+
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectRequest;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsRequest;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
+import software.amazon.awssdk.services.s3.model.ListPartsRequest;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.Part;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Run by the worker that resumes a job, before it records: every multipart upload still open under the job's prefix
+ * (a dead worker's segment) is completed with the parts already uploaded (a truncated TS segment still plays) or,
+ * when it has none, aborted. Numbering then continues after the highest segment in the bucket.
+ */
+public final class Salvage {
+    private static final Logger log = LoggerFactory.getLogger(Salvage.class);
+    private static final Pattern SEGMENT = Pattern.compile("seg_(\\d{6})\\.ts$");
+
+    private Salvage() {
+    }
+
+    /** @param durationS the video duration read from the completed object; NaN if it could not be read */
+    public record Completed(String key, long bytes, double durationS) {
+    }
+
+    /**
+     * @param completed segments completed from open uploads, by seq
+     * @param aborted seqs of open uploads with no parts, aborted
+     * @param nextSequence one past the highest segment in the bucket (0 if none)
+     * @param manifest the previous worker's manifest.json, if it wrote one
+     */
+    public record Result(Map<Long, Completed> completed, List<Long> aborted, long nextSequence,
+                         Optional<Manifest> manifest) {
+    }
+
+    public static Result run(S3Client s3, String bucket, String jobPrefix, String manifestKey, S3Retry retry) {
+        Map<Long, Completed> completed = new TreeMap<>();
+        List<Long> aborted = new ArrayList<>();
+        for (MultipartUpload upload : openUploads(s3, bucket, jobPrefix, retry)) {
+            String key = upload.key();
+            long seq = sequenceOf(key);
+            List<Part> parts = parts(s3, bucket, key, upload.uploadId(), retry);
+            if (parts.isEmpty()) {
+                retry.call(() -> s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
+                        .bucket(bucket).key(key).uploadId(upload.uploadId()).build()));
+                if (seq >= 0) {
+                    aborted.add(seq);
+                }
+                log.info("salvage: aborted empty upload of {}", key);
+                continue;
+            }
+            List<CompletedPart> done = parts.stream().map(p -> CompletedPart.builder().partNumber(p.partNumber())
+                    .eTag(p.eTag()).checksumCRC32(p.checksumCRC32()).build()).toList();
+            retry.call(() -> s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
+                    .bucket(bucket).key(key).uploadId(upload.uploadId())
+                    .multipartUpload(CompletedMultipartUpload.builder().parts(done).build()).build()));
+            long bytes = parts.stream().mapToLong(Part::size).sum();
+            double duration = duration(s3, bucket, key);
+            if (seq >= 0) {
+                completed.put(seq, new Completed(key, bytes, duration));
+            }
+            log.info("salvage: completed {} from {} part(s), {} bytes, {} s", key, parts.size(), bytes, duration);
+        }
+        long highest = -1;
+        for (S3Object o : retry.call(() -> s3.listObjectsV2Paginator(ListObjectsV2Request.builder()
+                .bucket(bucket).prefix(jobPrefix).build()).contents().stream().toList())) {
+            highest = Math.max(highest, sequenceOf(o.key()));
+        }
+        return new Result(completed, aborted, highest + 1, manifest(s3, bucket, manifestKey, retry));
+    }
+
+    private static List<MultipartUpload> openUploads(S3Client s3, String bucket, String prefix, S3Retry retry) {
+        return retry.call(() -> s3.listMultipartUploadsPaginator(ListMultipartUploadsRequest.builder()
+                .bucket(bucket).prefix(prefix).build()).uploads().stream().toList());
+    }
+
+    private static List<Part> parts(S3Client s3, String bucket, String key, String uploadId, S3Retry retry) {
+        return retry.call(() -> s3.listPartsPaginator(ListPartsRequest.builder()
+                .bucket(bucket).key(key).uploadId(uploadId).build()).parts().stream().toList());
+    }
+
+    private static Optional<Manifest> manifest(S3Client s3, String bucket, String key, S3Retry retry) {
+        try {
+            retry.call(() -> s3.headObject(HeadObjectRequest.builder().bucket(bucket).key(key).build()));
+        } catch (NoSuchKeyException e) {
+            return Optional.empty();
+        } catch (SdkException e) {
+            if (e instanceof software.amazon.awssdk.services.s3.model.S3Exception s && s.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw e;
+        }
+        byte[] json = retry.call(() -> s3.getObjectAsBytes(GetObjectRequest.builder().bucket(bucket).key(key).build())
+                .asByteArray());
+        return Optional.of(Manifest.fromJson(json));
+    }
+
+    /** Streams the object through {@link TsDuration}; a failure only costs the duration (NaN), not the salvage. */
+    private static double duration(S3Client s3, String bucket, String key) {
+        try (InputStream in = s3.getObject(GetObjectRequest.builder().bucket(bucket).key(key).build())) {
+            return TsDuration.of(in);
+        } catch (IOException | SdkException e) {
+            log.warn("salvage: could not read the duration of {}: {}", key, e.toString());
+            return Double.NaN;
+        }
+    }
+
+    /** The seq in {@code .../seg_000042.ts}, or -1 for any other key. */
+    static long sequenceOf(String key) {
+        Matcher m = SEGMENT.matcher(key);
+        return m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+}

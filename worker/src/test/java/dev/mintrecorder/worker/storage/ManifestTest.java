@@ -1,0 +1,46 @@
+package dev.mintrecorder.worker.storage;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ManifestTest {
+    @Test
+    void roundTripsThroughJsonWithSnakeCaseNames() {
+        Manifest m = Manifest.start("7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr", "3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f", 6)
+                .withSegment(new Manifest.Segment(0, "k/seg_000000.ts", 6.0, 1500, false, false))
+                .withSegment(new Manifest.Segment(1, "k/seg_000001.ts", 6.0, 900, false, true))
+                .withDroppedFrames(12)
+                .withGap(new Manifest.Gap(2, 4500))
+                .withResume(new Manifest.Resume(2, "worker-b", Instant.parse("2026-11-24T23:00:00Z"), List.of(1L)))
+                .ended("max_duration");
+        String json = new String(m.toJson(), StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"duration_s\" : 6.0"), json);
+        assertTrue(json.contains("\"dropped_frames\" : 12"), json);
+        assertTrue(json.contains("\"salvaged_seqs\" : [ 1 ]"), json);
+        assertTrue(json.contains("\"at\" : \"2026-11-24T23:00:00Z\""), json);
+        assertEquals(m, Manifest.fromJson(m.toJson()));
+        assertEquals(2400, m.totalBytes());
+        assertEquals(12.0, m.totalSeconds());
+    }
+
+    @Test
+    void aSegmentReportedAgainReplacesTheOldEntry() {
+        Manifest m = Manifest.start("m", "j", 6)
+                .withSegment(new Manifest.Segment(0, "k0", 6.0, 100, false, true))
+                .withSegment(new Manifest.Segment(0, "k0", 5.2, 120, false, false));
+        assertEquals(List.of(new Manifest.Segment(0, "k0", 5.2, 120, false, false)), m.segments());
+    }
+
+    @Test
+    void salvageReadsSegmentNumbersFromKeysOnly() {
+        assertEquals(42, Salvage.sequenceOf("recordings/m/j/seg_000042.ts"));
+        assertEquals(-1, Salvage.sequenceOf("recordings/m/j/index.m3u8"));
+        assertEquals(-1, Salvage.sequenceOf("recordings/m/j/manifest.json"));
+    }
+}
