@@ -1,0 +1,331 @@
+// Validates the deployment files against real schemas and against what the worker actually reads.
+// Run through scripts/validate-deploy (which also parses docker-compose.yml with docker-compose itself).
+//
+//  1. Every Kubernetes manifest in infra/k8s against its schema (kubernetes-models: the Kubernetes OpenAPI schemas,
+//     and KEDA's CRD schema for the ScaledObject): types, required fields, enums, formats.
+//  2. The same manifests type-checked by TypeScript against the models' interfaces, which rejects unknown fields
+//     (a misspelt `periodSecond` is silently dropped by a lenient apply).
+//  3. Consistency: every worker variable in compose and k8s is one the worker declares (ops.Setting), ports, grace
+//     periods, selectors and credentials agree, and the metrics KEDA and Grafana query are ones the worker registers.
+import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseAllDocuments, parse as parseYaml } from 'yaml';
+import ts from 'typescript';
+import dockerfileUtils from 'dockerfile-utils';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '../..');
+const rel = (p) => path.relative(root, p);
+const errors = [];
+const warnings = [];
+const error = (where, msg) => errors.push(`${where}: ${msg}`);
+const warn = (where, msg) => warnings.push(`${where}: ${msg}`);
+
+// Variables the runtime reads besides the worker's own settings.
+const RUNTIME_VARS = new Set(['JDK_JAVA_OPTIONS', 'JAVA_TOOL_OPTIONS', 'MALLOC_ARENA_MAX']);
+
+// ---------------------------------------------------------------------------------------------------------------
+// What the worker declares: its ops.Setting variables and its meters.
+function javaSources(dir) {
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) out.push(...javaSources(p));
+    else if (e.name.endsWith('.java')) out.push(readFileSync(p, 'utf8'));
+  }
+  return out;
+}
+const workerSources = javaSources(path.join(root, 'worker/src/main/java')).join('\n');
+const declaredVars = new Set(
+  [...workerSources.matchAll(/(?:Setting\.\w+|new Setting<>)\(\s*"([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1]));
+if (declaredVars.size === 0) error('worker/src/main/java', 'found no ops.Setting declarations');
+// Micrometer names ("recorder.rooms.active") and names already in Prometheus form ("mint_track_stalls_total").
+const meterNames = new Set(
+  [...workerSources.matchAll(/\b(?:Gauge|Counter|Timer|DistributionSummary|LongTaskTimer|FunctionCounter)\.builder\(\s*"([a-z][a-z0-9._]*)"/g)]
+    .map((m) => m[1]));
+for (const m of workerSources.matchAll(/\b(?:counter|gauge|timer)\(\s*(?:registry\s*,\s*)?"([a-z][a-z0-9._]*)"/g)) meterNames.add(m[1]);
+
+/** Whether a Prometheus series name comes from a meter the worker registers (dots -> underscores, suffixes). */
+function registered(series) {
+  const base = series.replace(/_(total|count|sum|max|bucket|seconds|bytes)$/, '');
+  for (const name of meterNames) {
+    const prom = name.replaceAll('.', '_');
+    if (series === prom || base === prom || series === `${prom}_total` || series.startsWith(`${prom}_`)) return true;
+  }
+  return false;
+}
+function checkMetrics(where, text, severity) {
+  const series = new Set([...text.matchAll(/\b((?:recorder|mint)_[a-z0-9_]+)/g)].map((m) => m[1]));
+  for (const s of series) {
+    if (!registered(s)) severity(where, `metric ${s} is not registered by the worker (yet)`);
+  }
+  return series;
+}
+
+function checkVar(where, name) {
+  if (!declaredVars.has(name) && !RUNTIME_VARS.has(name)) {
+    error(where, `${name} is not a variable the worker reads (see README.md, "Configuration")`);
+  }
+}
+
+function seconds(text) {
+  const s = String(text).trim();
+  let m;
+  if ((m = /^(\d+)ms$/.exec(s))) return Number(m[1]) / 1000;
+  if ((m = /^(\d+)([smh])$/.exec(s))) return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2]];
+  if ((m = /^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?$/i.exec(s))) {
+    return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+  }
+  return NaN;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Kubernetes manifests.
+const k8sDir = path.join(root, 'infra/k8s');
+const docs = []; // { file, index, obj }
+for (const name of readdirSync(k8sDir).filter((f) => /\.ya?ml$/.test(f)).sort()) {
+  const file = path.join(k8sDir, name);
+  const parsed = parseAllDocuments(readFileSync(file, 'utf8'), { uniqueKeys: true, strict: true });
+  parsed.forEach((doc, index) => {
+    for (const e of doc.errors) error(`${rel(file)}#${index}`, `YAML: ${e.message}`);
+    for (const w of doc.warnings) warn(`${rel(file)}#${index}`, `YAML: ${w.message}`);
+    const obj = doc.toJS();
+    if (obj != null) docs.push({ file: rel(file), index, obj });
+  });
+}
+
+function modelOf({ apiVersion, kind }) {
+  const pkg = apiVersion?.startsWith('keda.sh/') ? '@kubernetes-models/keda' : 'kubernetes-models';
+  return { spec: `${pkg}/${apiVersion}/${kind}`, iface: `I${kind}` };
+}
+
+const manifests = docs.filter((d) => d.obj.kind !== 'Kustomization');
+const typeChecked = [];
+for (const d of manifests) {
+  const where = `${d.file}#${d.index} (${d.obj.kind ?? '?'} ${d.obj.metadata?.name ?? '?'})`;
+  if (!d.obj.apiVersion || !d.obj.kind) {
+    error(where, 'apiVersion and kind are required');
+    continue;
+  }
+  const { spec, iface } = modelOf(d.obj);
+  let model;
+  try {
+    model = (await import(spec))[d.obj.kind];
+  } catch (e) {
+    error(where, `no schema for ${d.obj.apiVersion} ${d.obj.kind} (${spec})`);
+    continue;
+  }
+  try {
+    new model(d.obj).validate();
+  } catch (e) {
+    error(where, `schema: ${e.message.replace(/\s+/g, ' ')}`);
+  }
+  typeChecked.push({ where, spec, iface, obj: d.obj });
+}
+
+// Unknown fields: TypeScript's excess-property check against the models' interfaces.
+if (typeChecked.length > 0) {
+  const checkDir = path.join(here, '.check');
+  mkdirSync(checkDir, { recursive: true });
+  const lines = typeChecked.map((t, i) => `import type { ${t.iface} as T${i} } from "${t.spec}";`);
+  typeChecked.forEach((t, i) => lines.push(`export const m${i}: T${i} = ${JSON.stringify(t.obj)};`));
+  const source = path.join(checkDir, 'manifests.mts');
+  writeFileSync(source, lines.join('\n') + '\n');
+  const program = ts.createProgram([source], {
+    strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, types: [],
+  });
+  for (const diag of ts.getPreEmitDiagnostics(program)) {
+    const text = ts.flattenDiagnosticMessageText(diag.messageText, ' ');
+    if (!diag.file || diag.file.fileName !== source) {
+      error('typescript', text);
+      continue;
+    }
+    const { line } = diag.file.getLineAndCharacterOfPosition(diag.start ?? 0);
+    const i = line - typeChecked.length;
+    error(i >= 0 ? typeChecked[i].where : 'typescript', `fields: ${text}`);
+  }
+}
+
+// Consistency inside infra/k8s.
+const byKind = (kind) => manifests.filter((d) => d.obj.kind === kind).map((d) => d.obj);
+const [deployment] = byKind('Deployment');
+const configMaps = byKind('ConfigMap');
+const secrets = byKind('Secret');
+const kustomization = docs.find((d) => d.obj.kind === 'Kustomization');
+if (kustomization) {
+  const listed = new Set(kustomization.obj.resources ?? []);
+  const files = new Set(docs.filter((d) => d !== kustomization).map((d) => path.basename(d.file)));
+  for (const f of files) if (!listed.has(f)) error(kustomization.file, `${f} is not in resources`);
+  for (const f of listed) if (!files.has(f)) error(kustomization.file, `resource ${f} does not exist`);
+}
+let opsPort;
+if (!deployment) {
+  error('infra/k8s', 'no Deployment');
+} else {
+  const where = 'infra/k8s Deployment';
+  const pod = deployment.spec.template;
+  const [container] = pod.spec.containers;
+  const cmNames = new Set(); const secretNames = new Set();
+  for (const from of container.envFrom ?? []) {
+    if (from.configMapRef) {
+      const cm = configMaps.find((c) => c.metadata.name === from.configMapRef.name);
+      if (!cm) error(where, `envFrom ConfigMap ${from.configMapRef.name} is not defined`);
+      else Object.keys(cm.data ?? {}).forEach((k) => { cmNames.add(k); checkVar(`ConfigMap ${cm.metadata.name}`, k); });
+    }
+    if (from.secretRef) {
+      const s = secrets.find((c) => c.metadata.name === from.secretRef.name);
+      if (!s) error(where, `envFrom Secret ${from.secretRef.name} is not defined`);
+      else [...Object.keys(s.stringData ?? {}), ...Object.keys(s.data ?? {})]
+        .forEach((k) => { secretNames.add(k); checkVar(`Secret ${s.metadata.name}`, k); });
+    }
+  }
+  for (const e of container.env ?? []) checkVar(where, e.name);
+  for (const k of cmNames) if (secretNames.has(k)) error(where, `${k} is in both the ConfigMap and the Secret`);
+  for (const k of ['LIVEKIT_API_SECRET', 'S3_SECRET_ACCESS_KEY']) {
+    if (cmNames.has(k)) error(where, `${k} is a secret but sits in the ConfigMap`);
+  }
+  const cm = Object.assign({}, ...configMaps.map((c) => c.data ?? {}));
+  const ops = (container.ports ?? []).find((p) => p.name === 'ops');
+  opsPort = String(cm.OPS_PORT ?? '');
+  if (!ops) error(where, 'no container port named ops');
+  else {
+    if (String(ops.containerPort) !== opsPort) error(where, `port ops is ${ops.containerPort} but OPS_PORT is ${opsPort}`);
+    const ann = pod.metadata.annotations ?? {};
+    if (ann['prometheus.io/scrape'] !== 'true') error(where, 'pods lack prometheus.io/scrape: "true"');
+    if (ann['prometheus.io/port'] !== opsPort) error(where, `prometheus.io/port ${ann['prometheus.io/port']} != OPS_PORT ${opsPort}`);
+    const probes = { livenessProbe: '/health/live', readinessProbe: '/health/ready' };
+    for (const [probe, pathExpected] of Object.entries(probes)) {
+      const p = container[probe]?.httpGet;
+      if (!p) error(where, `${probe} is missing`);
+      else if (p.path !== pathExpected || (p.port !== 'ops' && String(p.port) !== opsPort)) {
+        error(where, `${probe} must GET ${pathExpected} on the ops port`);
+      }
+    }
+  }
+  const drain = seconds(cm.DRAIN_GRACE_PERIOD ?? '25s');
+  const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
+  const preStopSleep = Number(container.lifecycle?.preStop?.sleep?.seconds ?? 0);
+  if (grace < drain + preStopSleep + 10) {
+    error(where, `terminationGracePeriodSeconds ${grace} leaves under 10 s after DRAIN_GRACE_PERIOD (${drain} s)`);
+  }
+  const limit = container.resources?.limits?.memory;
+  if (!limit) error(where, 'no memory limit: the memory governor budgets 80% of it');
+  if (container.securityContext?.readOnlyRootFilesystem && !(container.volumeMounts ?? []).some((v) => v.mountPath === '/tmp')) {
+    error(where, 'read-only root filesystem without a /tmp volume: native libraries unpack there');
+  }
+  const labels = pod.metadata.labels ?? {};
+  const selects = (sel) => Object.entries(sel?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
+  if (!selects(deployment.spec.selector)) error(where, 'selector does not match the pod labels');
+  for (const pdb of byKind('PodDisruptionBudget')) {
+    if (!selects(pdb.spec.selector)) error(`PodDisruptionBudget ${pdb.metadata.name}`, 'selector does not match the worker pods');
+  }
+  for (const so of byKind('ScaledObject')) {
+    const w = `ScaledObject ${so.metadata.name}`;
+    if (so.spec.scaleTargetRef?.name !== deployment.metadata.name) error(w, 'scaleTargetRef is not the worker Deployment');
+    if (deployment.spec.replicas !== undefined) error(where, 'sets replicas, which fights the ScaledObject on every apply');
+    for (const t of so.spec.triggers ?? []) {
+      if (t.type === 'prometheus') {
+        const series = checkMetrics(`${w} trigger ${t.name}`, t.metadata?.query ?? '', error);
+        if (series.size === 0) error(`${w} trigger ${t.name}`, 'queries no worker metric');
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// docker-compose.yml (docker-compose itself parses it in scripts/validate-deploy; this checks what it means).
+const composeFile = path.join(root, 'docker-compose.yml');
+const compose = parseYaml(readFileSync(composeFile, 'utf8'), { uniqueKeys: true, merge: true });
+const services = compose.services ?? {};
+const envOf = (svc) => {
+  const env = services[svc]?.environment ?? {};
+  return Array.isArray(env) ? Object.fromEntries(env.map((e) => e.split(/=(.*)/s).slice(0, 2))) : env;
+};
+if (!services.worker) {
+  error('docker-compose.yml', 'no worker service');
+} else {
+  const w = 'docker-compose.yml worker';
+  const env = envOf('worker');
+  Object.keys(env).forEach((k) => checkVar(w, k));
+  if (services.worker.build?.dockerfile !== 'worker/Dockerfile') error(w, 'is not built from worker/Dockerfile');
+  const drain = seconds(env.DRAIN_GRACE_PERIOD ?? '25s');
+  const stop = seconds(services.worker.stop_grace_period ?? '10s');
+  if (!(stop >= drain + 5)) error(w, `stop_grace_period ${services.worker.stop_grace_period} < DRAIN_GRACE_PERIOD + 5 s`);
+  const port = String(env.OPS_PORT ?? '');
+  if (!(services.worker.ports ?? []).some((p) => String(p).endsWith(`:${port}`))) error(w, `OPS_PORT ${port} is not published`);
+  const dockerfile = readFileSync(path.join(root, 'worker/Dockerfile'), 'utf8');
+  if (!new RegExp(`^EXPOSE\\s+${port}\\b`, 'm').test(dockerfile)) error('worker/Dockerfile', `does not EXPOSE OPS_PORT ${port}`);
+  if (opsPort && opsPort !== port) error(w, `OPS_PORT ${port} differs from the k8s ConfigMap's ${opsPort}`);
+  // One LiveKit key pair across livekit-server, the worker and the publisher.
+  const livekit = parseYaml(readFileSync(path.join(root, 'infra/livekit/livekit.yaml'), 'utf8'));
+  const keys = livekit.keys ?? {};
+  for (const svc of ['worker', 'publisher']) {
+    const e = envOf(svc);
+    if (keys[e.LIVEKIT_API_KEY] !== e.LIVEKIT_API_SECRET) {
+      error(`docker-compose.yml ${svc}`, 'LIVEKIT_API_KEY/SECRET do not match infra/livekit/livekit.yaml keys');
+    }
+  }
+  for (const [k, s] of Object.entries(keys)) {
+    if (String(s).length < 32) error('infra/livekit/livekit.yaml', `secret of key ${k} is shorter than 32 characters`);
+  }
+  const minio = envOf('minio');
+  if (env.S3_ACCESS_KEY_ID !== minio.MINIO_ROOT_USER || env.S3_SECRET_ACCESS_KEY !== minio.MINIO_ROOT_PASSWORD) {
+    error(w, 'S3 credentials differ from MinIO\'s root user');
+  }
+  if (envOf('minio-init').S3_BUCKET !== env.S3_BUCKET) error(w, 'S3_BUCKET differs from the bucket minio-init creates');
+  const kafkaBootstrap = envOf('kafka').KAFKA_ADVERTISED_LISTENERS ?? '';
+  if (!kafkaBootstrap.includes(env.KAFKA_BOOTSTRAP_SERVERS)) {
+    error(w, `KAFKA_BOOTSTRAP_SERVERS ${env.KAFKA_BOOTSTRAP_SERVERS} is not an advertised listener of kafka`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// worker/Dockerfile: the Docker language server's linter, and what the worker needs at run time.
+{
+  const file = 'worker/Dockerfile';
+  const text = readFileSync(path.join(root, file), 'utf8');
+  for (const d of dockerfileUtils.validate(text)) {
+    (d.severity === 1 ? error : warn)(`${file}:${d.range.start.line + 1}`, d.message);
+  }
+  const needs = {
+    'webrtc-java OS libraries': /libpulse0 libx11-6 libxfixes3 libxrandr2 libxcomposite1 libudev1 libdbus-1-3/,
+    '--enable-native-access': /--enable-native-access=ALL-UNNAMED/,
+    'a heap relative to the container limit': /-XX:MaxRAMPercentage=\d+/,
+    'MALLOC_ARENA_MAX': /MALLOC_ARENA_MAX=\d+/,
+    'a non-root user': /^USER\s+(?!0\b|root\b)\S+/m,
+    'the shaded worker jar': /worker\/target\/mint-recorder-worker\.jar/,
+  };
+  for (const [what, re] of Object.entries(needs)) if (!re.test(text)) error(file, `lacks ${what}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Grafana dashboard: valid JSON, and the metrics it plots (warnings: some come with later issues).
+const grafanaDir = path.join(root, 'infra/grafana');
+if (existsSync(grafanaDir)) {
+  for (const name of readdirSync(grafanaDir).filter((f) => f.endsWith('.json'))) {
+    const file = `infra/grafana/${name}`;
+    let dash;
+    try {
+      dash = JSON.parse(readFileSync(path.join(grafanaDir, name), 'utf8'));
+    } catch (e) {
+      error(file, `not JSON: ${e.message}`);
+      continue;
+    }
+    const panels = (dash.panels ?? []).flatMap((p) => [p, ...(p.panels ?? [])]);
+    const ids = new Set();
+    for (const p of panels) {
+      if (ids.has(p.id)) error(file, `duplicate panel id ${p.id}`);
+      ids.add(p.id);
+    }
+    const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? '')).join('\n');
+    checkMetrics(file, exprs, warn);
+  }
+}
+
+for (const w of warnings) console.log(`warning: ${w}`);
+for (const e of errors) console.log(`ERROR: ${e}`);
+console.log(`validate-deploy: ${manifests.length} manifests, docker-compose.yml, ${declaredVars.size} worker variables, `
+  + `${meterNames.size} worker meters: ${errors.length} error(s), ${warnings.length} warning(s)`);
+process.exit(errors.length === 0 ? 0 : 1);
