@@ -29,7 +29,11 @@ public final class Topics {
     /** The topics to create, with their partition counts and configs. */
     public static List<TopicSpec> all() {
         return List.of(
-                new TopicSpec(JOBS, 6, Map.of()),
+                // One partition: a share consumer holding a job fetches nothing more, and with fewer consumers than
+                // partitions the assignor gives each partition to only some of them, so a job could wait behind a
+                // busy slot while others idle. With one partition every slot sees every job; share groups, not
+                // partitions, spread the work.
+                new TopicSpec(JOBS, 1, Map.of()),
                 new TopicSpec(CONTROL, 3, Map.of("cleanup.policy", "compact")),
                 new TopicSpec(STATUS, 6, Map.of()),
                 new TopicSpec(ALARMS, 1, Map.of()),

@@ -1,0 +1,41 @@
+package dev.mintrecorder.worker.jobs;
+
+import dev.mintrecorder.contracts.StatusEvent;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The factory a worker built without a recording pipeline runs with. It records nothing: every session fails at once
+ * with a SYSTEM error, so the job is published as FAILED with that error and the worker reports not ready and stops
+ * taking jobs (other workers, which can record, take them).
+ */
+public final class UnavailableRecordingSessionFactory implements RecordingSessionFactory {
+    public static final String ERROR = "recording pipeline not available in this build";
+
+    @Override
+    public RecordingSession create(SessionContext context) {
+        return new RecordingSession() {
+            private final CompletableFuture<SessionEnd> ended = new CompletableFuture<>();
+
+            @Override
+            public void start() {
+                ended.complete(new SessionEnd.Failed(ERROR, StatusEvent.Scope.SYSTEM));
+            }
+
+            @Override
+            public void stop(SessionEnd.Finished why) {
+                ended.complete(why);
+            }
+
+            @Override
+            public void handover() {
+                ended.complete(new SessionEnd.HandedOver());
+            }
+
+            @Override
+            public CompletableFuture<SessionEnd> ended() {
+                return ended;
+            }
+        };
+    }
+}

@@ -1,0 +1,272 @@
+package dev.mintrecorder.worker.jobs;
+
+import dev.mintrecorder.contracts.DlqRecord;
+import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.Devstack;
+import dev.mintrecorder.devstack.DevstackOptions;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The job engine against the devstack's real Kafka broker (2 s record lock) and S3. */
+class JobEngineIT {
+    private static Devstack stack;
+    private static JobTestKit kit;
+
+    @BeforeAll
+    static void startStack() {
+        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA, Devstack.Component.S3));
+        JobTestKit.warmUpShareGroup(stack);
+        kit = new JobTestKit(stack);
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (kit != null) {
+            kit.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @AfterEach
+    void cleanUp() {
+        kit.cleanUp();
+    }
+
+    @Test
+    void threeWorkersOfTwoRoomsRunTwentyJobsEachExactlyOnce() {
+        int startedBefore = kit.tracker.started();
+        List<String> workers = List.of("w-a", "w-b", "w-c");
+        workers.forEach(w -> kit.engine(w, 2));
+        List<UUID> jobs = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            jobs.add(kit.start(kit.mint(), "finish-2"));
+        }
+
+        await().atMost(Duration.ofSeconds(120)).until(() -> jobs.stream().allMatch(j -> !kit.log.terminal(j).isEmpty()));
+
+        for (String w : workers) {
+            assertTrue(kit.tracker.highWater(w) <= 2, w + " ran " + kit.tracker.highWater(w) + " at once");
+        }
+        for (UUID job : jobs) {
+            List<StatusEvent> events = kit.log.of(job);
+            List<StatusEvent> terminal = kit.log.terminal(job);
+            assertEquals(1, terminal.size(), "one end for " + job + ": " + events);
+            StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, terminal.getFirst());
+            assertEquals("room_closed", stopped.reason());
+            assertInstanceOf(StatusEvent.Accepted.class, events.getFirst(), "first event of " + job);
+            assertEquals(stopped, events.getLast(), "last event of " + job);
+            assertTrue(events.stream().anyMatch(e -> e instanceof StatusEvent.Heartbeat), "heartbeats of " + job);
+            assertEquals(1, events.stream().map(StatusEvent::workerId).distinct().count(), "one worker: " + events);
+            assertTrue(events.stream().allMatch(e -> e.attempt() == 1), "attempt 1 throughout: " + events);
+            for (int i = 1; i < events.size(); i++) {
+                assertTrue(!events.get(i).at().isBefore(events.get(i - 1).at()), "in order: " + events);
+            }
+        }
+        assertEquals(20, kit.tracker.started() - startedBefore);
+        assertEquals(20, workers.stream().mapToDouble(w -> kit.counter(w, "recorder.jobs.acquired")).sum());
+    }
+
+    @Test
+    void aWorkerNeverAcquiresMoreRecordsThanFreePermits() {
+        kit.engine("w-cap", 2);
+        List<String> mints = new ArrayList<>();
+        List<UUID> jobs = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String mint = kit.mint();
+            mints.add(mint);
+            jobs.add(kit.start(mint, "until-stopped"));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> kit.tracker.running("w-cap") == 2);
+        // Both slots are busy: for several lock durations nothing more is acquired, nothing is released back.
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8)).until(() ->
+                kit.counter("w-cap", "recorder.jobs.acquired") == 2
+                        && kit.counter("w-cap", "recorder.jobs.extra.released") == 0
+                        && kit.gauge("w-cap", "recorder.rooms.active") == 2);
+        // The backlog gauge (Admin API lag: records not yet acknowledged, the two in flight included) sees the rest.
+        await().atMost(Duration.ofSeconds(10)).until(() -> kit.gauge("w-cap", "recorder.jobs.backlog"), v -> v >= 4);
+
+        mints.forEach(m -> kit.jobs.stop(m, "enough"));
+        await().atMost(Duration.ofSeconds(60)).until(() -> jobs.stream().allMatch(j -> !kit.log.terminal(j).isEmpty()));
+        assertEquals(6, jobs.stream().filter(j -> kit.log.terminal(j).getFirst() instanceof StatusEvent.Stopped).count());
+    }
+
+    @Test
+    void aJobRunningThreeLockDurationsIsNeverRedeliveredWhileItsWorkerLives() {
+        kit.engine("w-long", 1);
+        kit.engine("w-idle", 1);
+        Duration lock = stack.kafka().options().recordLockDuration();
+        int ticks = (int) (lock.toSeconds() * 3 + 1);
+        UUID job = kit.start(kit.mint(), "finish-" + ticks);
+
+        await().atMost(Duration.ofSeconds(30 + ticks)).until(() -> !kit.log.terminal(job).isEmpty());
+
+        List<StatusEvent> events = kit.log.of(job);
+        assertEquals(1, events.stream().filter(e -> e instanceof StatusEvent.Accepted).count(), events.toString());
+        assertTrue(events.stream().noneMatch(e -> e instanceof StatusEvent.Resumed), events.toString());
+        assertEquals(1, events.stream().map(StatusEvent::workerId).distinct().count(), events.toString());
+        assertInstanceOf(StatusEvent.Stopped.class, events.getLast());
+        String holder = events.getFirst().workerId();
+        assertEquals(0, kit.counter(holder, "recorder.jobs.lost.locks"));
+        assertEquals(1, kit.counter("w-long", "recorder.jobs.acquired") + kit.counter("w-idle", "recorder.jobs.acquired"));
+    }
+
+    @Test
+    void aStopWhileRecordingEndsTheJob() {
+        kit.engine("w-stop", 1);
+        String mint = kit.mint();
+        UUID job = kit.start(mint, "until-stopped");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.of(job, StatusEvent.Heartbeat.class).isEmpty());
+
+        kit.jobs.stop(mint, job, "viewer left");
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> !kit.log.terminal(job).isEmpty());
+        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, kit.log.terminal(job).getFirst());
+        assertEquals("stopped: viewer left", stopped.reason());
+        assertEquals(0, kit.tracker.running("w-stop"));
+    }
+
+    @Test
+    void aStopBeforeAcquisitionEndsTheJobWithoutRecording() {
+        String mint = kit.mint();
+        UUID job = kit.start(mint, "until-stopped");
+        kit.jobs.stop(mint, job, "changed my mind");
+        kit.engine("w-early", 1);
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.terminal(job).isEmpty());
+        List<StatusEvent> events = kit.log.of(job);
+        assertEquals(1, events.size(), events.toString());
+        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, events.getFirst());
+        assertEquals("stop requested before start: changed my mind", stopped.reason());
+        assertEquals(0, kit.tracker.highWater("w-early"));
+    }
+
+    @Test
+    void aSecondStartForARecordingMintIsADuplicate() {
+        kit.engine("w-dup-1", 1);
+        kit.engine("w-dup-2", 1);
+        String mint = kit.mint();
+        UUID first = kit.start(mint, "until-stopped");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.of(first, StatusEvent.Heartbeat.class).isEmpty());
+
+        UUID second = kit.start(mint, "until-stopped");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.terminal(second).isEmpty());
+        List<StatusEvent> events = kit.log.of(second);
+        assertEquals(1, events.size(), events.toString());
+        assertInstanceOf(StatusEvent.Duplicate.class, events.getFirst());
+        assertTrue(kit.log.terminal(first).isEmpty(), "the first recording goes on");
+        kit.jobs.stop(mint, first, "done");
+        await().atMost(Duration.ofSeconds(15)).until(() -> !kit.log.terminal(first).isEmpty());
+    }
+
+    @Test
+    void fiftyMalformedRecordsLandInTheDlqWhileValidJobsRun() {
+        kit.engine("w-dlq-1", 2);
+        kit.engine("w-dlq-2", 2);
+        List<UUID> valid = new ArrayList<>();
+        Set<Long> badOffsets = new HashSet<>();
+        valid.add(kit.start(kit.mint(), "finish-2"));
+        for (int i = 0; i < 50; i++) {
+            byte[] value = switch (i % 5) {
+                case 0 -> ("garbage " + i).getBytes(StandardCharsets.UTF_8);
+                case 1 -> new byte[0];
+                case 2 -> "{\"schema\":1}".getBytes(StandardCharsets.UTF_8);
+                case 3 -> ("{\"schema\":1,\"job_id\":\"" + UUID.randomUUID() + "\",\"mint_id\":\"not-a-mint-" + i
+                        + "\",\"requested_at\":\"2026-11-24T00:00:00Z\"}").getBytes(StandardCharsets.UTF_8);
+                default -> new byte[] {(byte) 0xff, (byte) 0xfe, (byte) i};
+            };
+            RecordMetadata at = kit.startRaw("bad-" + i, value);
+            badOffsets.add(at.offset() * 100 + at.partition());
+            if (i % 10 == 9) {
+                valid.add(kit.start(kit.mint(), "finish-2"));
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(90)).until(() -> valid.stream().allMatch(j -> !kit.log.terminal(j).isEmpty())
+                && dlqFor(badOffsets).size() == 50);
+
+        for (UUID job : valid) {
+            assertInstanceOf(StatusEvent.Stopped.class, kit.log.terminal(job).getFirst(), kit.log.of(job).toString());
+        }
+        List<DlqRecord> dead = dlqFor(badOffsets);
+        assertEquals(50, dead.size());
+        assertTrue(dead.stream().allMatch(d -> !d.reason().isBlank()), dead.toString());
+        assertTrue(dead.stream().anyMatch(d -> d.reason().startsWith("malformed JSON")), dead.toString());
+        assertTrue(dead.stream().anyMatch(d -> d.reason().contains("mint_id")), dead.toString());
+        assertTrue(dead.stream().anyMatch(d -> d.raw().length == 0), "the empty record too");
+        await().atMost(Duration.ofSeconds(10)).until(() -> kit.log.all().stream()
+                .filter(e -> e instanceof StatusEvent.Rejected r && r.reason().contains("dead-lettered from"))
+                .filter(e -> badOffsets.contains(dlqOffsetKey(((StatusEvent.Rejected) e).reason())))
+                .count() == 50);
+        assertEquals(50, kit.counter("w-dlq-1", "recorder.jobs.rejected") + kit.counter("w-dlq-2", "recorder.jobs.rejected"));
+    }
+
+    @Test
+    void aSessionErrorFailsTheJobAndTheWorkerCarriesOn() {
+        JobEngine engine = kit.engine("w-flaky", 1);
+        UUID failing = kit.start(kit.mint(), "fail-1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.terminal(failing).isEmpty());
+        StatusEvent.Failed failed = assertInstanceOf(StatusEvent.Failed.class, kit.log.terminal(failing).getFirst());
+        assertEquals(StatusEvent.Scope.SESSION, failed.scope());
+        assertEquals("test failure after 1 ticks", failed.error());
+        assertTrue(engine.ready(), engine.notReadyReason().toString());
+
+        UUID next = kit.start(kit.mint(), "finish-1");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.terminal(next).isEmpty());
+        assertInstanceOf(StatusEvent.Stopped.class, kit.log.terminal(next).getFirst());
+    }
+
+    @Test
+    void aSystemErrorFailsTheJobAndMakesTheWorkerUnready() {
+        // The placeholder a build without a recording pipeline runs with: every session fails with a SYSTEM error.
+        JobEngine engine = kit.engine("w-broken", 1, new UnavailableRecordingSessionFactory());
+        await().atMost(Duration.ofSeconds(30)).until(engine::ready);
+        UUID job = kit.start(kit.mint(), "finish-1");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.terminal(job).isEmpty());
+        StatusEvent.Failed failed = assertInstanceOf(StatusEvent.Failed.class, kit.log.terminal(job).getFirst());
+        assertEquals(StatusEvent.Scope.SYSTEM, failed.scope());
+        assertEquals(UnavailableRecordingSessionFactory.ERROR, failed.error());
+        assertEquals(java.util.Optional.of("system error: " + UnavailableRecordingSessionFactory.ERROR),
+                engine.notReadyReason());
+
+        // An unready worker takes no more jobs: this one stays queued until a healthy worker comes.
+        UUID queued = kit.start(kit.mint(), "finish-1");
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> kit.log.of(queued).isEmpty());
+        kit.engine("w-healthy", 1);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.terminal(queued).isEmpty());
+        assertEquals("w-healthy", kit.log.terminal(queued).getFirst().workerId());
+    }
+
+    private static List<DlqRecord> dlqFor(Set<Long> offsets) {
+        return kit.log.deadLetters().stream()
+                .filter(d -> offsets.contains(d.source().offset() * 100 + d.source().partition()))
+                .toList();
+    }
+
+    /** The "topic-partition@offset" a REJECTED reason ends with, as the key used above. */
+    private static long dlqOffsetKey(String reason) {
+        String coords = reason.substring(reason.lastIndexOf("dead-lettered from ") + 19, reason.length() - 1);
+        int at = coords.lastIndexOf('@');
+        int dash = coords.lastIndexOf('-', at);
+        return Long.parseLong(coords.substring(at + 1)) * 100 + Integer.parseInt(coords.substring(dash + 1, at));
+    }
+}

@@ -1,0 +1,40 @@
+package dev.mintrecorder.worker.jobs;
+
+import dev.mintrecorder.worker.ops.ConfigException;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+class JobsConfigTest {
+    @Test
+    void defaultsSuitAKafkaWithDefaultTimings() {
+        JobsConfig c = JobsConfig.from(Map.of());
+        assertEquals(4, c.maxRooms());
+        assertEquals(Duration.ofSeconds(10), c.renewInterval()); // a third of Kafka's default 30 s lock
+        assertEquals(Duration.ofSeconds(5), c.heartbeatInterval());
+        assertEquals(Duration.ofSeconds(20), c.livenessWindow());
+        assertEquals(Duration.ofSeconds(25), c.drainGrace());
+    }
+
+    @Test
+    void durationsAreReadWithUnits() {
+        JobsConfig c = JobsConfig.from(Map.of("HEARTBEAT_INTERVAL", "500ms", "DRAIN_GRACE_PERIOD", "2m"));
+        assertEquals(Duration.ofMillis(500), c.heartbeatInterval());
+        assertEquals(Duration.ofMinutes(2), c.drainGrace());
+    }
+
+    @Test
+    void aBadValueNamesItsVariable() {
+        ConfigException e = assertThrows(ConfigException.class, () -> JobsConfig.from(Map.of("LIVENESS_WINDOW", "soon")));
+        assertEquals("LIVENESS_WINDOW", e.variable());
+    }
+
+    @Test
+    void aRenewIntervalBelowTheFloorIsRefused() {
+        assertThrows(ConfigException.class, () -> JobsConfig.from(Map.of("JOB_RENEW_INTERVAL", "10ms")));
+    }
+}

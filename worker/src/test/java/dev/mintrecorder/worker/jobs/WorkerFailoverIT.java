@@ -1,0 +1,114 @@
+package dev.mintrecorder.worker.jobs;
+
+import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.Devstack;
+import dev.mintrecorder.devstack.DevstackOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A worker process that dies (SIGKILL) or is told to stop (SIGTERM) while recording: another worker continues the
+ * job. The worker process is the real {@code WorkerMain}, in a child JVM.
+ */
+class WorkerFailoverIT {
+    private static final Logger log = LoggerFactory.getLogger(WorkerFailoverIT.class);
+    private static Devstack stack;
+    private static JobTestKit kit;
+
+    @BeforeAll
+    static void startStack() {
+        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA, Devstack.Component.S3));
+        JobTestKit.warmUpShareGroup(stack);
+        kit = new JobTestKit(stack);
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (kit != null) {
+            kit.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @AfterEach
+    void cleanUp() {
+        kit.cleanUp();
+    }
+
+    @Test
+    void aKilledWorkersJobIsResumedByAnother() throws InterruptedException {
+        try (WorkerProcess doomed = new WorkerProcess(kit.workerEnv("w-doomed", 1))) {
+            String mint = kit.mint();
+            UUID job = kit.start(mint, "until-stopped");
+            await().atMost(Duration.ofSeconds(60)).until(() -> kit.log.of(job, StatusEvent.Heartbeat.class).size() >= 2);
+            assertEquals("w-doomed", kit.log.of(job).getFirst().workerId(), doomed.output());
+            kit.engine("w-heir", 1);
+
+            Instant killedAt = Instant.now();
+            doomed.kill();
+
+            await().atMost(Duration.ofSeconds(60)).until(() -> !kit.log.of(job, StatusEvent.Resumed.class).isEmpty());
+            StatusEvent.Resumed resumed = kit.log.of(job, StatusEvent.Resumed.class).getFirst();
+            Duration delay = Duration.between(killedAt, resumed.at());
+            log.info("FAILOVER: SIGKILL to RESUMED took {} ms (lock {}, session timeout {})", delay.toMillis(),
+                    stack.kafka().options().recordLockDuration(), stack.kafka().options().sessionTimeout());
+            assertEquals("w-heir", resumed.workerId());
+            assertEquals(2, resumed.attempt());
+
+            kit.jobs.stop(mint, job, "done");
+            await().atMost(Duration.ofSeconds(15)).until(() -> !kit.log.terminal(job).isEmpty());
+            List<StatusEvent> terminal = kit.log.terminal(job);
+            assertEquals(1, terminal.size(), kit.log.of(job).toString());
+            assertEquals("w-heir", terminal.getFirst().workerId());
+        }
+    }
+
+    @Test
+    void sigtermHandsTheRecordingOverAndExitsZero() throws InterruptedException {
+        kit.engine("w-taker", 1);
+        // The in-process worker is made busy first, so the job lands on the child.
+        String blocker = kit.mint();
+        UUID busy = kit.start(blocker, "until-stopped");
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.of(busy, StatusEvent.Accepted.class).isEmpty());
+        try (WorkerProcess leaving = new WorkerProcess(kit.workerEnv("w-leaving", 1))) {
+            String mint = kit.mint();
+            UUID job = kit.start(mint, "until-stopped");
+            await().atMost(Duration.ofSeconds(60)).until(() -> kit.log.of(job, StatusEvent.Heartbeat.class).size() >= 2);
+            assertEquals("w-leaving", kit.log.of(job).getFirst().workerId(), leaving.output());
+            kit.jobs.stop(blocker, busy, "make room");
+
+            long t0 = System.nanoTime();
+            int exit = leaving.terminate(Duration.ofSeconds(30));
+            long drainMs = (System.nanoTime() - t0) / 1_000_000;
+            assertEquals(0, exit, leaving.output());
+            log.info("DRAIN: SIGTERM to exit 0 took {} ms", drainMs);
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.of(job, StatusEvent.Resumed.class).isEmpty());
+            StatusEvent.Resumed resumed = kit.log.of(job, StatusEvent.Resumed.class).getFirst();
+            assertEquals("w-taker", resumed.workerId());
+            assertEquals(2, resumed.attempt());
+            assertTrue(kit.log.terminal(job).isEmpty(), "handed over, not ended: " + kit.log.of(job));
+
+            kit.jobs.stop(mint, job, "done");
+            await().atMost(Duration.ofSeconds(15)).until(() -> !kit.log.terminal(job).isEmpty());
+            assertInstanceOf(StatusEvent.Stopped.class, kit.log.terminal(job).getFirst());
+            assertEquals(1, kit.log.of(job, StatusEvent.Resumed.class).size(), "resumed once: " + kit.log.of(job));
+        }
+    }
+}
