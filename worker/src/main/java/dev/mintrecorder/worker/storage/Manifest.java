@@ -17,7 +17,7 @@ import java.util.List;
 /**
  * {@code manifest.json}: what a recording holds. Pure and immutable: every change returns a new manifest.
  *
- * @param droppedFrames frames the bounded video queue dropped before encoding, as last reported
+ * @param droppedFrames frames lost before encoding (queue drops plus encoder skips), as last reported
  * @param ended whether the recording is finished (the playlist then carries ENDLIST)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -3,6 +3,7 @@ package dev.mintrecorder.worker.jobs;
 import dev.mintrecorder.contracts.DlqRecord;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.Devstack;
+import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
 import dev.mintrecorder.devstack.DevstackOptions;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterAll;
@@ -31,7 +32,7 @@ class JobEngineIT {
     @BeforeAll
     static void startStack() {
         stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA, Devstack.Component.S3));
-        JobTestKit.warmUpShareGroup(stack);
+        ShareGroupWarmUp.run(stack.kafkaBootstrap());
         kit = new JobTestKit(stack);
     }
 

@@ -6,13 +6,10 @@ import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.devstack.Devstack;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import org.apache.kafka.clients.consumer.AcknowledgeType;
-import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import software.amazon.awssdk.services.s3.S3Client;
 
@@ -55,30 +52,6 @@ final class JobTestKit implements AutoCloseable {
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /**
-     * Takes one throwaway record through the share group. Observed on 4.4.0: records acquired in the first second of a
-     * brand-new share partition lost their locks at the first renewal (InvalidRecordStateException) and were
-     * redelivered; the engine handles that (hand over, resume elsewhere), but the exactly-once tests want a settled
-     * partition.
-     */
-    static void warmUpShareGroup(Devstack stack) {
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                stack.kafkaBootstrap()), new ByteArraySerializer(), new ByteArraySerializer());
-             KafkaShareConsumer<byte[], byte[]> c = new KafkaShareConsumer<>(
-                     JobEngine.shareConsumerConfig(stack.kafkaBootstrap(), "warm-up", 0),
-                     new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            p.send(new ProducerRecord<>(Topics.JOBS, 0, new byte[0], "warm-up".getBytes(StandardCharsets.UTF_8))).get();
-            c.subscribe(List.of(Topics.JOBS));
-            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
-                var records = c.poll(Duration.ofMillis(500));
-                records.forEach(r -> c.acknowledge(r, AcknowledgeType.ACCEPT));
-                c.commitSync();
-                return !records.isEmpty();
-            });
-        } catch (InterruptedException | ExecutionException e) {
-            throw new IllegalStateException("share group warm-up failed", e);
-        }
-    }
 
     /** Short timings for tests: heartbeats every 500 ms, a 3 s liveness window. */
     static JobsConfig config(int rooms) {

@@ -2,6 +2,7 @@ package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.Devstack;
+import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
 import dev.mintrecorder.devstack.DevstackOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +33,7 @@ class WorkerFailoverIT {
     @BeforeAll
     static void startStack() {
         stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA, Devstack.Component.S3));
-        JobTestKit.warmUpShareGroup(stack);
+        ShareGroupWarmUp.run(stack.kafkaBootstrap());
         kit = new JobTestKit(stack);
     }
 

@@ -1,0 +1,80 @@
+package dev.mintrecorder.worker.memory;
+
+import dev.mintrecorder.contracts.MemoryAlarm;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.function.Consumer;
+
+/**
+ * The worker's memory control, assembled: the budget ({@link MemoryBudget}), the room registry
+ * ({@link MemoryRooms#process()}), the {@link Admission} the job engine asks before taking a job, and the running
+ * {@link MemoryGovernor} acting through {@link WorkerGovernorActions}. One per worker.
+ *
+ * <pre>{@code
+ * WorkerMemory memory = WorkerMemory.start(config.workerId(), config.memory(), publisher::alarm, registry);
+ * ... engine asks memory.admission().tryReserve() before each poll
+ * ... ops readiness: memory.governor()::notReadyReason; liveness: memory.governor()::notLiveReason
+ * memory.close();
+ * }</pre>
+ */
+public final class WorkerMemory implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(WorkerMemory.class);
+
+    private final MemoryRooms rooms;
+    private final Admission admission;
+    private final MemoryGovernor governor;
+
+    private WorkerMemory(MemoryRooms rooms, Admission admission, MemoryGovernor governor) {
+        this.rooms = rooms;
+        this.admission = admission;
+        this.governor = governor;
+    }
+
+    /** Resolves the budget, builds the admission and starts the governor's sampling. */
+    public static WorkerMemory start(String workerId, MemoryConfig config, Consumer<MemoryAlarm> alarms,
+                                     MeterRegistry registry) {
+        long budget = MemoryBudget.resolve(config.budgetBytes());
+        MemorySampler sampler = MemorySampler.jvm();
+        MemoryRooms rooms = MemoryRooms.process();
+        // Admission reads RSS itself: a job may be offered between two samples, and before the first.
+        Admission admission = new Admission(budget, config.roomCostBytes(), config.headroomBytes(),
+                () -> {
+                    long rss = MemorySampler.Jvm.vmRss();
+                    return rss > 0 ? rss : sampler.sample().rssBytes();
+                });
+        rooms.onRegister(room -> admission.running(room.jobId()));
+        MemoryGovernor governor = new MemoryGovernor(workerId, budget, config, sampler, rooms,
+                new WorkerGovernorActions(alarms, admission, rooms, config.queueShrink()), Clock.systemUTC(), registry);
+        Gauge.builder("recorder.memory.reserved", admission::reservedBytes).baseUnit("bytes")
+                .description("Memory reserved by admission for rooms taken but not yet running").register(registry);
+        Gauge.builder("recorder.intake.paused", () -> admission.paused() ? 1 : 0)
+                .description("1 while the memory governor has paused job intake (CRITICAL and above)")
+                .register(registry);
+        governor.start();
+        log.info("memory budget {} bytes ({}); room cost {}, headroom {}", budget,
+                config.budgetBytes() > 0 ? "MEMORY_BUDGET_BYTES" : "derived from the cgroup limit or the default",
+                config.roomCostBytes(), config.headroomBytes());
+        return new WorkerMemory(rooms, admission, governor);
+    }
+
+    public MemoryRooms rooms() {
+        return rooms;
+    }
+
+    public Admission admission() {
+        return admission;
+    }
+
+    public MemoryGovernor governor() {
+        return governor;
+    }
+
+    @Override
+    public void close() {
+        governor.close();
+    }
+}

@@ -1,0 +1,83 @@
+package dev.mintrecorder.worker.pipeline;
+
+import dev.mintrecorder.worker.jobs.RecordingSession;
+import dev.mintrecorder.worker.jobs.RecordingSessionFactory;
+import dev.mintrecorder.worker.jobs.SessionContext;
+import dev.mintrecorder.worker.media.MediaConfig;
+import dev.mintrecorder.worker.ops.WorkerConfig;
+import dev.mintrecorder.worker.room.RoomClient;
+import dev.mintrecorder.worker.room.WebRtcRuntime;
+import dev.mintrecorder.worker.storage.S3Clients;
+import dev.mintrecorder.worker.storage.UploadConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.s3.S3Client;
+
+/**
+ * Makes a {@link RoomRecording} per job attempt, and owns what every recording of this process shares: the WebRTC
+ * receive factory, the room client and the S3 client. They are made once, here, and released in {@link #close()}
+ * on worker shutdown, after the job engine has ended every recording.
+ */
+public final class PipelineSessionFactory implements RecordingSessionFactory, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PipelineSessionFactory.class);
+
+    /** What recordings share; owned by the factory, never closed by a recording. */
+    record Shared(RoomClient rooms, S3Client s3, String bucket, UploadConfig upload, MediaConfig media) {
+        Shared withUpload(UploadConfig other) {
+            return new Shared(rooms, s3, bucket, other, media);
+        }
+    }
+
+    private final WebRtcRuntime webrtc;
+    private final Shared shared;
+
+    /**
+     * Starts the WebRTC factory (a SYSTEM failure if it cannot: this worker cannot record) and the clients.
+     */
+    public PipelineSessionFactory(WorkerConfig config, MeterRegistry registry) {
+        WebRtcRuntime runtime = WebRtcRuntime.start();
+        S3Client s3 = null;
+        try {
+            s3 = S3Clients.create(config.storage());
+            RoomClient rooms = new RoomClient(config.room(), runtime, registry);
+            this.webrtc = runtime;
+            this.shared = new Shared(rooms, s3, config.storage().bucket(), config.upload(), config.media());
+        } catch (RuntimeException e) {
+            if (s3 != null) {
+                s3.close();
+            }
+            runtime.close();
+            throw e;
+        }
+        log.info("recording pipeline ready: S3 bucket {}, LiveKit {}", config.storage().bucket(),
+                config.room().livekitUrl());
+    }
+
+    /** What recordings share (tests make sessions with other upload settings from it). */
+    Shared shared() {
+        return shared;
+    }
+
+    @Override
+    public RecordingSession create(SessionContext context) {
+        if (webrtc.isClosed()) {
+            throw new IllegalStateException("the recording pipeline is closed");
+        }
+        return new RoomRecording(shared, context);
+    }
+
+    /**
+     * Release order: the room client (no new signal sockets), the WebRTC factory (closes any peer connection still
+     * open, then disposes the factory and the audio device; the JVM cannot exit before), then the S3 client.
+     */
+    @Override
+    public void close() {
+        try {
+            shared.rooms().close();
+            webrtc.close();
+        } finally {
+            shared.s3().close();
+        }
+    }
+}

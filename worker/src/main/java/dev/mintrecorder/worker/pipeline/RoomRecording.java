@@ -1,0 +1,529 @@
+package dev.mintrecorder.worker.pipeline;
+
+import dev.mintrecorder.contracts.RecordingJob;
+import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.worker.events.JobEvents;
+import dev.mintrecorder.worker.jobs.RecordingSession;
+import dev.mintrecorder.worker.jobs.SessionContext;
+import dev.mintrecorder.worker.jobs.SessionEnd;
+import dev.mintrecorder.worker.media.BoundedFrameQueue;
+import dev.mintrecorder.worker.media.EncodeSettings;
+import dev.mintrecorder.worker.media.EncoderStats;
+import dev.mintrecorder.worker.media.MediaListener;
+import dev.mintrecorder.worker.media.RoomEncoder;
+import dev.mintrecorder.worker.memory.MemoryRooms;
+import dev.mintrecorder.worker.memory.RecordingMemory;
+import dev.mintrecorder.worker.room.RoomEnd;
+import dev.mintrecorder.worker.room.RoomEvent;
+import dev.mintrecorder.worker.room.RoomException;
+import dev.mintrecorder.worker.room.RoomRequest;
+import dev.mintrecorder.worker.room.RoomSession;
+import dev.mintrecorder.worker.room.VideoCap;
+import dev.mintrecorder.worker.storage.Manifest;
+import dev.mintrecorder.worker.storage.MultipartSegmentSink;
+import dev.mintrecorder.worker.storage.RecordingIndex;
+import dev.mintrecorder.worker.storage.S3Retry;
+import dev.mintrecorder.worker.storage.Salvage;
+import dev.mintrecorder.worker.storage.SegmentUploadListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The one owner of a recording attempt, as LiveKit Egress's pipeline controller is: it builds the stages, runs them,
+ * and alone decides when and how the recording ends.
+ *
+ * <p><b>Stages</b>, in the order a frame flows, each owning its resources:
+ * <ol>
+ *   <li>room ({@link RoomSession}): the signal socket, the subscriber peer connection and the bounded frame queues;</li>
+ *   <li>encoder ({@link RoomEncoder}): a platform thread draining the queues into x264 + AAC and the segment muxer;</li>
+ *   <li>sink ({@link MultipartSegmentSink}): each segment streamed into S3 as one multipart upload;</li>
+ *   <li>index ({@link RecordingIndex}): manifest.json and index.m3u8, rewritten after each segment.</li>
+ * </ol>
+ *
+ * <p><b>Life</b> ({@link State}): start salvages a dead attempt's uploads when resuming, then joins the room; the
+ * encoder starts once the target's tracks are subscribed (JOINED). A SEGMENT event follows each segment that is both
+ * closed and uploaded. It ends on {@link #stop} (STOP, max duration), on {@link #handover()}, when the room ends on its
+ * own (closed, target gone past the grace period, failure), or on an encoder or upload failure.
+ *
+ * <p><b>Confinement</b>: every lifecycle decision runs on one virtual thread, the controller, which takes
+ * {@link Command}s from a queue. Room, encoder and upload callbacks only post commands (or publish an event), so they
+ * return fast and the state needs no locks.
+ *
+ * <p>While it records, the room is registered with the memory governor ({@link MemoryRooms}), whose levers are the
+ * room's video layer and an emergency handover.
+ *
+ * <p><b>Shutdown order</b> ({@link #finish}): stop the encoder (it flushes and closes the last segment) → wait for the
+ * uploads → write the final playlist and manifest (ENDLIST; not on handover, where the next attempt continues them)
+ * → close the room (leaves, closes the peer connection, releases queued frames) → stop the upload threads.
+ * Input stays open until the encoder has stopped, so the last segment ends where the encoder stopped, not earlier.
+ */
+public final class RoomRecording implements RecordingSession {
+    private static final Logger log = LoggerFactory.getLogger(RoomRecording.class);
+    private static final Duration ENCODER_STOP = Duration.ofSeconds(30);
+    /** When the room ends on its own, the encoder first takes what is still queued, for at most this long. */
+    private static final Duration DRAIN = Duration.ofSeconds(2);
+
+    /** The recording's life; transitions happen only in {@link #transition}. */
+    enum State { NEW, STARTING, JOINING, RECORDING, FINISHING, ENDED }
+
+    /** What the controller thread acts on. */
+    private sealed interface Command {
+        record Start() implements Command { }
+
+        record TracksReady() implements Command { }
+
+        record Stop(SessionEnd.Finished why) implements Command { }
+
+        record Handover(CompletableFuture<Void> done) implements Command { }
+
+        record RoomEnded(RoomEnd end) implements Command { }
+
+        record Failure(String error, StatusEvent.Scope scope) implements Command { }
+    }
+
+    private final PipelineSessionFactory.Shared shared;
+    private final SessionContext context;
+    private final RecordingJob job;
+    private final JobEvents events;
+    private final S3Retry retry;
+    private final RecordingIndex index;
+    private final LinkedBlockingQueue<Command> commands = new LinkedBlockingQueue<>();
+    private final CompletableFuture<SessionEnd> ended = new CompletableFuture<>();
+    private final Thread controller;
+
+    // Controller-confined.
+    private State state = State.NEW;
+    private long startSequence;
+    private RoomSession room;
+    private RoomEncoder encoder;
+    private MultipartSegmentSink sink;
+    private MemoryRooms.Registration memory;
+    private SessionEnd.Failed firstFailure;
+
+    // Guarded by index (segment events come from the encoder and upload threads).
+    private final Set<Long> reported = new HashSet<>();
+
+    RoomRecording(PipelineSessionFactory.Shared shared, SessionContext context) {
+        this.shared = shared;
+        this.context = context;
+        this.job = context.job();
+        this.events = context.events();
+        this.retry = new S3Retry("recording-" + job.jobId(), shared.upload());
+        this.index = new RecordingIndex(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), job.segmentS(), retry);
+        this.controller = Thread.ofVirtual().name("recording-" + job.jobId()).unstarted(this::run);
+    }
+
+    @Override
+    public void start() {
+        commands.add(new Command.Start());
+        controller.start();
+    }
+
+    @Override
+    public void stop(SessionEnd.Finished why) {
+        commands.add(new Command.Stop(why));
+    }
+
+    @Override
+    public void handover() {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        commands.add(new Command.Handover(done));
+        // Ends with the session whatever way it ends (a session that already ended has nothing to hand over).
+        CompletableFuture.anyOf(done, ended).join();
+    }
+
+    @Override
+    public CompletableFuture<SessionEnd> ended() {
+        return ended;
+    }
+
+    // ---- the controller ----
+
+    private void run() {
+        try {
+            while (state != State.ENDED) {
+                Command command = commands.take();
+                try {
+                    handle(command);
+                } catch (RuntimeException e) {
+                    log.error("job {}: {} failed", job.jobId(), command, e);
+                    finish(failed("recording failed: " + describe(e), scopeOf(e)), true);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finish(failed("recording interrupted", StatusEvent.Scope.SESSION), true);
+        } finally {
+            if (!ended.isDone()) {
+                // Only an Error gets here (the loop ends every other way through finish): report it at least.
+                ended.complete(failed("the recording controller stopped unexpectedly", StatusEvent.Scope.SYSTEM));
+            }
+            // A handover that came after the end has nothing to wait for.
+            commands.forEach(c -> {
+                if (c instanceof Command.Handover h) {
+                    h.done().complete(null);
+                }
+            });
+        }
+    }
+
+    private void handle(Command command) {
+        switch (command) {
+            case Command.Start s -> begin();
+            case Command.TracksReady t -> {
+                if (state == State.JOINING) {
+                    startEncoder();
+                }
+            }
+            case Command.Stop s -> finish(s.why(), true);
+            case Command.Handover h -> {
+                finish(new SessionEnd.HandedOver(), false);
+                h.done().complete(null);
+            }
+            case Command.RoomEnded r -> {
+                if (state != State.FINISHING && state != State.ENDED) {
+                    awaitQueuedMedia();
+                    finish(endOf(r.end()), true);
+                }
+            }
+            case Command.Failure f -> finish(failed(f.error(), f.scope()), true);
+        }
+    }
+
+    /** Salvage (on resume), then join; the encoder waits for the target's tracks. */
+    private void begin() {
+        transition(State.STARTING);
+        if (context.resume()) {
+            Salvage.Result salvage = Salvage.run(shared.s3(), shared.bucket(), S3Keys.jobPrefix(job),
+                    S3Keys.manifest(job.mintId(), job.jobId()), retry);
+            if (salvage.nextSequence() == 0 && salvage.manifest().isEmpty()) {
+                // An earlier attempt that recorded nothing (it died before its first segment): a fresh start.
+                log.info("job {} resumes with nothing recorded yet (aborted empty {}): starting fresh", job.jobId(),
+                        salvage.aborted());
+            } else {
+                synchronized (index) {
+                    index.resume(salvage, context.workerId());
+                    index.manifest().segments().forEach(s -> reported.add(s.seq()));
+                }
+                startSequence = salvage.nextSequence();
+                log.info("job {} resumes at segment {}: salvaged {}, aborted empty {}", job.jobId(), startSequence,
+                        salvage.completed().keySet(), salvage.aborted());
+            }
+        }
+        sink = new MultipartSegmentSink(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), shared.upload(),
+                uploadListener());
+        transition(State.JOINING);
+        RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
+                new VideoCap(job.video().maxHeight(), job.video().fps()), job.mintId().value(), job.jobId().toString());
+        room = shared.rooms().open(request, this::onRoomEvent);
+        room.completion().thenAccept(end -> commands.add(new Command.RoomEnded(end)));
+    }
+
+    private void startEncoder() {
+        EncodeSettings settings = new EncodeSettings(job.video().maxHeight(), job.video().fps(), job.segmentS(),
+                startSequence, shared.media());
+        // The room owns both queues (and releases what is left in them); the encoder only polls them.
+        encoder = new RoomEncoder(job.jobId().toString(), settings, room.videoQueue()::poll, room.audioQueue()::poll,
+                sink, mediaListener());
+        encoder.start();
+        // The memory governor watches this room's queues and upload buffers, and may pull its levers.
+        memory = MemoryRooms.process().register(new RecordingMemory(job.mintId(), job.jobId(),
+                List.of(room.videoQueue(), room.audioQueue()), sink::bytesHeld,
+                new RecordingMemory.Levers(room::lowerLayer, room::restoreLayer,
+                        () -> commands.add(new Command.Handover(new CompletableFuture<>())))));
+        transition(State.RECORDING);
+        events.joined();
+        log.info("job {}: recording room {} from segment {}", job.jobId(), job.room(), startSequence);
+    }
+
+    /** A room that ended on its own has finished its queues' input: let the encoder take what is left. */
+    private void awaitQueuedMedia() {
+        if (encoder == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + DRAIN.toNanos();
+        while (!room.videoQueue().isDrained() && System.nanoTime() < deadline
+                && encoder.state() != RoomEncoder.State.FAILED) {
+            // The encoder polls every 10 ms; checking at that pace costs nothing and the deadline bounds the wait.
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
+        }
+    }
+
+    /**
+     * Ends the recording in the documented order and completes {@link #ended()} with {@code outcome}, or with the
+     * first failure seen on the way (an encoder or upload error turns a stop into FAILED).
+     *
+     * @param closePlaylist false on handover: the playlist stays open (no ENDLIST) for the attempt that continues
+     */
+    private void finish(SessionEnd outcome, boolean closePlaylist) {
+        if (state == State.ENDED || state == State.FINISHING) {
+            return;
+        }
+        transition(State.FINISHING);
+        log.info("job {}: finishing ({})", job.jobId(), outcome);
+        try {
+            if (encoder != null) {
+                encoder.stop();
+                if (!encoder.awaitTermination(ENCODER_STOP)) {
+                    recordFailure(failed("the encoder did not stop within " + ENCODER_STOP.toSeconds() + " s",
+                            StatusEvent.Scope.SYSTEM));
+                }
+            }
+            if (sink != null && !sink.awaitUploads(uploadGrace())) {
+                recordFailure(failed("segment uploads did not finish within " + uploadGrace().toSeconds() + " s",
+                        StatusEvent.Scope.SESSION));
+            }
+            drainCommandsForFailures();
+            SessionEnd result = firstFailure != null && !(outcome instanceof SessionEnd.Failed) ? firstFailure : outcome;
+            if (closePlaylist || result instanceof SessionEnd.Failed) {
+                closeIndex(result);
+            }
+            finishWith(result);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            finishWith(failed("interrupted while finishing", StatusEvent.Scope.SESSION));
+        } catch (RuntimeException e) {
+            log.error("job {}: finishing failed", job.jobId(), e);
+            finishWith(failed("finishing the recording failed: " + describe(e), scopeOf(e)));
+        }
+    }
+
+    /** Releases the stages (governor registration, room, then upload threads) and completes {@link #ended()}. */
+    private void finishWith(SessionEnd result) {
+        try {
+            if (memory != null) {
+                memory.close();
+            }
+            if (room != null) {
+                room.close();
+            }
+        } finally {
+            if (sink != null) {
+                sink.close();
+            }
+            transition(State.ENDED);
+            log.info("job {}: ended: {}", job.jobId(), result);
+            ended.complete(result);
+        }
+    }
+
+    private void closeIndex(SessionEnd result) {
+        String reason = switch (result) {
+            case SessionEnd.Finished f -> f.describe();
+            case SessionEnd.Failed f -> "failed: " + f.error();
+            case SessionEnd.HandedOver h -> "handed over";
+        };
+        try {
+            synchronized (index) {
+                index.droppedFrames(droppedFrames());
+                index.end(reason);
+            }
+        } catch (RuntimeException e) {
+            log.error("job {}: the final playlist could not be written", job.jobId(), e);
+            if (result instanceof SessionEnd.Finished) {
+                throw e;
+            }
+        }
+    }
+
+    /** Failures posted while the encoder and uploads were finishing decide the outcome; nothing else is left to do. */
+    private void drainCommandsForFailures() {
+        for (Command c; (c = commands.poll()) != null; ) {
+            switch (c) {
+                case Command.Failure f -> recordFailure(failed(f.error(), f.scope()));
+                case Command.Handover h -> h.done().complete(null);
+                default -> { }
+            }
+        }
+    }
+
+    private void recordFailure(SessionEnd.Failed failure) {
+        if (firstFailure == null) {
+            firstFailure = failure;
+        }
+    }
+
+    /** Long enough for every retry of the last part and the completion. */
+    private Duration uploadGrace() {
+        var u = shared.upload();
+        return u.retryMaxBackoff().plusSeconds(5).multipliedBy(u.retryAttempts()).plusSeconds(30);
+    }
+
+    private void transition(State to) {
+        State from = state;
+        boolean allowed = switch (to) {
+            case NEW -> false;
+            case STARTING -> from == State.NEW;
+            case JOINING -> from == State.STARTING;
+            case RECORDING -> from == State.JOINING;
+            case FINISHING -> from != State.FINISHING && from != State.ENDED;
+            case ENDED -> from == State.FINISHING;
+        };
+        if (!allowed) {
+            throw new IllegalStateException("recording " + job.jobId() + ": " + from + " -> " + to);
+        }
+        state = to;
+    }
+
+    // ---- callbacks: they post commands or publish, and return ----
+
+    private void onRoomEvent(RoomEvent event) {
+        switch (event) {
+            case RoomEvent.TracksSubscribed t -> commands.add(new Command.TracksReady());
+            case RoomEvent.Stalled s -> events.stalled(s.track(), s.gap().toMillis());
+            case RoomEvent.TargetGone g -> events.targetLeft();
+            default -> { }
+        }
+    }
+
+    private MediaListener mediaListener() {
+        return new MediaListener() {
+            @Override
+            public void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity) {
+                indexed(() -> index.segmentClosed(sequence, S3Keys.segment(job.mintId(), job.jobId(), sequence),
+                        durationSeconds, discontinuity));
+            }
+
+            @Override
+            public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
+                synchronized (index) {
+                    index.gap(beforeSequence, TimeUnit.NANOSECONDS.toMillis(resumedNanos - lastMediaNanos));
+                }
+            }
+
+            @Override
+            public void failed(Throwable error) {
+                // A segment stream whose upload failed fails the encoder's next write: name the real cause.
+                String what = isStorage(error) ? "segment upload to S3 failed: " : "the encoder failed: ";
+                commands.add(new Command.Failure(what + describe(error), scopeOf(error)));
+            }
+        };
+    }
+
+    private SegmentUploadListener uploadListener() {
+        return new SegmentUploadListener() {
+            @Override
+            public void uploaded(long sequence, String key, long bytes) {
+                indexed(() -> index.segmentUploaded(sequence, key, bytes));
+            }
+
+            @Override
+            public void failed(long sequence, String key, Exception error) {
+                commands.add(new Command.Failure("segment upload to S3 failed: " + key + ": " + describe(error),
+                        scopeOf(error)));
+            }
+        };
+    }
+
+    /**
+     * Applies a change to the index (which may publish the playlist) and reports each segment that became playable
+     * with a SEGMENT event. A failed publish fails the recording.
+     */
+    private void indexed(Runnable change) {
+        try {
+            synchronized (index) {
+                index.droppedFrames(droppedFrames());
+                change.run();
+                Manifest manifest = index.manifest();
+                for (Manifest.Segment s : manifest.segments()) {
+                    if (reported.add(s.seq())) {
+                        events.segment(s.seq(), s.key(), s.bytes(), s.durationS(), manifest.droppedFrames());
+                        logProgress(s, manifest);
+                    }
+                }
+            }
+        } catch (RuntimeException e) {
+            log.error("job {}: the playlist could not be written", job.jobId(), e);
+            commands.add(new Command.Failure("the playlist could not be written to S3: " + describe(e), scopeOf(e)));
+        }
+    }
+
+    /** One line per segment: what the demo shows as progress and what an operator greps for. */
+    private void logProgress(Manifest.Segment s, Manifest manifest) {
+        RoomSession r = room;
+        RoomEncoder e = encoder;
+        BoundedFrameQueue.Stats video = r == null ? null : r.videoQueue().stats();
+        EncoderStats enc = e == null ? null : e.stats();
+        log.info("progress job={} segment={} seconds={} bytes={} total_segments={} total_bytes={} "
+                        + "video_queue_frames={} video_queue_bytes={} video_queue_high_water={} dropped_frames={} "
+                        + "frames_encoded={} frames_skipped={} upload_bytes_held={}",
+                job.jobId(), s.seq(), String.format(java.util.Locale.ROOT, "%.2f", s.durationS()), s.bytes(),
+                manifest.segments().size(), manifest.totalBytes(),
+                video == null ? 0 : video.frames(), video == null ? 0 : video.bytes(),
+                video == null ? 0 : video.highWaterBytes(), manifest.droppedFrames(),
+                enc == null ? 0 : enc.framesEncoded(), enc == null ? 0 : enc.framesSkipped(),
+                sink == null ? 0 : sink.bytesHeld());
+    }
+
+    /** Frames lost before encoding: the video queue's drops plus the frames the encoder thinned out. */
+    private long droppedFrames() {
+        RoomSession r = room;
+        RoomEncoder e = encoder;
+        return (r == null ? 0 : r.videoQueue().stats().dropped()) + (e == null ? 0 : e.stats().framesSkipped());
+    }
+
+    // ---- how things end ----
+
+    /** The session end for a room that ended on its own. */
+    static SessionEnd endOf(RoomEnd end) {
+        return switch (end.reason()) {
+            case ROOM_CLOSED -> new SessionEnd.Finished(SessionEnd.Reason.ROOM_CLOSED, end.detail());
+            case TARGET_LEFT -> new SessionEnd.Finished(SessionEnd.Reason.TARGET_LEFT, end.detail());
+            case REMOVED -> new SessionEnd.Finished(SessionEnd.Reason.ROOM_CLOSED, "recorder removed: " + end.detail());
+            case CLOSED -> new SessionEnd.Finished(SessionEnd.Reason.STOPPED, end.detail());
+            case FAILED -> new SessionEnd.Failed("room: " + end.detail(), end.error() != null
+                    && end.error().scope() == RoomException.Scope.SYSTEM ? StatusEvent.Scope.SYSTEM : StatusEvent.Scope.SESSION);
+        };
+    }
+
+    /**
+     * SYSTEM when the worker itself cannot record (WebRTC gone, S3 credentials or permissions rejected), so it stops
+     * taking work; SESSION otherwise.
+     */
+    static StatusEvent.Scope scopeOf(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof RoomException r && r.scope() == RoomException.Scope.SYSTEM) {
+                return StatusEvent.Scope.SYSTEM;
+            }
+            if (t instanceof S3Exception s && (s.statusCode() == 403 || s.statusCode() == 401)) {
+                return StatusEvent.Scope.SYSTEM;
+            }
+        }
+        return StatusEvent.Scope.SESSION;
+    }
+
+    static boolean isStorage(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof SdkException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private SessionEnd.Failed failed(String error, StatusEvent.Scope scope) {
+        return new SessionEnd.Failed(error, scope);
+    }
+
+    /** The root cause's class and message: what an operator needs in a FAILED event. */
+    static String describe(Throwable error) {
+        Throwable root = error;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        String top = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+        return root == error ? top : top + " (" + root.getClass().getSimpleName() + ": " + root.getMessage() + ")";
+    }
+}

@@ -1,0 +1,107 @@
+package dev.mintrecorder.worker.pipeline;
+
+import dev.mintrecorder.contracts.RecordingJobs;
+import dev.mintrecorder.devstack.Devstack;
+import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
+import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
+import dev.mintrecorder.worker.jobs.JobEngine;
+import dev.mintrecorder.worker.ops.WorkerConfig;
+import dev.mintrecorder.worker.storage.S3Clients;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import software.amazon.awssdk.services.s3.S3Client;
+
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+
+
+/**
+ * TEST ONLY: the devstack (Kafka, S3Proxy, the room server) plus one worker's pipeline and job engine in this JVM, a
+ * job producer, the status feed and an S3 client. Rooms publish 320×240 at 15 fps to keep 2 cores free.
+ */
+final class PipelineStack implements AutoCloseable {
+    private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    final Devstack devstack;
+    final WorkerConfig config;
+    final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private PipelineSessionFactory factory;
+    final S3Client s3;
+    final RecordingJobs jobs;
+    final StatusFeed status;
+    private JobEngine engine;
+
+    PipelineStack(Map<String, String> overrides) {
+        devstack = Devstack.start(DevstackOptions.forTests());
+        try {
+            ShareGroupWarmUp.run(devstack.kafkaBootstrap());
+            Map<String, String> env = new HashMap<>(devstack.env());
+            env.put("WORKER_ID", "pipeline-it");
+            env.put("MAX_ROOMS", "2");
+            env.put("HEARTBEAT_INTERVAL", "1s");
+            env.put("LIVENESS_WINDOW", "5s");
+            env.put("VIDEO_BITRATE_KBPS", "400");
+            env.put("AUDIO_BITRATE_KBPS", "64");
+            env.putAll(overrides);
+            config = WorkerConfig.load(env);
+            s3 = S3Clients.create(config.storage());
+            jobs = RecordingJobs.connect(devstack.kafkaBootstrap());
+            status = new StatusFeed(devstack.kafkaBootstrap());
+        } catch (RuntimeException e) {
+            devstack.close();
+            throw e;
+        }
+    }
+
+    /** This JVM's pipeline (its WebRTC factory starts on first use: tests with worker processes do not need it). */
+    PipelineSessionFactory factory() {
+        if (factory == null) {
+            factory = new PipelineSessionFactory(config, registry);
+        }
+        return factory;
+    }
+
+    /** Starts this JVM's job engine on the pipeline. */
+    JobEngine engine() {
+        if (engine == null) {
+            engine = new JobEngine(devstack.kafkaBootstrap(), config.workerId(), config.jobs(), factory(), registry,
+                    Clock.systemUTC());
+            engine.start();
+        }
+        return engine;
+    }
+
+    /** A room with the small synthetic publisher {@code identity}. */
+    void room(String name, String identity) {
+        devstack.rooms().createRoom(name, SyntheticPublisherSpec.small(identity));
+    }
+
+    static String mint() {
+        StringBuilder b = new StringBuilder(44);
+        for (int i = 0; i < 44; i++) {
+            b.append(BASE58.charAt(RANDOM.nextInt(BASE58.length())));
+        }
+        return b.toString();
+    }
+
+    /** Engine first (ends its recordings), then the pipeline's shared resources, then the clients and the stack. */
+    @Override
+    public void close() throws Exception {
+        try {
+            if (engine != null) {
+                engine.close();
+            }
+            if (factory != null) {
+                factory.close();
+            }
+            s3.close();
+            jobs.close();
+            status.close();
+        } finally {
+            devstack.close();
+        }
+    }
+}

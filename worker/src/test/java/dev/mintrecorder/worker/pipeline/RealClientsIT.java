@@ -1,0 +1,177 @@
+package dev.mintrecorder.worker.pipeline;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mintrecorder.contracts.MintId;
+import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.contracts.StartOptions;
+import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.conformance.NodeScript;
+import dev.mintrecorder.devstack.player.RecordingPlayer;
+import dev.mintrecorder.devstack.room.JoinGrant;
+import dev.mintrecorder.devstack.room.TokenVerifier;
+import dev.mintrecorder.worker.storage.Manifest;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issue 9 with real clients no one here wrote: LiveKit's official SDK publishes and the worker records it end to end
+ * (test 1), and recordings play in Chromium through hls.js, finished and live. The Node side is {@code
+ * infra/conformance} ({@code scripts/setup} installs it and Debian's chromium).
+ */
+class RealClientsIT {
+    private static final Logger log = LoggerFactory.getLogger(RealClientsIT.class);
+    private static final int WIDTH = 320;
+    private static final int HEIGHT = 240;
+    private static final int FPS = 15;
+
+    private static PipelineStack stack;
+    private static RecordingPlayer player;
+
+    @BeforeAll
+    static void start() {
+        Assumptions.assumeTrue(NodeScript.project().isPresent(), NodeScript.missingReason());
+        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")),
+                "Debian's chromium is not installed: run scripts/setup");
+        stack = new PipelineStack(Map.of());
+        stack.engine();
+        player = RecordingPlayer.start(NodeScript.project().orElseThrow(), stack.devstack.s3());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (player != null) {
+            player.close();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    /**
+     * Test 1: the official SDK publishes 320×240 at 15 fps; a 20 s job records it. The playlist ends, decodes cleanly,
+     * and the frame numbers read back from the segments are in order with no gap beyond the drops the manifest counts.
+     * Then Chromium plays the finished recording.
+     */
+    @Test
+    void officialSdkPublisherIsRecordedEndToEndAndPlaysInChromium(@TempDir Path dir) throws Exception {
+        String room = "sdk-pub-" + UUID.randomUUID().toString().substring(0, 8);
+        stack.devstack.rooms().createRoom(room, null);
+        TokenVerifier signer = new TokenVerifier(stack.devstack.rooms().apiKey(), stack.devstack.rooms().apiSecret());
+        String token = signer.reissue(new JoinGrant("sdk-cam", "sdk-cam", "", room, true, true, true, true, false, false),
+                Duration.ofMinutes(10));
+        Manifest manifest;
+        List<Long> numbers;
+        String mint = PipelineStack.mint();
+        UUID job;
+        JsonNode encoder;
+        try (NodeScript publisher = NodeScript.start("publish.mjs", List.of("--url", stack.devstack.rooms().url(),
+                "--token", token, "--width", String.valueOf(WIDTH), "--height", String.valueOf(HEIGHT),
+                "--fps", String.valueOf(FPS)))) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> publisher.events("published").size() == 2
+                    || publisher.first("error").isPresent());
+            assertTrue(publisher.first("error").isEmpty(), publisher.lines().toString());
+            job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom(room).withTarget("sdk-cam")
+                    .withMaxDurationS(20).withSegmentS(4));
+            await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.terminal(job) != null);
+            publisher.close();
+            encoder = publisher.first("stopped").orElseThrow(() -> new AssertionError(publisher.lines())).path("encoder");
+        }
+        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(job));
+        assertEquals("max_duration", stopped.reason());
+
+        RecordingCheck.download(stack.s3, stack.config.storage().bucket(), S3Keys.jobPrefix(MintId.of(mint), job), dir);
+        manifest = Manifest.fromJson(Files.readAllBytes(dir.resolve("manifest.json")));
+        assertTrue(manifest.ended());
+        assertTrue(Files.readString(dir.resolve("index.m3u8")).endsWith("#EXT-X-ENDLIST\n"));
+        assertEquals("", RecordingCheck.decodeErrors(dir.resolve("index.m3u8")), "the playlist decodes cleanly");
+        numbers = RecordingCheck.frameNumbers(manifest.segments().stream()
+                .map(s -> dir.resolve(s.key().substring(s.key().lastIndexOf('/') + 1))).toList(), WIDTH, HEIGHT);
+        long missing = RecordingCheck.missing(numbers);
+        // Frames libwebrtc took from the SDK's video source but never encoded are gaps the publisher made.
+        long publisherSkipped = Math.max(0, encoder.path("sourceFrames").asLong() - encoder.path("framesEncoded").asLong());
+        log.info("official SDK recording: {} segments, {} s, {} frames decoded ({}..{}), {} missing, {} dropped by the "
+                        + "worker, {} skipped by the publisher's encoder ({})", manifest.segments().size(),
+                manifest.totalSeconds(), numbers.size(), numbers.getFirst(), numbers.getLast(), missing,
+                manifest.droppedFrames(), publisherSkipped, encoder);
+        assertTrue(numbers.size() >= manifest.totalSeconds() * FPS * 0.9, "about 15 fps of numbered frames: " + numbers.size());
+        for (int i = 1; i < numbers.size(); i++) {
+            assertTrue(numbers.get(i) >= numbers.get(i - 1), "frame numbers in order at " + i + ": " + numbers.get(i - 1)
+                    + " then " + numbers.get(i));
+        }
+        assertTrue(missing >= manifest.droppedFrames() && missing <= manifest.droppedFrames() + publisherSkipped,
+                "frames missing from the recording (" + missing + ") are the worker's counted drops ("
+                        + manifest.droppedFrames() + "), plus at most the frames the publisher never encoded ("
+                        + publisherSkipped + ")");
+
+        JsonNode result = play(S3Keys.playlist(MintId.of(mint), job), 7, Duration.ofSeconds(30), "browser-finished.png");
+        assertEquals(true, result.path("playlistEnded").asBoolean(), result.toString());
+        assertTrue(result.path("endTime").asDouble() - result.path("startTime").asDouble() >= 5.0,
+                "played at least 5 s: " + result);
+        long frame = result.path("frameNumber").asLong(-1);
+        assertTrue(frame >= numbers.getFirst() && frame <= numbers.getLast(),
+                "grabbed frame " + frame + " is inside the recording's " + numbers.getFirst() + ".." + numbers.getLast());
+    }
+
+    /**
+     * A live recording (EVENT playlist, no ENDLIST yet) starts playing within two segment durations of opening the
+     * page, and keeps advancing.
+     */
+    @Test
+    void aLiveRecordingStartsPlayingWithinTwoSegments() {
+        int segmentS = 2;
+        String room = "live-" + UUID.randomUUID().toString().substring(0, 8);
+        stack.room(room, "streamer");
+        String mint = PipelineStack.mint();
+        UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom(room).withTarget("streamer")
+                .withMaxDurationS(600).withSegmentS(segmentS));
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class).size() >= 1);
+            JsonNode result = play(S3Keys.playlist(MintId.of(mint), job), 3, Duration.ofSeconds(2L * segmentS),
+                    "browser-live.png");
+            assertEquals(false, result.path("playlistEnded").asBoolean(), "the playlist was live: " + result);
+            assertTrue(result.path("startupMs").asLong() <= 2_000L * segmentS, "started within two segments: " + result);
+            assertTrue(result.path("endTime").asDouble() > result.path("startTime").asDouble(), result.toString());
+            assertTrue(result.path("frameNumber").asLong(-1) >= 0, "a frame number reads back from the canvas: " + result);
+        } finally {
+            stack.jobs.stop(mint, job, "test done");
+            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(job) != null);
+        }
+    }
+
+    /**
+     * Plays {@code playlistKey} in Chromium for {@code seconds}; checks what every playback must show (no hls.js fatal
+     * error, 320×240, a screenshot under target/) and returns browser.mjs's result line.
+     */
+    private static JsonNode play(String playlistKey, int seconds, Duration startTimeout, String screenshot) {
+        Path shot = Path.of("target", screenshot).toAbsolutePath();
+        try (NodeScript browser = NodeScript.start("browser.mjs", List.of("--page", player.pageFor(playlistKey).toString(),
+                "--playSeconds", String.valueOf(seconds), "--startTimeoutMs", String.valueOf(startTimeout.toMillis()),
+                "--screenshot", shot.toString()))) {
+            await().atMost(Duration.ofSeconds(60 + seconds)).until(() -> browser.first("result").isPresent()
+                    || browser.first("error").isPresent());
+            JsonNode result = browser.first("result").orElseThrow(() -> new AssertionError(browser.lines().toString()));
+            log.info("chromium: {}", result);
+            assertEquals(0, result.path("fatal").size(), "no hls.js fatal error: " + result);
+            assertEquals(WIDTH, result.path("width").asInt(), result.toString());
+            assertEquals(HEIGHT, result.path("height").asInt(), result.toString());
+            assertTrue(Files.isRegularFile(shot), "screenshot " + shot);
+            return result;
+        }
+    }
+}

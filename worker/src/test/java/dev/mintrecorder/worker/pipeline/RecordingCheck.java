@@ -1,0 +1,149 @@
+package dev.mintrecorder.worker.pipeline;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mintrecorder.devstack.media.FramePattern;
+import org.bytedeco.javacpp.Loader;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * TEST ONLY: downloads a recording from S3 and inspects it with the ffprobe and ffmpeg binaries shipped in the
+ * bytedeco FFmpeg jar.
+ */
+final class RecordingCheck {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What ffprobe says about one segment file. */
+    record SegmentInfo(List<String> codecs, int width, int height, double durationS, boolean startsWithKeyframe,
+                       int videoPackets) {
+    }
+
+    private RecordingCheck() {
+    }
+
+    /** Every object under {@code prefix}, by file name, into {@code dir}; returns the object count. */
+    static int download(S3Client s3, String bucket, String prefix, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<S3Object> objects = s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()
+                .stream().toList();
+        for (S3Object o : objects) {
+            Files.write(dir.resolve(o.key().substring(o.key().lastIndexOf('/') + 1)),
+                    s3.getObjectAsBytes(r -> r.bucket(bucket).key(o.key())).asByteArray());
+        }
+        return objects.size();
+    }
+
+    static SegmentInfo probe(Path ts) throws IOException, InterruptedException {
+        JsonNode root = JSON.readTree(run(List.of(binary(org.bytedeco.ffmpeg.ffprobe.class), "-v", "error",
+                "-show_streams", "-show_format", "-show_packets", "-of", "json", ts.toString())));
+        List<String> codecs = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        int width = 0;
+        int height = 0;
+        for (JsonNode s : root.path("streams")) {
+            codecs.add(s.path("codec_name").asText());
+            types.add(s.path("codec_type").asText());
+            if (s.path("codec_type").asText().equals("video")) {
+                width = s.path("width").asInt();
+                height = s.path("height").asInt();
+            }
+        }
+        Boolean firstKey = null;
+        int videoPackets = 0;
+        for (JsonNode p : root.path("packets")) {
+            if (types.get(p.path("stream_index").asInt()).equals("video")) {
+                if (firstKey == null) {
+                    firstKey = p.path("flags").asText().contains("K");
+                }
+                videoPackets++;
+            }
+        }
+        return new SegmentInfo(codecs, width, height, root.path("format").path("duration").asDouble(),
+                Boolean.TRUE.equals(firstKey), videoPackets);
+    }
+
+    /**
+     * Decodes every frame of every stream of the playlist, start to end, with ffprobe; returns its error output (empty
+     * when clean). ffprobe rather than {@code ffmpeg -f null}: at a discontinuity (a gap, a resume) a new run's
+     * timestamps restart, which players accept but ffmpeg's muxer reports as non-monotonic.
+     */
+    static String decodeErrors(Path playlist) throws IOException, InterruptedException {
+        Process p = command(List.of(binary(org.bytedeco.ffmpeg.ffprobe.class), "-v", "error", "-count_frames",
+                "-show_entries", "stream=nb_read_frames", "-of", "json", playlist.toString()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        await(p);
+        return err.strip();
+    }
+
+    /**
+     * The frame number painted by the synthetic publisher in each decoded frame of the segments, in order; frames
+     * whose pattern does not read back (none, if the recording is clean) are left out. Each segment is decoded on its
+     * own (each starts with a keyframe), so timestamps that restart at a discontinuity do not matter.
+     */
+    static List<Long> frameNumbers(List<Path> segments, int width, int height) throws IOException, InterruptedException {
+        List<Long> numbers = new ArrayList<>();
+        byte[] frame = new byte[width * height];
+        for (Path segment : segments) {
+            Process p = command(List.of(binary(org.bytedeco.ffmpeg.ffmpeg.class), "-nostdin", "-v", "error",
+                    "-i", segment.toString(), "-an", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray",
+                    "-")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try (InputStream in = p.getInputStream()) {
+                while (in.readNBytes(frame, 0, frame.length) == frame.length) {
+                    OptionalLong n = FramePattern.decode(frame, width, width, height);
+                    n.ifPresent(numbers::add);
+                }
+            }
+            await(p);
+        }
+        return numbers;
+    }
+
+    /** Frames missing between the first and the last number seen (a repeated number counts as none missing). */
+    static long missing(List<Long> numbers) {
+        long missing = 0;
+        for (int i = 1; i < numbers.size(); i++) {
+            missing += Math.max(0, numbers.get(i) - numbers.get(i - 1) - 1);
+        }
+        return missing;
+    }
+
+    private static String binary(Class<?> program) {
+        return Loader.load(program);
+    }
+
+    /** The binaries find their shared libraries beside them in JavaCPP's cache. */
+    private static ProcessBuilder command(List<String> args) {
+        ProcessBuilder pb = new ProcessBuilder(args);
+        pb.environment().put("LD_LIBRARY_PATH", Path.of(args.getFirst()).getParent().toString());
+        return pb;
+    }
+
+    private static byte[] run(List<String> args) throws IOException, InterruptedException {
+        Process p = command(args).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        await(p);
+        if (p.exitValue() != 0) {
+            throw new IOException("exit " + p.exitValue() + ": " + args);
+        }
+        return out;
+    }
+
+    private static void await(Process p) throws IOException, InterruptedException {
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("ffmpeg timed out");
+        }
+    }
+}

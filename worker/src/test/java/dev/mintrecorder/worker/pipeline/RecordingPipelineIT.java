@@ -1,0 +1,239 @@
+package dev.mintrecorder.worker.pipeline;
+
+import dev.mintrecorder.contracts.MintId;
+import dev.mintrecorder.contracts.RecordingJob;
+import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.contracts.StartOptions;
+import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.worker.events.EventPublisher;
+import dev.mintrecorder.worker.events.JobEvents;
+import dev.mintrecorder.worker.jobs.SessionContext;
+import dev.mintrecorder.worker.jobs.SessionEnd;
+import dev.mintrecorder.worker.storage.Manifest;
+import dev.mintrecorder.worker.storage.UploadConfig;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The whole recording path on real infrastructure: a job on Kafka, the job engine and the pipeline in this JVM, a room
+ * on the devstack's room server with a synthetic 320×240 publisher over WebRTC, segments streamed into S3Proxy. The
+ * recording is then downloaded and checked with the ffprobe/ffmpeg binaries of the bytedeco jar, down to the frame
+ * numbers painted by the publisher.
+ */
+class RecordingPipelineIT {
+    private static final Logger log = LoggerFactory.getLogger(RecordingPipelineIT.class);
+    private static final int WIDTH = 320;
+    private static final int HEIGHT = 240;
+    private static final int SEGMENT_S = 6;
+
+    private static PipelineStack stack;
+
+    @BeforeAll
+    static void start() {
+        stack = new PipelineStack(Map.of());
+        stack.engine();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    void aJobRecordsThirtySecondsAndEndsAsAPlayableHlsRecording(@TempDir Path dir) throws Exception {
+        String mint = PipelineStack.mint();
+        stack.room("e2e", "streamer");
+        UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("e2e").withTarget("streamer")
+                .withMaxDurationS(30).withSegmentS(SEGMENT_S));
+
+        await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.terminal(job) != null);
+        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(job));
+        assertEquals("max_duration", stopped.reason());
+        assertEquals(1, stack.status.of(job, StatusEvent.Joined.class).size());
+
+        Manifest manifest = downloadAndCheck(mint, job, dir);
+        List<StatusEvent.Segment> segmentEvents = stack.status.of(job, StatusEvent.Segment.class);
+        assertEquals(manifest.segments().size(), segmentEvents.size(), "a SEGMENT event per uploaded segment");
+        assertTrue(manifest.totalSeconds() >= 20, "most of the 30 s (less the join) is recorded: " + manifest.totalSeconds());
+        // No stall, no drops: zero in the idle runs measured; with the 2 cores overloaded by a parallel benchmark, 1
+        // frame of 448 was thinned once. Allow 1%.
+        assertTrue(manifest.droppedFrames() <= manifest.totalSeconds() * 15 / 100, "dropped " + manifest.droppedFrames());
+        assertEquals(0, sessionsOpen());
+    }
+
+    @Test
+    void twoRoomsOnOneWorkerRecordIndependently(@TempDir Path dir) throws Exception {
+        String mintA = PipelineStack.mint();
+        String mintB = PipelineStack.mint();
+        stack.room("two-a", "alice");
+        stack.room("two-b", "bob");
+        UUID a = stack.jobs.start(mintA, StartOptions.DEFAULTS.withRoom("two-a").withTarget("alice")
+                .withMaxDurationS(600).withSegmentS(4));
+        UUID b = stack.jobs.start(mintB, StartOptions.DEFAULTS.withRoom("two-b").withTarget("bob")
+                .withMaxDurationS(600).withSegmentS(4));
+        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(a, StatusEvent.Segment.class).size() >= 3
+                && stack.status.of(b, StatusEvent.Segment.class).size() >= 3);
+        stack.jobs.stop(mintA, a, "test done");
+        stack.jobs.stop(mintB, b, "test done");
+        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(a) != null
+                && stack.status.terminal(b) != null);
+        assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(a));
+        assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(b));
+
+        Manifest ma = downloadAndCheck(mintA, a, dir.resolve("a"));
+        Manifest mb = downloadAndCheck(mintB, b, dir.resolve("b"));
+        assertTrue(ma.segments().size() >= 3 && mb.segments().size() >= 3);
+        assertTrue(ma.segments().stream().allMatch(s -> s.key().startsWith(S3Keys.jobPrefix(MintId.of(mintA), a))));
+        assertTrue(mb.segments().stream().allMatch(s -> s.key().startsWith(S3Keys.jobPrefix(MintId.of(mintB), b))));
+    }
+
+    /**
+     * S3 goes away for 10 s mid-recording. Uploads retry (8 attempts, backoff up to 5 s) and every segment arrives; 2 s
+     * segments make the encoder wait for upload slots meanwhile, so the bounded queue drops frames: exactly those are
+     * missing from the recording.
+     */
+    @Test
+    void aTenSecondS3OutageLosesNoSegment(@TempDir Path dir) throws Exception {
+        String mint = PipelineStack.mint();
+        stack.room("s3-blip", "carol");
+        UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("s3-blip").withTarget("carol")
+                .withMaxDurationS(600).withSegmentS(2));
+        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class).size() >= 2);
+        stack.devstack.s3().stop();
+        try {
+            // The outage itself lasts 10 s; nothing is awaited here.
+            await().pollDelay(Duration.ofSeconds(10)).atMost(Duration.ofSeconds(11)).until(() -> true);
+        } finally {
+            stack.devstack.s3().start();
+        }
+        int afterOutage = stack.status.of(job, StatusEvent.Segment.class).size();
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                stack.status.of(job, StatusEvent.Segment.class).size() >= afterOutage + 6);
+        stack.jobs.stop(mint, job, "test done");
+        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(job) != null);
+        assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(job));
+        Manifest manifest = downloadAndCheck(mint, job, dir, true);
+        log.info("10 s S3 outage: {} segments, none lost; {} frames dropped while the encoder waited, {} gap(s)",
+                manifest.segments().size(), manifest.droppedFrames(), manifest.gaps().size());
+    }
+
+    /** S3 stays away past the retries: the recording fails, with an error that says what failed and why. */
+    @Test
+    void aLongS3OutageFailsTheRecordingWithAClearError() throws Exception {
+        UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 3, Duration.ofMillis(200),
+                Duration.ofMillis(500));
+        stack.room("s3-down", "dave");
+        RecordingJob job = new RecordingJob(UUID.randomUUID(), MintId.of(PipelineStack.mint()), "s3-down", "dave", 600,
+                2, null, Instant.now(), 1);
+        try (EventPublisher publisher = new EventPublisher(stack.devstack.kafkaBootstrap(), "s3-down-it",
+                Duration.ofSeconds(60))) {
+            JobEvents events = new JobEvents(publisher, Clock.systemUTC(), job.jobId(), job.mintId(), "it", 1);
+            RoomRecording recording = new RoomRecording(stack.factory().shared().withUpload(quick),
+                    new SessionContext(job, 1, false, "it", events));
+            recording.start();
+            await().atMost(Duration.ofSeconds(60)).until(() ->
+                    stack.status.of(job.jobId(), StatusEvent.Segment.class).size() >= 1);
+            stack.devstack.s3().stop();
+            try {
+                SessionEnd end = recording.ended().get(60, TimeUnit.SECONDS);
+                SessionEnd.Failed failed = assertInstanceOf(SessionEnd.Failed.class, end);
+                log.info("long S3 outage: {}", failed);
+                assertTrue(failed.error().matches("segment upload to S3 failed: .*seg_\\d{6}\\.ts.*Connection refused.*"),
+                        failed.error());
+                assertEquals(StatusEvent.Scope.SESSION, failed.scope());
+            } finally {
+                stack.devstack.s3().start();
+            }
+        }
+    }
+
+    private static int sessionsOpen() {
+        return stack.engine().activeRooms();
+    }
+
+    /**
+     * Downloads the recording and checks it: ENDLIST; every segment H.264 + AAC at 320×240, starting with a
+     * keyframe, within ±1 s of segment_s (the last one may be shorter); the playlist decodes start to end without an
+     * error; and the frame numbers painted by the publisher are all there but for the frames the queue dropped.
+     */
+    private static Manifest downloadAndCheck(String mint, UUID job, Path dir) throws Exception {
+        return downloadAndCheck(mint, job, dir, false);
+    }
+
+    /** @param gapsAllowed the recording may hold media gaps (runs that end early, then a discontinuity) */
+    private static Manifest downloadAndCheck(String mint, UUID job, Path dir, boolean gapsAllowed) throws Exception {
+        int objects = RecordingCheck.download(stack.s3, stack.config.storage().bucket(),
+                S3Keys.jobPrefix(MintId.of(mint), job), dir);
+        Manifest manifest = Manifest.fromJson(Files.readAllBytes(dir.resolve("manifest.json")));
+        assertEquals(manifest.segments().size() + 2, objects, "segments, playlist and manifest, nothing else");
+        assertTrue(manifest.ended());
+        String playlist = Files.readString(dir.resolve("index.m3u8"));
+        assertTrue(playlist.endsWith("#EXT-X-ENDLIST\n"), playlist);
+        assertEquals(gapsAllowed ? manifest.gaps().size() : 0, count(playlist, "#EXT-X-DISCONTINUITY"), playlist);
+        assertTrue(stack.s3.listMultipartUploads(r -> r.bucket(stack.config.storage().bucket())
+                .prefix(S3Keys.jobPrefix(MintId.of(mint), job))).uploads().isEmpty(), "no upload left open");
+
+        List<Manifest.Segment> segments = manifest.segments();
+        for (int i = 0; i < segments.size(); i++) {
+            Manifest.Segment s = segments.get(i);
+            assertEquals(i, s.seq());
+            RecordingCheck.SegmentInfo info = RecordingCheck.probe(dir.resolve(fileName(s.key())));
+            assertEquals(List.of("aac", "h264"), info.codecs().stream().sorted().toList(), s.key());
+            assertEquals(WIDTH, info.width());
+            assertEquals(HEIGHT, info.height());
+            assertTrue(info.startsWithKeyframe(), s.key() + " starts with a keyframe");
+            boolean lastOfRun = i == segments.size() - 1 || segments.get(i + 1).discontinuity();
+            if (!lastOfRun) {
+                assertEquals(manifest.segmentSeconds(), info.durationS(), 1.0, s.key() + " duration");
+                assertEquals(manifest.segmentSeconds(), s.durationS(), 1.0, s.key() + " manifest duration");
+            }
+        }
+        Path index = dir.resolve("index.m3u8");
+        assertEquals("", RecordingCheck.decodeErrors(index), "the playlist decodes cleanly");
+
+        List<Long> numbers = RecordingCheck.frameNumbers(
+                segments.stream().map(s -> dir.resolve(fileName(s.key()))).toList(), WIDTH, HEIGHT);
+        long missing = RecordingCheck.missing(numbers);
+        log.info("job {}: {} segments, {} s, {} bytes; {} frames decoded (numbers {}..{}), {} missing, {} dropped before "
+                        + "encoding", job, segments.size(), String.format("%.1f", manifest.totalSeconds()),
+                manifest.totalBytes(), numbers.size(), numbers.getFirst(), numbers.getLast(), missing,
+                manifest.droppedFrames());
+        assertTrue(numbers.size() >= manifest.totalSeconds() * 15 * 0.9, "about 15 fps of numbered frames: " + numbers.size());
+        // Every frame the recorder dropped is missing, and on an idle machine nothing else is (equal in every idle run
+        // measured). With the 2 cores overloaded (load average 7 from a parallel benchmark) 1-9 frames of 450 were lost
+        // between the publisher and the sink, which no recorder counter sees: allow 3% for that.
+        assertTrue(missing >= manifest.droppedFrames(), "frames dropped " + manifest.droppedFrames() + ", missing " + missing);
+        assertTrue(missing - manifest.droppedFrames() <= Math.max(2, numbers.size() * 3 / 100),
+                "frames missing beyond those dropped: " + (missing - manifest.droppedFrames()));
+        return manifest;
+    }
+
+    private static int count(String text, String what) {
+        return text.split(java.util.regex.Pattern.quote(what), -1).length - 1;
+    }
+
+    private static String fileName(String key) {
+        return key.substring(key.lastIndexOf('/') + 1);
+    }
+}
