@@ -1,0 +1,447 @@
+package dev.mintrecorder.demo;
+
+import dev.mintrecorder.contracts.Messages;
+import dev.mintrecorder.contracts.MintId;
+import dev.mintrecorder.contracts.RecordingJobs;
+import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.contracts.StartOptions;
+import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.contracts.Topics;
+import dev.mintrecorder.devstack.Devstack;
+import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.conformance.NodeScript;
+import dev.mintrecorder.devstack.player.RecordingPlayer;
+import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./scripts/demo}: starts the devstack (Kafka, S3Proxy, the LiveKit-protocol room server with a synthetic
+ * publisher), runs a real worker as a child process from its jar, enqueues one job with {@link RecordingJobs}, shows
+ * progress while it records, stops it, downloads the recording into {@code target/demo/<job_id>/}, checks it with
+ * ffprobe and says how to play it.
+ *
+ * <p>Run it inside the network namespace that {@code scripts/netns/bin/java} makes (WebRTC needs a non-loopback
+ * interface; nothing may leave the machine). The worker child inherits it. Everything must be built before, since
+ * nothing inside the namespace can reach a registry.
+ *
+ * <p>Options: {@code --seconds N} (30), {@code --segment N} (6), {@code --size WxH} (640x360), {@code --fps N} (30).
+ */
+public final class DemoMain {
+    private static final Path WORKER_JAR = Path.of("worker/target/mint-recorder-worker.jar");
+    private static final Path OUT = Path.of("target/demo");
+    private static final String ROOM = "demo";
+    private static final String PUBLISHER = "streamer";
+    private static final Pattern PROGRESS = Pattern.compile("progress job=(\\S+) .*video_queue_frames=(\\d+) "
+            + "video_queue_bytes=(\\d+) video_queue_high_water=(\\d+) dropped_frames=(\\d+)");
+
+    private DemoMain() {
+    }
+
+    record Options(int seconds, int segmentS, int width, int height, int fps) {
+        static Options parse(String[] args) {
+            int seconds = 30;
+            int segment = 6;
+            int width = 640;
+            int height = 360;
+            int fps = 30;
+            for (int i = 0; i < args.length; i++) {
+                String value = i + 1 < args.length ? args[i + 1] : "";
+                switch (args[i]) {
+                    case "--seconds" -> seconds = Integer.parseInt(value);
+                    case "--segment" -> segment = Integer.parseInt(value);
+                    case "--fps" -> fps = Integer.parseInt(value);
+                    case "--size" -> {
+                        String[] wh = value.split("x");
+                        width = Integer.parseInt(wh[0]);
+                        height = Integer.parseInt(wh[1]);
+                    }
+                    case "-h", "--help" -> {
+                        System.out.println("usage: scripts/demo [--seconds N] [--segment N] [--size WxH] [--fps N]");
+                        System.exit(0);
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + args[i] + " (try --help)");
+                }
+                i++;
+            }
+            if (seconds < 5 || segment < 2 || segment > seconds) {
+                throw new IllegalArgumentException("need --seconds >= 5 and 2 <= --segment <= --seconds");
+            }
+            return new Options(seconds, segment, width, height, fps);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "dev/mintrecorder/devstack/devstack-logback.xml");
+        }
+        Options options;
+        try {
+            options = Options.parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("demo: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        if (!Files.isRegularFile(WORKER_JAR)) {
+            System.err.println("demo: " + WORKER_JAR + " is missing; run ./scripts/demo (it builds it)");
+            System.exit(2);
+        }
+        Files.createDirectories(OUT);
+        int code = new DemoMain().run(options);
+        System.exit(code);
+    }
+
+    private int run(Options o) throws Exception {
+        say("starting the devstack: Kafka (KRaft, share groups), S3Proxy, LiveKit-protocol room server ...");
+        long t0 = System.nanoTime();
+        try (Devstack stack = Devstack.start(DevstackOptions.defaults())) {
+            say("devstack up in %d ms; room '%s' with a synthetic publisher '%s' (%dx%d at %d fps, frame-numbered, 440 Hz tone)",
+                    (System.nanoTime() - t0) / 1_000_000, ROOM, PUBLISHER, o.width(), o.height(), o.fps());
+            stack.rooms().createRoom(ROOM, new SyntheticPublisherSpec(PUBLISHER, o.width(), o.height(), o.fps(), 440));
+            Path workerLog = OUT.resolve("worker.log");
+            try (Worker worker = Worker.start(stack.env(), workerLog);
+                 StatusWatch status = new StatusWatch(stack.kafkaBootstrap());
+                 RecordingJobs jobs = RecordingJobs.connect(stack.kafkaBootstrap());
+                 S3Client s3 = s3(stack)) {
+                say("worker started (pid %d, log %s)", worker.pid(), workerLog);
+                String mint = mint();
+                UUID job = jobs.start(mint, StartOptions.DEFAULTS.withRoom(ROOM).withTarget(PUBLISHER)
+                        .withSegmentS(o.segmentS()).withMaxDurationS(o.seconds() + 600));
+                status.follow(job);
+                say("job %s enqueued for mint %s: record %d s in %d s segments", job, mint, o.seconds(), o.segmentS());
+                player = startPlayer(stack, MintId.of(mint), job);
+
+                StatusEvent end = record(o, worker, status, jobs, mint, job);
+                if (end instanceof StatusEvent.Failed f) {
+                    say("the recording FAILED: %s (%s). See %s", f.error(), f.scope(), workerLog);
+                    return 1;
+                }
+                if (end == null) {
+                    say("no STOPPED event in time. See %s", workerLog);
+                    return 1;
+                }
+                Path dir = OUT.resolve(job.toString());
+                int files = download(s3, stack.s3Bucket(), S3Keys.jobPrefix(MintId.of(mint), job), dir);
+                say("downloaded %d objects into %s", files, dir);
+                boolean ok = Playback.check(dir);
+                say("stopping the worker (SIGTERM) and the devstack");
+                worker.terminate();
+                return ok ? 0 : 1;
+            } finally {
+                if (player != null) {
+                    player.close();
+                }
+            }
+        }
+    }
+
+    private RecordingPlayer player;
+
+    /**
+     * Serves the hls.js player page over the recording while it records. The page lives in this JVM's network, which
+     * is a private namespace where scripts/netns/bin/java could make one: from outside, enter it first
+     * ({@code nsenter --net=/proc/PID/ns/net chromium URL}).
+     */
+    private RecordingPlayer startPlayer(Devstack stack, MintId mint, UUID job) {
+        Optional<Path> conformance = NodeScript.project();
+        if (conformance.isEmpty()) {
+            say("no live player: %s", NodeScript.missingReason());
+            return null;
+        }
+        RecordingPlayer started = RecordingPlayer.start(conformance.get(), stack.s3());
+        say("watch it live: %s", started.pageFor(S3Keys.playlist(mint, job)));
+        if (System.getenv("MINT_NETNS_ADDR") != null) {
+            say("  (inside this demo's network namespace: nsenter --net=/proc/%d/ns/net chromium --no-sandbox <url>)",
+                    ProcessHandle.current().pid());
+        }
+        return started;
+    }
+
+    /** Waits for JOINED, shows progress every 2 s for {@code seconds}, then stops the job and waits for its end. */
+    private StatusEvent record(Options o, Worker worker, StatusWatch status, RecordingJobs jobs, String mint, UUID job)
+            throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (status.joinedAt() == 0 && status.terminal() == null) {
+            if (System.nanoTime() > deadline || !worker.alive()) {
+                say("the worker did not join the room in 60 s. See %s", worker.log());
+                return null;
+            }
+            status.awaitChange(Duration.ofMillis(500));
+        }
+        long stopAt = status.joinedAt() + TimeUnit.SECONDS.toNanos(o.seconds());
+        while (status.terminal() == null && System.nanoTime() < stopAt) {
+            status.awaitChange(Duration.ofSeconds(2));
+            showProgress(worker, status);
+        }
+        if (status.terminal() == null) {
+            say("%d s recorded: sending STOP", o.seconds());
+            jobs.stop(mint, job, "demo done");
+        }
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (status.terminal() == null && System.nanoTime() < deadline) {
+            status.awaitChange(Duration.ofSeconds(1));
+        }
+        showProgress(worker, status);
+        return status.terminal();
+    }
+
+    private long lastProgressNanos;
+
+    private void showProgress(Worker worker, StatusWatch status) throws IOException {
+        if (System.nanoTime() - lastProgressNanos < TimeUnit.MILLISECONDS.toNanos(1900)) {
+            return;
+        }
+        lastProgressNanos = System.nanoTime();
+        Matcher m = worker.lastProgress();
+        String queue = m == null ? "video queue: (no segment yet)"
+                : String.format(Locale.ROOT, "video queue %s frames / %s (high water %s), dropped %s",
+                m.group(2), mib(Long.parseLong(m.group(3))), mib(Long.parseLong(m.group(4))), m.group(5));
+        say("[%3d s] %d segments, %s uploaded | worker RSS %s | %s", status.secondsSinceJoin(),
+                status.segments().size(), mib(status.segments().stream().mapToLong(StatusEvent.Segment::bytes).sum()),
+                mib(worker.rssBytes()), queue);
+    }
+
+    private static int download(S3Client s3, String bucket, String prefix, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<S3Object> objects = s3.listObjectsV2Paginator(r -> r.bucket(bucket).prefix(prefix)).contents()
+                .stream().toList();
+        for (S3Object obj : objects) {
+            Files.write(dir.resolve(obj.key().substring(obj.key().lastIndexOf('/') + 1)),
+                    s3.getObjectAsBytes(r -> r.bucket(bucket).key(obj.key())).asByteArray());
+        }
+        return objects.size();
+    }
+
+    private static S3Client s3(Devstack stack) {
+        return S3Client.builder().endpointOverride(stack.s3Endpoint()).forcePathStyle(true)
+                .region(Region.of(stack.s3Region()))
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(stack.s3AccessKeyId(), stack.s3SecretAccessKey())))
+                .build();
+    }
+
+    private static String mint() {
+        String base58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+        SecureRandom random = new SecureRandom();
+        StringBuilder b = new StringBuilder(44);
+        for (int i = 0; i < 44; i++) {
+            b.append(base58.charAt(random.nextInt(base58.length())));
+        }
+        return b.toString();
+    }
+
+    static String mib(long bytes) {
+        return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
+    }
+
+    static void say(String format, Object... args) {
+        System.out.println("demo: " + String.format(Locale.ROOT, format, args));
+        System.out.flush();
+    }
+
+    /** The worker as a child process from its jar, in this process's network namespace, logging to a file. */
+    static final class Worker implements AutoCloseable {
+        private final Process process;
+        private final Path log;
+
+        private Worker(Process process, Path log) {
+            this.process = process;
+            this.log = log;
+        }
+
+        static Worker start(Map<String, String> devstackEnv, Path log) throws IOException {
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
+                    "--enable-native-access=ALL-UNNAMED", "-jar", WORKER_JAR.toString())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            Map<String, String> env = pb.environment();
+            env.putAll(devstackEnv);
+            env.put("WORKER_ID", "demo-worker");
+            env.put("MAX_ROOMS", "1");
+            env.put("HEARTBEAT_INTERVAL", "2s");
+            // glibc keeps freed frame memory in per-thread arenas otherwise (DESIGN.md): RSS would overstate.
+            env.put("MALLOC_ARENA_MAX", "2");
+            return new Worker(pb.start(), log);
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        Path log() {
+            return log;
+        }
+
+        boolean alive() {
+            return process.isAlive();
+        }
+
+        /** VmRSS of the worker process, from /proc. */
+        long rssBytes() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+                    if (line.startsWith("VmRSS:")) {
+                        return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                    }
+                }
+            } catch (IOException | NumberFormatException e) {
+                return 0;
+            }
+            return 0;
+        }
+
+        /** The worker's last per-segment progress line (queue depth and drops), or null. */
+        Matcher lastProgress() throws IOException {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+            for (int i = lines.size() - 1; i >= 0; i--) {
+                Matcher m = PROGRESS.matcher(lines.get(i));
+                if (m.find()) {
+                    return m;
+                }
+            }
+            return null;
+        }
+
+        /** SIGTERM: the worker drains (nothing is left recording here) and exits. */
+        void terminate() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            if (process.isAlive()) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    /** The job's status events from {@code recording.status}, printed as they come. */
+    static final class StatusWatch implements AutoCloseable {
+        private final KafkaConsumer<byte[], byte[]> consumer;
+        private final Thread thread;
+        private final List<StatusEvent.Segment> segments = new CopyOnWriteArrayList<>();
+        private final Object changed = new Object();
+        private volatile UUID job;
+        private volatile long joinedAt;
+        private volatile StatusEvent terminal;
+        private volatile boolean closed;
+
+        StatusWatch(String bootstrap) {
+            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            List<TopicPartition> partitions = new ArrayList<>();
+            consumer.partitionsFor(Topics.STATUS).forEach(p -> partitions.add(new TopicPartition(Topics.STATUS, p.partition())));
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            thread = Thread.ofVirtual().name("status-watch").start(this::run);
+        }
+
+        void follow(UUID jobId) {
+            job = jobId;
+        }
+
+        private void run() {
+            try {
+                while (!closed) {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                        StatusEvent e = Messages.decodeStatus(r.value());
+                        if (e.jobId().equals(job)) {
+                            onEvent(e);
+                        }
+                    }
+                }
+            } catch (WakeupException e) {
+                // closing
+            } finally {
+                consumer.close();
+            }
+        }
+
+        private void onEvent(StatusEvent e) {
+            switch (e) {
+                case StatusEvent.Segment s -> {
+                    segments.add(s);
+                    say("SEGMENT %d: %.2f s, %s, dropped frames so far %d (%s)", s.seq(), s.durationS(), mib(s.bytes()),
+                            s.droppedFrames(), s.key());
+                }
+                case StatusEvent.Joined j -> {
+                    joinedAt = System.nanoTime();
+                    say("JOINED: the worker subscribed to %s's camera and microphone", PUBLISHER);
+                }
+                case StatusEvent.Stopped s -> {
+                    terminal = s;
+                    say("STOPPED (%s)", s.reason());
+                }
+                case StatusEvent.Failed f -> {
+                    terminal = f;
+                    say("FAILED: %s", f.error());
+                }
+                case StatusEvent.Heartbeat h -> { }
+                default -> say("%s", e.getClass().getSimpleName().toUpperCase(Locale.ROOT));
+            }
+            synchronized (changed) {
+                changed.notifyAll();
+            }
+        }
+
+        void awaitChange(Duration timeout) throws InterruptedException {
+            synchronized (changed) {
+                changed.wait(timeout.toMillis());
+            }
+        }
+
+        long joinedAt() {
+            return joinedAt;
+        }
+
+        long secondsSinceJoin() {
+            return joinedAt == 0 ? 0 : TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - joinedAt);
+        }
+
+        List<StatusEvent.Segment> segments() {
+            return segments;
+        }
+
+        StatusEvent terminal() {
+            return terminal;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            closed = true;
+            consumer.wakeup();
+            thread.join();
+        }
+    }
+}
