@@ -1,9 +1,13 @@
 package dev.mintrecorder.worker;
 
+import dev.mintrecorder.worker.events.EventPublisher;
 import dev.mintrecorder.worker.jobs.JobEngine;
 import dev.mintrecorder.worker.jobs.RecordingSessionFactory;
 import dev.mintrecorder.worker.jobs.UnavailableRecordingSessionFactory;
+import dev.mintrecorder.worker.memory.WorkerMemory;
 import dev.mintrecorder.worker.ops.ConfigException;
+import dev.mintrecorder.worker.ops.LogContext;
+import dev.mintrecorder.worker.ops.OpsServer;
 import dev.mintrecorder.worker.ops.WorkerConfig;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -12,13 +16,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
+import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * Entry point of the recording worker: loads {@link WorkerConfig} from the environment, starts the job engine, and on
+ * Entry point of the recording worker: loads {@link WorkerConfig} from the environment, starts the job engine, the
+ * memory governor and the operations endpoint ({@code /metrics}, {@code /health/live}, {@code /health/ready}), and on
  * SIGTERM (or SIGINT) drains: every recording is handed over to another worker, then the process exits 0 within
  * {@code DRAIN_GRACE_PERIOD}. A configuration error exits 2 with a message naming the variable.
  */
@@ -36,6 +42,7 @@ public final class WorkerMain {
             System.exit(2);
             return;
         }
+        LogContext.workerId(config.workerId());
         // The signal is handled, not left to the JVM's shutdown (which would exit 143): the drain decides the exit.
         CountDownLatch terminate = new CountDownLatch(1);
         Signal.handle(new Signal("TERM"), s -> terminate.countDown());
@@ -47,6 +54,19 @@ public final class WorkerMain {
         RecordingSessionFactory sessions = sessionFactory(config);
         JobEngine engine = new JobEngine(config.kafkaBootstrapServers(), config.workerId(), config.jobs(),
                 sessions, registry, Clock.systemUTC());
+        // Memory alarms get a producer of their own: the engine's is private to it.
+        EventPublisher alarms = new EventPublisher(config.kafkaBootstrapServers(), config.workerId() + "-alarms",
+                config.jobs().deliveryTimeout());
+        WorkerMemory memory = WorkerMemory.start(config.workerId(), config.memory(), alarms::alarm, registry);
+        OpsServer ops;
+        try {
+            ops = new OpsServer(config.ops().port(), registry, List.of(memory.governor()::notLiveReason),
+                    List.of(engine::notReadyReason, memory.governor()::notReadyReason));
+        } catch (IOException e) {
+            System.err.println("mint-recorder worker: OPS_PORT " + config.ops().port() + " cannot be served: " + e);
+            System.exit(2);
+            return;
+        }
         engine.start();
         log.info("worker {} started: {} room(s), Kafka {}", config.workerId(), config.jobs().maxRooms(),
                 config.kafkaBootstrapServers());
@@ -63,6 +83,10 @@ public final class WorkerMain {
                 log.warn("worker {}: closing the recording pipeline failed", config.workerId(), e);
             }
         }
+        memory.close();
+        alarms.close();
+        // The probes answer (not ready: draining) until the very end.
+        ops.close();
         log.info("worker {}: {}", config.workerId(), handedOver ? "drained" : "grace period over; exiting");
         System.exit(0);
     }

@@ -2,6 +2,7 @@ package dev.mintrecorder.worker.ops;
 
 import dev.mintrecorder.worker.jobs.JobsConfig;
 import dev.mintrecorder.worker.media.MediaConfig;
+import dev.mintrecorder.worker.memory.MemoryConfig;
 import dev.mintrecorder.worker.room.RoomConfig;
 import dev.mintrecorder.worker.storage.StorageConfig;
 import dev.mintrecorder.worker.storage.UploadConfig;
@@ -21,7 +22,8 @@ import java.util.UUID;
  * {@link ConfigException} naming the first bad variable.
  */
 public record WorkerConfig(String workerId, String kafkaBootstrapServers, JobsConfig jobs, RoomConfig room,
-                           StorageConfig storage, UploadConfig upload, MediaConfig media) {
+                           StorageConfig storage, UploadConfig upload, MediaConfig media,
+                           MemoryConfig memory, OpsConfig ops) {
 
     static final Setting<String> WORKER_ID = Setting.string("WORKER_ID", "",
             "This worker's id in status events and alarms. Default: the host name plus a random suffix.");
@@ -36,6 +38,8 @@ public record WorkerConfig(String workerId, String kafkaBootstrapServers, JobsCo
         all.addAll(StorageConfig.SETTINGS);
         all.addAll(UploadConfig.SETTINGS);
         all.addAll(MediaConfig.SETTINGS);
+        all.addAll(MemoryConfig.SETTINGS);
+        all.addAll(OpsConfig.SETTINGS);
         return List.copyOf(all);
     }
 
@@ -45,7 +49,8 @@ public record WorkerConfig(String workerId, String kafkaBootstrapServers, JobsCo
             workerId = defaultWorkerId();
         }
         return new WorkerConfig(workerId, KAFKA_BOOTSTRAP_SERVERS.read(env), JobsConfig.from(env), RoomConfig.from(env),
-                StorageConfig.from(env), UploadConfig.from(env), MediaConfig.from(env));
+                StorageConfig.from(env), UploadConfig.from(env), MediaConfig.from(env),
+                MemoryConfig.from(env), OpsConfig.from(env));
     }
 
     private static String defaultWorkerId() {
