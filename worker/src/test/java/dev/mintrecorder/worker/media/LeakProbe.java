@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import static org.awaitility.Awaitility.await;
+
 /**
  * Run in a child JVM by {@link RoomEncoderLeakTest} with a fixed, pre-touched heap, so that RSS changes are native
  * memory. Encodes {@code frames} 640x360 frames with a gap every {@code perRun} frames (each gap tears the encoders
@@ -39,9 +41,8 @@ public final class LeakProbe {
         var settings = new EncodeSettings(360, fps, 2, 0, new MediaConfig("veryfast", 800, 96, Duration.ofSeconds(2)));
         RoomEncoder enc = new RoomEncoder("leak", settings, video, audio, seq -> OutputStream.nullOutputStream(), sampler);
         enc.start();
-        while (!(video.exhausted() && audio.exhausted()) && enc.state() != RoomEncoder.State.FAILED) {
-            Thread.sleep(50); // a standalone probe's main thread polling its own worker; not test synchronisation
-        }
+        await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(50)).until(() ->
+                (video.exhausted() && audio.exhausted()) || enc.state() == RoomEncoder.State.FAILED);
         enc.close();
         if (enc.state() != RoomEncoder.State.STOPPED || enc.stats().framesEncoded() != frames || video.open.get() != 0) {
             System.out.println("FAILED " + enc.state() + " " + enc.stats() + " open=" + video.open.get());
