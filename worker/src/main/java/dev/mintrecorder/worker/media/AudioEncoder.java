@@ -18,15 +18,11 @@ import static dev.mintrecorder.worker.media.FfmpegException.check;
 import static org.bytedeco.ffmpeg.global.avcodec.AV_CODEC_ID_AAC;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_frame;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLTP;
 import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_S16;
 import static org.bytedeco.ffmpeg.global.avutil.av_audio_fifo_alloc;
@@ -178,21 +174,7 @@ final class AudioEncoder implements AutoCloseable {
     }
 
     private void receive(Consumer<AVPacket> out) {
-        while (true) {
-            int rc = avcodec_receive_packet(ctx, pkt);
-            if (rc == AVERROR_EAGAIN() || rc == AVERROR_EOF) {
-                return;
-            }
-            check(rc, "avcodec_receive_packet(audio)");
-            if (pkt.duration() == 0) {
-                pkt.duration(frameSize);
-            }
-            try {
-                out.accept(pkt);
-            } finally {
-                av_packet_unref(pkt);
-            }
-        }
+        EncodedPackets.drain(ctx, pkt, frameSize, "audio", out);
     }
 
     private void configureResampler(int rate, int channels) {

@@ -16,15 +16,11 @@ import java.util.function.Consumer;
 import static dev.mintrecorder.worker.media.FfmpegException.check;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
-import static org.bytedeco.ffmpeg.global.avcodec.av_packet_unref;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_alloc_context3;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_find_encoder_by_name;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_free_context;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_open2;
-import static org.bytedeco.ffmpeg.global.avcodec.avcodec_receive_packet;
 import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_frame;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EAGAIN;
-import static org.bytedeco.ffmpeg.global.avutil.AVERROR_EOF;
 import static org.bytedeco.ffmpeg.global.avutil.AV_PIX_FMT_YUV420P;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_alloc;
 import static org.bytedeco.ffmpeg.global.avutil.av_frame_free;
@@ -134,21 +130,7 @@ final class VideoEncoder implements AutoCloseable {
     }
 
     private void receive(Consumer<AVPacket> out) {
-        while (true) {
-            int rc = avcodec_receive_packet(ctx, pkt);
-            if (rc == AVERROR_EAGAIN() || rc == AVERROR_EOF) {
-                return;
-            }
-            check(rc, "avcodec_receive_packet(video)");
-            if (pkt.duration() == 0) {
-                pkt.duration(frameDuration);
-            }
-            try {
-                out.accept(pkt);
-            } finally {
-                av_packet_unref(pkt);
-            }
-        }
+        EncodedPackets.drain(ctx, pkt, frameDuration, "video", out);
     }
 
     @Override
