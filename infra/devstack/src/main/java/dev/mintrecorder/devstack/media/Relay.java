@@ -8,18 +8,14 @@ import dev.onvoid.webrtc.media.video.VideoFrame;
 import dev.onvoid.webrtc.media.video.VideoFrameBuffer;
 import dev.onvoid.webrtc.media.video.VideoTrack;
 import dev.onvoid.webrtc.media.video.VideoTrackSink;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * Forwards one external publisher's received track to subscriber outlets (DESIGN.md's relay probe): the sink pushes
  * each decoded frame (scaled to the outlet's layer) into every outlet's source, then releases it; audio chunks go to
  * {@code CustomAudioSource.pushAudio}. Sinks run on libwebrtc's threads and only copy, so they return fast.
  */
-final class Relay implements FrameSource, AutoCloseable {
+final class Relay extends FrameSource implements AutoCloseable {
     private final MediaStreamTrack remote;
-    private final List<VideoOutlet> videoOutlets = new CopyOnWriteArrayList<>();
-    private final List<CustomAudioSource> audioOutlets = new CopyOnWriteArrayList<>();
     private final VideoTrackSink videoSink = this::onFrame;
     private final AudioTrackSink audioSink = this::onAudio;
 
@@ -65,26 +61,6 @@ final class Relay implements FrameSource, AutoCloseable {
         for (CustomAudioSource outlet : audioOutlets) {
             outlet.pushAudio(data, bitsPerSample, sampleRate, channels, frames);
         }
-    }
-
-    @Override
-    public void addVideo(VideoOutlet outlet) {
-        videoOutlets.add(outlet);
-    }
-
-    @Override
-    public void removeVideo(VideoOutlet outlet) {
-        videoOutlets.remove(outlet);
-    }
-
-    @Override
-    public void addAudio(CustomAudioSource outlet) {
-        audioOutlets.add(outlet);
-    }
-
-    @Override
-    public void removeAudio(CustomAudioSource outlet) {
-        audioOutlets.remove(outlet);
     }
 
     /** Removes the sink before the publisher connection closes (the documented teardown order). */

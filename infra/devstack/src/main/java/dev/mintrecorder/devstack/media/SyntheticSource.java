@@ -6,9 +6,7 @@ import dev.onvoid.webrtc.media.video.VideoFrame;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -22,13 +20,11 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Ticks run on one platform thread (native pushes). Outlets are owned by the media engine; this class only pushes.
  */
-final class SyntheticSource implements FrameSource, AutoCloseable {
+final class SyntheticSource extends FrameSource implements AutoCloseable {
     private static final int SAMPLE_RATE = 48_000;
     private static final int CHUNK_SAMPLES = SAMPLE_RATE / 100;
 
     private final ScheduledExecutorService ticker;
-    private final List<VideoOutlet> videoOutlets = new CopyOnWriteArrayList<>();
-    private final List<CustomAudioSource> audioOutlets = new CopyOnWriteArrayList<>();
     private final byte[] chunk = new byte[CHUNK_SAMPLES * 2];
     private final double toneHz;
     private ScheduledFuture<?> videoTask;
@@ -57,26 +53,6 @@ final class SyntheticSource implements FrameSource, AutoCloseable {
 
     void setStalled(boolean stalled) {
         this.stalled = stalled;
-    }
-
-    @Override
-    public void addVideo(VideoOutlet outlet) {
-        videoOutlets.add(outlet);
-    }
-
-    @Override
-    public void removeVideo(VideoOutlet outlet) {
-        videoOutlets.remove(outlet);
-    }
-
-    @Override
-    public void addAudio(CustomAudioSource outlet) {
-        audioOutlets.add(outlet);
-    }
-
-    @Override
-    public void removeAudio(CustomAudioSource outlet) {
-        audioOutlets.remove(outlet);
     }
 
     private void videoTick() {
