@@ -52,12 +52,13 @@ public final class WorkerMain {
         // Components built by a service provider (the recording pipeline) register their meters globally.
         Metrics.globalRegistry.add(registry);
         RecordingSessionFactory sessions = sessionFactory(config);
-        JobEngine engine = new JobEngine(config.kafkaBootstrapServers(), config.workerId(), config.jobs(),
-                sessions, registry, Clock.systemUTC());
         // Memory alarms get a producer of their own: the engine's is private to it.
         EventPublisher alarms = new EventPublisher(config.kafkaBootstrapServers(), config.workerId() + "-alarms",
                 config.jobs().deliveryTimeout());
         WorkerMemory memory = WorkerMemory.start(config.workerId(), config.memory(), alarms::alarm, registry);
+        // The engine polls for a job only with one room's memory reserved in the governor's admission.
+        JobEngine engine = new JobEngine(config.kafkaBootstrapServers(), config.workerId(), config.jobs(),
+                sessions, registry, Clock.systemUTC(), memory.admission());
         OpsServer ops;
         try {
             ops = new OpsServer(config.ops().port(), registry, List.of(memory.governor()::notLiveReason),

@@ -4,6 +4,7 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.StopCommand;
 import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.worker.events.EventPublisher;
+import dev.mintrecorder.worker.memory.Admission;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,7 +34,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * the graceful drain. One per worker.
  *
  * <pre>{@code
- * JobEngine engine = new JobEngine(bootstrap, workerId, config.jobs(), sessionFactory, registry, Clock.systemUTC());
+ * JobEngine engine = new JobEngine(bootstrap, workerId, config.jobs(), sessionFactory, registry, Clock.systemUTC(),
+ *         memory.admission());
  * engine.start();
  * ...
  * engine.drain(config.jobs().drainGrace());   // on SIGTERM: hand every recording over
@@ -48,6 +50,7 @@ public final class JobEngine implements AutoCloseable {
     private final JobsConfig config;
     private final RecordingSessionFactory sessionFactory;
     private final Clock clock;
+    private final Admission admission;
     private final Bulkhead bulkhead;
     private final EventPublisher publisher;
     private final ControlView control;
@@ -64,11 +67,12 @@ public final class JobEngine implements AutoCloseable {
     private volatile boolean started;
 
     public JobEngine(String bootstrapServers, String workerId, JobsConfig config, RecordingSessionFactory sessionFactory,
-                     MeterRegistry registry, Clock clock) {
+                     MeterRegistry registry, Clock clock, Admission admission) {
         this.workerId = workerId;
         this.config = config;
         this.sessionFactory = sessionFactory;
         this.clock = clock;
+        this.admission = admission;
         this.bulkhead = Bulkhead.of(workerId + "-rooms", BulkheadConfig.custom()
                 .maxConcurrentCalls(config.maxRooms())
                 .maxWaitDuration(Duration.ZERO)
@@ -223,6 +227,11 @@ public final class JobEngine implements AutoCloseable {
 
     Clock clock() {
         return clock;
+    }
+
+    /** Asked before every poll: a slot polls only with one room's memory reserved. */
+    Admission admission() {
+        return admission;
     }
 
     Bulkhead bulkhead() {

@@ -6,6 +6,8 @@ import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.contracts.Validation;
 import dev.mintrecorder.worker.events.JobEvents;
+import dev.mintrecorder.worker.memory.Admission;
+import dev.mintrecorder.worker.ops.LogContext;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -125,7 +127,10 @@ final class JobSlot {
                         }
                         idleStep();
                     } else {
-                        recordingStep();
+                        try (LogContext.Scope ignored = LogContext.recording(active.job.mintId().value(),
+                                active.job.jobId().toString())) {
+                            recordingStep();
+                        }
                     }
                 } catch (RuntimeException e) {
                     // A slot must outlive any one bad step: a dead slot would silently shrink the worker.
@@ -152,6 +157,14 @@ final class JobSlot {
             handleIdleCommands(IDLE_WAIT);
             return;
         }
+        // Reserve the room's memory before polling: a job acquired without headroom would only be handed back.
+        Optional<Admission.Reservation> admitted = engine.admission().tryReserve();
+        if (admitted.isEmpty()) {
+            engine.bulkhead().onComplete();
+            handleIdleCommands(IDLE_WAIT);
+            return;
+        }
+        Admission.Reservation reservation = admitted.get();
         boolean keep = false;
         try {
             ConsumerRecords<byte[], byte[]> records = consumer.poll(POLL_TIMEOUT);
@@ -159,7 +172,7 @@ final class JobSlot {
                 if (keep) {
                     releaseExtra(r); // cannot happen with max.poll.records=1 and record_limit; guarded all the same
                 } else {
-                    keep = take(r);
+                    keep = take(r, reservation);
                 }
             }
             if (!records.isEmpty()) {
@@ -171,6 +184,7 @@ final class JobSlot {
         } finally {
             if (!keep) {
                 engine.bulkhead().onComplete();
+                reservation.close();
             }
         }
     }
@@ -190,7 +204,7 @@ final class JobSlot {
     }
 
     /** Decides and acts on one acquired record; true when the slot now records it (and keeps the permit). */
-    private boolean take(ConsumerRecord<byte[], byte[]> r) {
+    private boolean take(ConsumerRecord<byte[], byte[]> r, Admission.Reservation reservation) {
         engine.metrics().acquired.increment();
         engine.syncViews();
         int deliveryCount = r.deliveryCount().map(Short::intValue).orElse(1);
@@ -214,7 +228,10 @@ final class JobSlot {
                 engine.metrics().duplicate.increment();
             }
             case Intake.Record record -> {
-                return startRecording(r, record);
+                try (LogContext.Scope ignored = LogContext.recording(record.job().mintId().value(),
+                        record.job().jobId().toString())) {
+                    return startRecording(r, record, reservation);
+                }
             }
         }
         return false;
@@ -243,11 +260,15 @@ final class JobSlot {
         engine.metrics().rejected.increment();
     }
 
-    private boolean startRecording(ConsumerRecord<byte[], byte[]> r, Intake.Record record) {
+    /** On success the new recording keeps {@code reservation}; otherwise the caller closes it. */
+    private boolean startRecording(ConsumerRecord<byte[], byte[]> r, Intake.Record record,
+                                   Admission.Reservation reservation) {
         RecordingJob job = record.job();
         Recording adopted = engine.takeOverLocal(job.jobId(), this, HANDOVER_WAIT);
         if (adopted != null) {
-            // Same job, same session, still running: only the record (and its lock) is new.
+            // Same job, same session, still running: only the record (and its lock) is new. The adopted recording
+            // keeps its own reservation.
+            reservation.close();
             held = r;
             active = adopted;
             nextRenewNanos = System.nanoTime() + renewInterval().toNanos();
@@ -273,7 +294,7 @@ final class JobSlot {
             events.accepted();
         }
         events.heartbeat();
-        Recording recording = new Recording(job, record.attempt(), session, events);
+        Recording recording = new Recording(job, record.attempt(), session, events, reservation);
         held = r;
         stopRequested = false;
         active = recording;
@@ -406,7 +427,7 @@ final class JobSlot {
         active = null;
         engine.metrics().roomsActive.decrementAndGet();
         engine.bulkhead().onComplete();
-        a.released.complete(null);
+        a.released();
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.RecordingJob;
 import dev.mintrecorder.worker.events.JobEvents;
+import dev.mintrecorder.worker.memory.Admission;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
@@ -17,16 +18,26 @@ final class Recording {
     final int attempt;
     final RecordingSession session;
     final JobEvents events;
+    /** The room's memory reservation, held until the room runs (the governor releases it then) or leaves. */
+    private final Admission.Reservation reservation;
     /** Completes when the recording has left this worker (ended or handed over). */
     final CompletableFuture<Void> released = new CompletableFuture<>();
     private ScheduledFuture<?> maxDurationTimer;
     private boolean ended;
 
-    Recording(RecordingJob job, int attempt, RecordingSession session, JobEvents events) {
+    Recording(RecordingJob job, int attempt, RecordingSession session, JobEvents events,
+              Admission.Reservation reservation) {
         this.job = job;
         this.attempt = attempt;
         this.session = session;
         this.events = events;
+        this.reservation = reservation.forJob(job.jobId());
+    }
+
+    /** The recording left this worker: its reservation, if the room never ran, is released (idempotent). */
+    void released() {
+        reservation.close();
+        released.complete(null);
     }
 
     synchronized void maxDurationTimer(ScheduledFuture<?> timer) {

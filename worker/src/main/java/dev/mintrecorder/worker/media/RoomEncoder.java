@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.media;
 
+import dev.mintrecorder.worker.ops.LogContext;
 import org.bytedeco.ffmpeg.avcodec.AVPacket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -151,7 +152,8 @@ public final class RoomEncoder implements AutoCloseable {
         this.output = output;
         this.listener = listener;
         this.nextSequence = settings.startSequence();
-        this.thread = Thread.ofPlatform().name("encoder-" + name).unstarted(this::loop);
+        // Carries the creating thread's MDC (the recording controller's mint_id/job_id) onto the encoder thread.
+        this.thread = Thread.ofPlatform().name("encoder-" + name).unstarted(LogContext.propagate(this::loop));
     }
 
     public void start() {

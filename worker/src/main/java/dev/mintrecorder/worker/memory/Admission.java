@@ -39,6 +39,11 @@ public final class Admission {
         this.rssBytes = rssBytes;
     }
 
+    /** Admits every job (no memory budget): for tools and tests that run a job engine without a governor. */
+    public static Admission unlimited() {
+        return new Admission(Long.MAX_VALUE, 0, 0, () -> 0);
+    }
+
     /** Reserves one room's cost if it fits and intake is not paused; empty otherwise. */
     public Optional<Reservation> tryReserve() {
         if (paused.get()) {

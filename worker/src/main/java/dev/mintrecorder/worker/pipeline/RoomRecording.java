@@ -14,6 +14,7 @@ import dev.mintrecorder.worker.media.MediaListener;
 import dev.mintrecorder.worker.media.RoomEncoder;
 import dev.mintrecorder.worker.memory.MemoryRooms;
 import dev.mintrecorder.worker.memory.RecordingMemory;
+import dev.mintrecorder.worker.ops.LogContext;
 import dev.mintrecorder.worker.room.RoomEnd;
 import dev.mintrecorder.worker.room.RoomEvent;
 import dev.mintrecorder.worker.room.RoomException;
@@ -152,6 +153,13 @@ public final class RoomRecording implements RecordingSession {
     // ---- the controller ----
 
     private void run() {
+        // The encoder thread and the upload tasks, started from here, carry this thread's MDC on.
+        try (LogContext.Scope ignored = LogContext.recording(job.mintId().value(), job.jobId().toString())) {
+            loop();
+        }
+    }
+
+    private void loop() {
         try {
             while (state != State.ENDED) {
                 Command command = commands.take();

@@ -3,6 +3,9 @@ package dev.mintrecorder.worker.storage;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.worker.media.SegmentOutput;
+import dev.mintrecorder.worker.ops.LogContext;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -27,6 +30,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
@@ -51,6 +55,11 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSink.class);
     private static final int INITIAL_BUFFER = 256 * 1024;
 
+    /** Segment closed by the muxer → its upload completed: how long a finished segment waits to become playable. */
+    private static final Timer UPLOAD_LATENCY = Timer.builder("recorder.upload.latency")
+            .description("From a segment's close to its completed multipart upload")
+            .publishPercentileHistogram().register(Metrics.globalRegistry);
+
     private final S3Client s3;
     private final String bucket;
     private final MintId mint;
@@ -59,7 +68,9 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private final S3Retry retry;
     private final SegmentUploadListener listener;
     private final Semaphore partsInFlight;
-    private final ExecutorService uploads = Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService uploadThreads = Executors.newVirtualThreadPerTaskExecutor();
+    /** Each upload task carries the MDC (mint_id/job_id) of the thread that submitted it. */
+    private final Executor uploads = task -> uploadThreads.execute(LogContext.propagate(task));
     private final AtomicLong bytesHeld = new AtomicLong();
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
 
@@ -110,7 +121,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     /** Stops the upload threads; uploads still running are interrupted and abort. Call {@link #awaitUploads} first. */
     @Override
     public void close() {
-        uploads.shutdownNow();
+        uploadThreads.shutdownNow();
     }
 
     private <T> CompletableFuture<T> track(CompletableFuture<T> f) {
@@ -213,6 +224,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                 return;
             }
             closed = true;
+            long closedAt = System.nanoTime();
             if (failure == null && (length > 0 || parts.isEmpty())) {
                 sendPart();
             } else {
@@ -230,6 +242,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                     }, uploads);
             track(done.handle((ok, e) -> {
                 if (e == null) {
+                    UPLOAD_LATENCY.record(System.nanoTime() - closedAt, TimeUnit.NANOSECONDS);
                     tell(() -> listener.uploaded(sequence, key, bytes));
                 } else {
                     Exception error = unwrap(e);

@@ -2,6 +2,8 @@ package dev.mintrecorder.worker.storage;
 
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Metrics;
 import io.github.resilience4j.retry.RetryConfig;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
@@ -14,6 +16,10 @@ import java.util.function.Supplier;
  * transient; any other S3 answer (403 bad credentials, 404 no such upload) fails at once.
  */
 public final class S3Retry {
+    /** Every room's retries, for the dashboard: the worker's registry is part of Micrometer's global one. */
+    private static final Counter RETRIES = Counter.builder("recorder.upload.retries")
+            .description("S3 calls retried after a transient failure").register(Metrics.globalRegistry);
+
     private final Retry retry;
     private final AtomicLong retries = new AtomicLong();
 
@@ -24,7 +30,10 @@ public final class S3Retry {
                         config.retryMaxBackoff()))
                 .retryOnException(S3Retry::isTransient)
                 .build());
-        retry.getEventPublisher().onRetry(e -> retries.incrementAndGet());
+        retry.getEventPublisher().onRetry(e -> {
+            retries.incrementAndGet();
+            RETRIES.increment();
+        });
     }
 
     /** Retries so far (attempts after a transient failure), for metrics. */

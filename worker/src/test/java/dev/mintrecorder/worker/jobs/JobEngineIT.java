@@ -5,6 +5,7 @@ import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
 import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.worker.memory.Admission;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -18,6 +19,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -127,6 +129,25 @@ class JobEngineIT {
         String holder = events.getFirst().workerId();
         assertEquals(0, kit.counter(holder, "recorder.jobs.lost.locks"));
         assertEquals(1, kit.counter("w-long", "recorder.jobs.acquired") + kit.counter("w-idle", "recorder.jobs.acquired"));
+    }
+
+    @Test
+    void aWorkerWithoutMemoryHeadroomAcquiresNothingUntilItHasSome() {
+        AtomicLong rss = new AtomicLong(100);
+        Admission admission = new Admission(100, 10, 0, rss::get); // full: one more room does not fit
+        kit.engine("w-full", 1, admission);
+        String mint = kit.mint();
+        UUID job = kit.start(mint, "until-stopped");
+
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> kit.log.of(job).isEmpty());
+        assertEquals(0, kit.tracker.highWater("w-full"));
+
+        rss.set(0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.of(job, StatusEvent.Heartbeat.class).isEmpty());
+        assertEquals(10, admission.reservedBytes(), "the room's cost stays reserved until it runs or ends");
+
+        kit.jobs.stop(mint, job, "done");
+        await().atMost(Duration.ofSeconds(15)).until(() -> !kit.log.terminal(job).isEmpty());
     }
 
     @Test

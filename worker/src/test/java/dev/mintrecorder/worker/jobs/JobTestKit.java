@@ -4,6 +4,7 @@ import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.devstack.Devstack;
+import dev.mintrecorder.worker.memory.Admission;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -75,11 +76,19 @@ final class JobTestKit implements AutoCloseable {
         return engine(workerId, rooms, new TickSessionFactory(s3, stack.s3Bucket(), tracker));
     }
 
+    JobEngine engine(String workerId, int rooms, Admission admission) {
+        return engine(workerId, rooms, new TickSessionFactory(s3, stack.s3Bucket(), tracker), admission);
+    }
+
     JobEngine engine(String workerId, int rooms, RecordingSessionFactory factory) {
+        return engine(workerId, rooms, factory, Admission.unlimited());
+    }
+
+    JobEngine engine(String workerId, int rooms, RecordingSessionFactory factory, Admission admission) {
         MeterRegistry registry = new SimpleMeterRegistry();
         registries.put(workerId, registry);
         JobEngine engine = new JobEngine(stack.kafkaBootstrap(), workerId, config(rooms), factory, registry,
-                Clock.systemUTC());
+                Clock.systemUTC(), admission);
         engines.add(engine);
         engine.start();
         return engine;

@@ -69,7 +69,7 @@ class OpsServerIT {
         Admission admission = new Admission(1000 * MB, memory.roomCostBytes(), memory.headroomBytes(), rss::get);
         JobsConfig jobs = JobsConfig.from(Map.of("MAX_ROOMS", "1", "BACKLOG_INTERVAL", "1s"));
         try (JobEngine engine = new JobEngine(stack.kafkaBootstrap(), workerId, jobs,
-                new UnavailableRecordingSessionFactory(), registry, Clock.systemUTC());
+                new UnavailableRecordingSessionFactory(), registry, Clock.systemUTC(), Admission.unlimited());
              MemoryGovernor governor = new MemoryGovernor(workerId, 1000 * MB, memory,
                      () -> new ProcessMemory(rss.get(), 7 * MB, 3 * MB, 5 * MB), rooms,
                      new WorkerGovernorActions(alarm -> { }, admission, rooms, memory.queueShrink()),

@@ -6,6 +6,7 @@ import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
 import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.jobs.JobEngine;
+import dev.mintrecorder.worker.memory.Admission;
 import dev.mintrecorder.worker.ops.WorkerConfig;
 import dev.mintrecorder.worker.storage.S3Clients;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -68,7 +69,7 @@ final class PipelineStack implements AutoCloseable {
     JobEngine engine() {
         if (engine == null) {
             engine = new JobEngine(devstack.kafkaBootstrap(), config.workerId(), config.jobs(), factory(), registry,
-                    Clock.systemUTC());
+                    Clock.systemUTC(), Admission.unlimited());
             engine.start();
         }
         return engine;

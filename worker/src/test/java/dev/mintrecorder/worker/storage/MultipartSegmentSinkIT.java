@@ -7,6 +7,8 @@ import dev.mintrecorder.devstack.DevstackOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
@@ -55,8 +57,12 @@ class MultipartSegmentSinkIT {
         }
     }
 
+    /** The sink's meters live in Micrometer's global registry (the worker adds its Prometheus registry there). */
+    private static final SimpleMeterRegistry METERS = new SimpleMeterRegistry();
+
     @BeforeAll
     static void startS3() {
+        Metrics.globalRegistry.add(METERS);
         stack = Devstack.start(DevstackOptions.defaults().only(Devstack.Component.S3));
         StorageConfig config = StorageConfig.from(stack.env());
         s3 = S3Clients.create(config);
@@ -65,6 +71,7 @@ class MultipartSegmentSinkIT {
 
     @AfterAll
     static void stopS3() {
+        Metrics.globalRegistry.remove(METERS);
         if (s3 != null) {
             s3.close();
         }
@@ -145,6 +152,8 @@ class MultipartSegmentSinkIT {
 
     @Test
     void aShortS3OutageIsRiddenOutByRetries() throws Exception {
+        double retriesBefore = globalCount("recorder.upload.retries");
+        long uploadsBefore = Metrics.globalRegistry.timer("recorder.upload.latency").count();
         MultipartSegmentSink sink = sink(CONFIG);
         byte[] data = random(2 * MIB, 3);
         OutputStream out = sink.open(1);
@@ -157,6 +166,13 @@ class MultipartSegmentSinkIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.containsKey(1L));
         assertTrue(recorded.failed.isEmpty());
         assertArrayEquals(data, object(1));
+        // What the dashboard shows: the retries, and an upload that took as long as the outage.
+        assertTrue(globalCount("recorder.upload.retries") - retriesBefore >= 2);
+        assertEquals(uploadsBefore + 1, Metrics.globalRegistry.timer("recorder.upload.latency").count());
+    }
+
+    private static double globalCount(String counter) {
+        return Metrics.globalRegistry.counter(counter).count();
     }
 
     @Test
