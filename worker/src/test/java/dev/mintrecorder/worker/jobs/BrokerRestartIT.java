@@ -2,8 +2,6 @@ package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.Devstack;
-import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
-import dev.mintrecorder.devstack.DevstackOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,23 +20,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The broker is restarted under a running recording: the session goes on, events and renewals resume. */
 class BrokerRestartIT {
     private static final Logger log = LoggerFactory.getLogger(BrokerRestartIT.class);
-    private static Devstack stack;
     private static JobTestKit kit;
+    private static Devstack stack;
 
     @BeforeAll
     static void startStack() {
-        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA, Devstack.Component.S3));
-        ShareGroupWarmUp.run(stack.kafkaBootstrap());
-        kit = new JobTestKit(stack);
+        kit = JobTestKit.start();
+        stack = kit.stack;
     }
 
     @AfterAll
     static void stopStack() {
         if (kit != null) {
             kit.close();
-        }
-        if (stack != null) {
-            stack.close();
         }
     }
 

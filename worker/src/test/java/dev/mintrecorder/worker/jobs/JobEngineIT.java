@@ -3,8 +3,6 @@ package dev.mintrecorder.worker.jobs;
 import dev.mintrecorder.contracts.DlqRecord;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.Devstack;
-import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
-import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.worker.memory.Admission;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.junit.jupiter.api.AfterAll;
@@ -28,23 +26,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The job engine against the devstack's real Kafka broker (2 s record lock) and S3. */
 class JobEngineIT {
-    private static Devstack stack;
     private static JobTestKit kit;
+    private static Devstack stack;
 
     @BeforeAll
     static void startStack() {
-        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA, Devstack.Component.S3));
-        ShareGroupWarmUp.run(stack.kafkaBootstrap());
-        kit = new JobTestKit(stack);
+        kit = JobTestKit.start();
+        stack = kit.stack;
     }
 
     @AfterAll
     static void stopStack() {
         if (kit != null) {
             kit.close();
-        }
-        if (stack != null) {
-            stack.close();
         }
     }
 

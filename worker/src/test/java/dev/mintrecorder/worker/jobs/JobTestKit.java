@@ -4,6 +4,8 @@ import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.devstack.Devstack;
+import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
 import dev.mintrecorder.worker.memory.Admission;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -43,7 +45,19 @@ final class JobTestKit implements AutoCloseable {
     private final List<String> mints = new ArrayList<>();
     final Map<String, MeterRegistry> registries = new java.util.concurrent.ConcurrentHashMap<>();
 
-    JobTestKit(Devstack stack) {
+    /** Starts a devstack with Kafka and S3 (short broker timings) and takes one record through the share group. */
+    static JobTestKit start() {
+        Devstack stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA, Devstack.Component.S3));
+        try {
+            ShareGroupWarmUp.run(stack.kafkaBootstrap());
+            return new JobTestKit(stack);
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    private JobTestKit(Devstack stack) {
         this.stack = stack;
         this.jobs = RecordingJobs.connect(stack.kafkaBootstrap());
         this.log = new StatusLog(stack.kafkaBootstrap());
@@ -136,11 +150,16 @@ final class JobTestKit implements AutoCloseable {
     }
 
     @Override
+    /** Closes the clients, then the devstack. */
     public void close() {
-        cleanUp();
-        raw.close();
-        jobs.close();
-        log.close();
-        s3.close();
+        try {
+            cleanUp();
+            raw.close();
+            jobs.close();
+            log.close();
+            s3.close();
+        } finally {
+            stack.close();
+        }
     }
 }

@@ -2,8 +2,6 @@ package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.Devstack;
-import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
-import dev.mintrecorder.devstack.DevstackOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -27,23 +25,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WorkerFailoverIT {
     private static final Logger log = LoggerFactory.getLogger(WorkerFailoverIT.class);
-    private static Devstack stack;
     private static JobTestKit kit;
+    private static Devstack stack;
 
     @BeforeAll
     static void startStack() {
-        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA, Devstack.Component.S3));
-        ShareGroupWarmUp.run(stack.kafkaBootstrap());
-        kit = new JobTestKit(stack);
+        kit = JobTestKit.start();
+        stack = kit.stack;
     }
 
     @AfterAll
     static void stopStack() {
         if (kit != null) {
             kit.close();
-        }
-        if (stack != null) {
-            stack.close();
         }
     }
 
