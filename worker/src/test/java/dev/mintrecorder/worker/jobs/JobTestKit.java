@@ -78,6 +78,8 @@ final class JobTestKit implements AutoCloseable {
     Map<String, String> workerEnv(String workerId, int rooms) {
         Map<String, String> env = new java.util.HashMap<>(stack.env());
         env.put("WORKER_ID", workerId);
+        // Several workers share this machine: each takes a free ops port.
+        env.put("OPS_PORT", "0");
         env.put("MAX_ROOMS", Integer.toString(rooms));
         env.put("HEARTBEAT_INTERVAL", "500ms");
         env.put("LIVENESS_WINDOW", "3s");

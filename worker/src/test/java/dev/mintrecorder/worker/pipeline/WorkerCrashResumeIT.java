@@ -172,6 +172,8 @@ class WorkerCrashResumeIT {
                     "-jar", WORKER_JAR.toString()).redirectErrorStream(true).redirectOutput(logFile.toFile());
             Map<String, String> env = new HashMap<>(stack.devstack.env());
             env.put("WORKER_ID", id);
+            // Several workers share this machine: each takes a free ops port.
+            env.put("OPS_PORT", "0");
             env.put("MAX_ROOMS", "1");
             env.put("HEARTBEAT_INTERVAL", "500ms");
             env.put("LIVENESS_WINDOW", "3s");
