@@ -18,11 +18,15 @@ import dev.mintrecorder.worker.room.WebRtcRuntime;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -62,13 +66,24 @@ public final class RealTime720pSoakProbe {
             RoomEncoder encoder = new RoomEncoder("soak-" + room, settings, video, session.audioQueue()::poll,
                     seq -> OutputStream.nullOutputStream(), MediaListener.NONE);
             encoder.start();
-            long start = System.nanoTime();
-            for (int i = 1; i * SAMPLE_SECONDS <= seconds && encoder.state() != RoomEncoder.State.FAILED; i++) {
-                long wakeAt = start + TimeUnit.SECONDS.toNanos((long) i * SAMPLE_SECONDS);
-                // Pacing a standalone probe's sampler, not test synchronisation.
-                Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(wakeAt - System.nanoTime())));
-                System.out.println("RSS " + rss());
-            }
+            int samples = seconds / SAMPLE_SECONDS;
+            CountDownLatch done = new CountDownLatch(samples);
+            ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+            sampler.scheduleAtFixedRate(() -> {
+                try {
+                    System.out.println("RSS " + rss());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                done.countDown();
+                if (encoder.state() == RoomEncoder.State.FAILED) {
+                    while (done.getCount() > 0) {
+                        done.countDown();
+                    }
+                }
+            }, SAMPLE_SECONDS, SAMPLE_SECONDS, TimeUnit.SECONDS);
+            done.await(seconds + 60L, TimeUnit.SECONDS);
+            sampler.shutdownNow();
             encoder.close();
             long stopped = System.nanoTime();
             EncoderStats stats = encoder.stats();
