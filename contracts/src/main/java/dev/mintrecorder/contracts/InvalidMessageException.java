@@ -7,7 +7,7 @@ package dev.mintrecorder.contracts;
  */
 public final class InvalidMessageException extends IllegalArgumentException {
     public InvalidMessageException(String reason) {
-        super(reason);
+        super(Validation.safeText(reason));
     }
 
     /** The reason, as sent on the wire. */

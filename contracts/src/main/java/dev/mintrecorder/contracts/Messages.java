@@ -4,7 +4,15 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.cfg.CoercionAction;
+import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.deser.std.StdScalarDeserializer;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.type.LogicalType;
+import com.fasterxml.jackson.datatype.jsr310.deser.InstantDeserializer;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,6 +28,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.Arrays;
@@ -49,7 +58,79 @@ public final class Messages {
             .disable(DeserializationFeature.READ_DATE_TIMESTAMPS_AS_NANOSECONDS)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .addModule(new SimpleModule("strict-instant").addDeserializer(Instant.class, new StrictInstant()))
+            .withCoercionConfig(LogicalType.Textual, c -> c
+                    .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail))
             .build();
+
+    /** Reads what it can of a message that failed to decode, to say whose it was: no duplicate check, no binding. */
+    private static final ObjectMapper LENIENT = JsonMapper.builder().build();
+
+    /**
+     * A timestamp is an ISO-8601 string and nothing else: the JSR-310 default would also read a number as epoch
+     * seconds, which the schema forbids.
+     */
+    private static final class StrictInstant extends StdScalarDeserializer<Instant> {
+        StrictInstant() {
+            super(Instant.class);
+        }
+
+        @Override
+        public Instant deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            if (!p.hasToken(JsonToken.VALUE_STRING)) {
+                return (Instant) ctxt.handleUnexpectedToken(Instant.class, p);
+            }
+            return InstantDeserializer.INSTANT.deserialize(p, ctxt);
+        }
+    }
+
+    /** Whose a message was, as far as its job_id and mint_id can be read (each only when valid). */
+    public record Identity(Optional<UUID> jobId, Optional<MintId> mintId) {
+        public static final Identity UNKNOWN = new Identity(Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * Best effort: the job_id and mint_id of a message that may be invalid in other ways (a duplicate field, a bad
+     * room), so that its rejection can name them. Never throws.
+     */
+    public static Identity identify(byte[] raw) {
+        if (raw == null || raw.length == 0 || raw.length > Validation.MAX_MESSAGE_BYTES) {
+            return Identity.UNKNOWN;
+        }
+        try {
+            JsonNode tree = LENIENT.readTree(raw);
+            if (tree == null || !tree.isObject()) {
+                return Identity.UNKNOWN;
+            }
+            return new Identity(text(tree, "job_id").flatMap(Messages::uuid), text(tree, "mint_id").flatMap(Messages::mint));
+        } catch (IOException | RuntimeException e) {
+            return Identity.UNKNOWN;
+        }
+    }
+
+    private static Optional<String> text(JsonNode tree, String field) {
+        JsonNode v = tree.get(field);
+        return v != null && v.isTextual() ? Optional.of(v.textValue()) : Optional.empty();
+    }
+
+    private static Optional<UUID> uuid(String s) {
+        try {
+            UUID u = UUID.fromString(s);
+            return u.toString().equalsIgnoreCase(s) ? Optional.of(u) : Optional.empty();
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<MintId> mint(String s) {
+        try {
+            return Optional.of(new MintId(s));
+        } catch (InvalidMessageException e) {
+            return Optional.empty();
+        }
+    }
 
     public static byte[] encode(Message message) {
         try {
@@ -133,8 +214,10 @@ public final class Messages {
         var at = e.getLocation();
         String where = at == null ? "" : " at line " + at.getLineNr() + " column " + at.getColumnNr();
         String what = e.getOriginalMessage();
-        if (what.startsWith("Duplicate field")) {
-            return "malformed JSON" + where + ": " + what.replace('\'', '"');
+        if (what != null && what.startsWith("Duplicate field '") && what.endsWith("'")) {
+            // The field name is the sender's text: quote() bounds and escapes it.
+            return "malformed JSON" + where + ": Duplicate field "
+                    + quote(what.substring("Duplicate field '".length(), what.length() - 1));
         }
         return "malformed JSON" + where;
     }
@@ -215,8 +298,9 @@ public final class Messages {
         }
     }
 
+    /** A short excerpt of the sender's text, escaped: at most 40 characters of it, then an ellipsis. */
     private static String quote(String s) {
-        String cut = s.length() > 40 ? s.substring(0, 40) + "…" : s;
-        return '"' + cut.replaceAll("\\p{Cntrl}", "?") + '"';
+        String cut = s.length() > 40 ? s.substring(0, Character.isHighSurrogate(s.charAt(39)) ? 39 : 40) + "…" : s;
+        return '"' + Validation.safeText(cut).replace("\"", "\\\"") + '"';
     }
 }

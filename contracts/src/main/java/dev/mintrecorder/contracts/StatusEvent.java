@@ -130,11 +130,18 @@ public sealed interface StatusEvent extends Message {
      * The job was invalid. The job_id and mint_id of an unparseable job are unknown; the worker then reports the
      * record's DLQ coordinates in {@code reason} and uses {@link #UNKNOWN_JOB}/{@link #UNKNOWN_MINT}.
      */
-    record Rejected(UUID jobId, MintId mintId, String workerId, Instant at, int attempt, String reason)
-            implements StatusEvent {
+    record Rejected(UUID jobId, MintId mintId, String workerId, Instant at, int attempt, String reason,
+                    DlqRecord.Source source) implements StatusEvent {
+        /** Stand-ins for a job_id or mint_id that could not be read from the rejected record. */
         public static final UUID UNKNOWN_JOB = new UUID(0, 0);
         public static final MintId UNKNOWN_MINT = new MintId("11111111111111111111111111111111");
 
+        /**
+         * @param jobId  the rejected job's id when it could be read, else {@link #UNKNOWN_JOB}
+         * @param mintId its mint when it could be read, else {@link #UNKNOWN_MINT}
+         * @param source where the rejected record was consumed; always set by the worker (absent only in events
+         *               written before it was added)
+         */
         public Rejected {
             header(jobId, mintId, workerId, at, attempt);
             Validation.text("reason", reason);

@@ -125,6 +125,45 @@ public final class Validation {
         return value;
     }
 
+    /**
+     * Turns any text (a library's error message, a field name taken from the input) into text that {@link #text}
+     * accepts: control characters and lone surrogates are escaped (a newline becomes backslash-n, others a
+     * backslash-u escape), the result is cut to {@link #TEXT_MAX_LENGTH} characters ending in an ellipsis, and null or
+     * blank text becomes {@code "(no detail)"}. The one place where untrusted text is bounded and escaped, so that it
+     * is safe in a contract field and in a log line.
+     */
+    public static String safeText(String raw) {
+        if (raw == null || raw.isBlank()) {
+            return "(no detail)";
+        }
+        StringBuilder out = new StringBuilder(Math.min(raw.length(), TEXT_MAX_LENGTH) + 8);
+        int cut = -1; // where the text ends if an ellipsis must follow
+        for (int i = 0; i < raw.length(); ) {
+            int cp = raw.codePointAt(i);
+            String piece = escape(cp);
+            if (out.length() + piece.length() > TEXT_MAX_LENGTH - 1 && cut < 0) {
+                cut = out.length();
+            }
+            if (out.length() + piece.length() > TEXT_MAX_LENGTH) {
+                out.setLength(cut);
+                return out.append('…').toString();
+            }
+            out.append(piece);
+            i += Character.charCount(cp);
+        }
+        return out.toString();
+    }
+
+    private static String escape(int cp) {
+        return switch (cp) {
+            case '\n' -> "\\n";
+            case '\r' -> "\\r";
+            case '\t' -> "\\t";
+            default -> Character.isISOControl(cp) || (cp <= 0xFFFF && Character.isSurrogate((char) cp))
+                    ? String.format("\\u%04X", cp) : Character.toString(cp);
+        };
+    }
+
     public static Instant timestamp(String field, Instant value) {
         return required(field, value);
     }

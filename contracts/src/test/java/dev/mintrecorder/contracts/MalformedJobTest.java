@@ -33,6 +33,11 @@ class MalformedJobTest {
                 Arguments.of(withMint("") + "{}", "malformed JSON at line 1 column 156"),
                 Arguments.of(withMint(",\"mint_id\":\"" + MINT + "\""),
                         "malformed JSON at line 1 column 165: Duplicate field \"mint_id\""),
+                // a duplicate field's name is the sender's text: escaped and cut, never echoed whole
+                Arguments.of(withMint(",\"a\\nb\":1,\"a\\nb\":2"),
+                        "malformed JSON at line 1 column 171: Duplicate field \"a\\nb\""),
+                Arguments.of(withMint(",\"" + "k".repeat(600) + "\":1,\"" + "k".repeat(600) + "\":2"),
+                        "malformed JSON at line 1 column 1363: Duplicate field \"" + "k".repeat(40) + "…\""),
                 Arguments.of("[1,2]", "message must be a JSON object"),
                 Arguments.of("\"job\"", "message must be a JSON object"),
                 Arguments.of("null", "message must be a JSON object"),
@@ -89,6 +94,17 @@ class MalformedJobTest {
                 Arguments.of(withMint(",\"video\":720"), "wrong type for field video: expected object"),
                 Arguments.of(withMint(",\"video\":{\"fps\":[30]}"), "wrong type for field video.fps: expected integer"),
                 Arguments.of(withMint(",\"room\":{}"), "wrong type for field room: expected string"),
+                // no coercion between strings, numbers and booleans, as the schema says
+                Arguments.of(withMint(",\"room\":12345"), "wrong type for field room: expected string"),
+                Arguments.of(withMint(",\"room\":1.5"), "wrong type for field room: expected string"),
+                Arguments.of(withMint(",\"target_identity\":true"), "wrong type for field target_identity: expected string"),
+                Arguments.of("{\"schema\":1,\"job_id\":\"" + JOB + "\",\"mint_id\":\"" + MINT + "\",\"requested_at\":-1}",
+                        "invalid requested_at: not an ISO-8601 timestamp"),
+                Arguments.of("{\"schema\":1,\"job_id\":\"" + JOB + "\",\"mint_id\":\"" + MINT + "\",\"requested_at\":1764000000}",
+                        "invalid requested_at: not an ISO-8601 timestamp"),
+                Arguments.of("{\"schema\":1,\"job_id\":\"" + JOB + "\",\"mint_id\":\"" + MINT + "\",\"requested_at\":1.5}",
+                        "invalid requested_at: not an ISO-8601 timestamp"),
+                Arguments.of(withMint(",\"segment_s\":false"), "wrong type for field segment_s: expected integer"),
                 Arguments.of("{\"schema\":1,\"job_id\":\"" + JOB + "\",\"mint_id\":\"" + MINT + "\",\"requested_at\":\"yesterday\"}",
                         "invalid requested_at: not an ISO-8601 timestamp"),
                 // room and target
@@ -116,6 +132,17 @@ class MalformedJobTest {
         var e = assertThrows(InvalidMessageException.class,
                 () -> Messages.decodeJob(new byte[] {'{', '"', (byte) 0xc3, (byte) 0x28, '"', ':', '1', '}'}));
         assertEquals("malformed JSON at line 1 column 6", e.reason());
+    }
+
+    @org.junit.jupiter.api.Test
+    void stopFieldsAreNotCoercedEither() {
+        String stop = "{\"schema\":1,\"mint_id\":\"" + MINT + "\",\"job_id\":\"any\"";
+        var reason = assertThrows(InvalidMessageException.class, () -> Messages.decodeStop(
+                (stop + ",\"requested_at\":\"2026-11-24T23:00:00Z\",\"reason\":42}").getBytes(StandardCharsets.UTF_8)));
+        assertEquals("wrong type for field reason: expected string", reason.reason());
+        var at = assertThrows(InvalidMessageException.class, () -> Messages.decodeStop(
+                (stop + ",\"requested_at\":12345,\"reason\":\"done\"}").getBytes(StandardCharsets.UTF_8)));
+        assertEquals("invalid requested_at: not an ISO-8601 timestamp", at.reason());
     }
 
     @org.junit.jupiter.api.Test

@@ -35,7 +35,7 @@ final class Samples {
                 new StatusEvent.Stopped(JOB, MINT, WORKER, AT, 1, "max duration reached"),
                 new StatusEvent.Failed(JOB, MINT, WORKER, AT, 1, "encoder died", StatusEvent.Scope.SYSTEM),
                 new StatusEvent.Rejected(StatusEvent.Rejected.UNKNOWN_JOB, StatusEvent.Rejected.UNKNOWN_MINT, WORKER, AT,
-                        1, "malformed JSON at line 1 column 2"),
+                        1, "malformed JSON at line 1 column 2", new DlqRecord.Source(Topics.JOBS, 0, 17)),
                 new StatusEvent.Duplicate(JOB, MINT, WORKER, AT, 1),
                 new MemoryAlarm(WORKER, MemoryAlarm.Level.CRITICAL, 900_000_000, 200_000_000,
                         new MemoryAlarm.NativeMemory(300_000_000, 16_000_000), 1_000_000_000,
@@ -47,6 +47,8 @@ final class Samples {
                         "invalid mint_id: length 4, must be 32-44 base58 characters",
                         new DlqRecord.Source(Topics.JOBS, 3, 1234), AT),
                 new DlqRecord(new byte[] {(byte) 0xff, 0, 1}, "malformed JSON at line 1 column 1",
-                        new DlqRecord.Source(Topics.JOBS, 0, 0), AT));
+                        new DlqRecord.Source(Topics.JOBS, 0, 0), AT),
+                // A REJECTED event as written before it carried its source.
+                new StatusEvent.Rejected(JOB, MINT, WORKER, AT, 1, "invalid room: empty", null));
     }
 }
