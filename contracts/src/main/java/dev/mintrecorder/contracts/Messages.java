@@ -157,8 +157,9 @@ public final class Messages {
         return decode(raw, MemoryAlarm.class);
     }
 
+    /** A dead letter carries a whole rejected message as base64, so it may exceed the size of the message itself. */
     public static DlqRecord decodeDlq(byte[] raw) {
-        return decode(raw, DlqRecord.class);
+        return decode(raw, DlqRecord.class, Validation.MAX_DLQ_MESSAGE_BYTES);
     }
 
     /** The mapper's tree form of a message, for tools and schema checks. */
@@ -167,12 +168,15 @@ public final class Messages {
     }
 
     private static <T extends Message> T decode(byte[] raw, Class<T> type) {
+        return decode(raw, type, Validation.MAX_MESSAGE_BYTES);
+    }
+
+    private static <T extends Message> T decode(byte[] raw, Class<T> type, int maxBytes) {
         if (raw == null || raw.length == 0) {
             throw new InvalidMessageException("empty message");
         }
-        if (raw.length > Validation.MAX_MESSAGE_BYTES) {
-            throw new InvalidMessageException("message too large: " + raw.length + " bytes exceeds "
-                    + Validation.MAX_MESSAGE_BYTES);
+        if (raw.length > maxBytes) {
+            throw new InvalidMessageException("message too large: " + raw.length + " bytes exceeds " + maxBytes);
         }
         JsonNode tree;
         try {

@@ -14,6 +14,11 @@ public final class Validation {
 
     /** Largest message accepted on any topic, checked before parsing. */
     public static final int MAX_MESSAGE_BYTES = 64 * 1024;
+    /**
+     * Largest dead letter: it holds a rejected value of up to {@link #MAX_MESSAGE_BYTES} as base64 (4/3 of it), plus
+     * its reason and source; 96 KiB leaves room for all of that with margin.
+     */
+    public static final int MAX_DLQ_MESSAGE_BYTES = 96 * 1024;
 
     /** A Solana mint: base58, 32–44 characters. */
     public static final int MINT_ID_MIN_LENGTH = 32;

@@ -28,7 +28,7 @@ import java.util.concurrent.CompletableFuture;
  * producer's buffer and are retried until {@code deliveryTimeout}, so events resume when the broker is back.
  * Thread-safe.
  */
-public final class EventPublisher implements AutoCloseable {
+public final class EventPublisher implements StatusSink, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventPublisher.class);
 
     private final KafkaProducer<byte[], byte[]> producer;
@@ -50,6 +50,7 @@ public final class EventPublisher implements AutoCloseable {
     }
 
     /** Publishes a status event keyed by its mint_id. Failures are logged: events are best effort past the timeout. */
+    @Override
     public CompletableFuture<RecordMetadata> status(StatusEvent event) {
         return send(Topics.STATUS, key(event.mintId().value()), Messages.encode(event),
                 event.getClass().getSimpleName() + " " + event.jobId());

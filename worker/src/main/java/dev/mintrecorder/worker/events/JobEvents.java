@@ -2,6 +2,7 @@ package dev.mintrecorder.worker.events;
 
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.contracts.Validation;
 
 import java.time.Clock;
 import java.util.UUID;
@@ -12,14 +13,14 @@ import java.util.UUID;
  * reports the rest. Events go out keyed by mint_id, so each job's events stay in order.
  */
 public final class JobEvents {
-    private final EventPublisher publisher;
+    private final StatusSink publisher;
     private final Clock clock;
     private final UUID jobId;
     private final MintId mintId;
     private final String workerId;
     private final int attempt;
 
-    public JobEvents(EventPublisher publisher, Clock clock, UUID jobId, MintId mintId, String workerId, int attempt) {
+    public JobEvents(StatusSink publisher, Clock clock, UUID jobId, MintId mintId, String workerId, int attempt) {
         this.publisher = publisher;
         this.clock = clock;
         this.jobId = jobId;
@@ -69,12 +70,16 @@ public final class JobEvents {
         publisher.status(new StatusEvent.TargetLeft(jobId, mintId, workerId, clock.instant(), attempt));
     }
 
+    /** {@code reason} may quote others' text (a STOP's reason, an exception): it is bounded and escaped here. */
     public void stopped(String reason) {
-        publisher.status(new StatusEvent.Stopped(jobId, mintId, workerId, clock.instant(), attempt, reason));
+        publisher.status(new StatusEvent.Stopped(jobId, mintId, workerId, clock.instant(), attempt,
+                Validation.safeText(reason)));
     }
 
+    /** {@code error} is usually an exception's text: it is bounded and escaped here. */
     public void failed(String error, StatusEvent.Scope scope) {
-        publisher.status(new StatusEvent.Failed(jobId, mintId, workerId, clock.instant(), attempt, error, scope));
+        publisher.status(new StatusEvent.Failed(jobId, mintId, workerId, clock.instant(), attempt,
+                Validation.safeText(error), scope));
     }
 
     public void duplicate() {

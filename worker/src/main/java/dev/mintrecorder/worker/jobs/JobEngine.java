@@ -62,6 +62,7 @@ public final class JobEngine implements AutoCloseable {
     private final ScheduledExecutorService backlogTimer;
     private final Intake.Views views;
     private final AtomicReference<String> systemError = new AtomicReference<>();
+    private final AtomicReference<String> slotFailure = new AtomicReference<>();
     private volatile boolean viewsLoaded;
     private volatile boolean draining;
     private volatile boolean started;
@@ -160,6 +161,10 @@ public final class JobEngine implements AutoCloseable {
         String error = systemError.get();
         if (error != null) {
             return Optional.of("system error: " + error);
+        }
+        String slot = slotFailure.get();
+        if (slot != null) {
+            return Optional.of(slot);
         }
         if (draining) {
             return Optional.of("draining");
@@ -277,6 +282,16 @@ public final class JobEngine implements AutoCloseable {
             }
             log.warn("views not synced within {} ({}); deciding on what they hold", VIEW_SYNC_TIMEOUT, e.toString());
         }
+    }
+
+    /**
+     * A slot stopped for good: the worker reports not ready (it no longer has the capacity it was started with), stops
+     * taking jobs and counts the slot out of {@code recorder.rooms.max}. Running recordings go on.
+     */
+    void slotFailed(int index, String error) {
+        metrics.slotsFailed.incrementAndGet();
+        slotFailure.compareAndSet(null, "job slot " + index + " failed: " + error);
+        log.error("worker {} not ready: job slot {} failed: {}", workerId, index, error);
     }
 
     /** A SYSTEM-scope failure: the worker stops taking jobs and reports not ready; running recordings go on. */

@@ -14,6 +14,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.ShareConsumer;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicIdPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.GroupMaxSizeReachedException;
 import org.apache.kafka.common.errors.InvalidRecordStateException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,6 +54,8 @@ final class JobSlot {
     private static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration SEND_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration HANDOVER_WAIT = Duration.ofSeconds(30);
+    /** Unexpected errors in a row after which the slot gives up: its consumer is not going to recover. */
+    static final int MAX_CONSECUTIVE_ERRORS = 10;
 
     /** Messages to the slot thread. Those about a session carry it, so a late one for an old session is ignored. */
     sealed interface Command {
@@ -74,6 +79,7 @@ final class JobSlot {
     private final BlockingQueue<Command> commands = new LinkedBlockingQueue<>();
     private final Thread thread;
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
+    private final RecordIntake intake;
 
     private volatile Recording active;
     // Owned by the slot thread:
@@ -81,11 +87,29 @@ final class JobSlot {
     private long nextRenewNanos;
     private boolean stopRequested;
     private boolean draining;
+    private int consecutiveErrors;
 
     JobSlot(int index, JobEngine engine, ShareConsumer<byte[], byte[]> consumer) {
         this.index = index;
         this.engine = engine;
         this.consumer = consumer;
+        this.intake = new RecordIntake(new RecordIntake.Port() {
+            @Override
+            public Intake.Views views() {
+                engine.syncViews();
+                return engine.views();
+            }
+
+            @Override
+            public void acknowledge(ConsumerRecord<byte[], byte[]> record, AcknowledgeType type) {
+                consumer.acknowledge(record, type);
+            }
+
+            @Override
+            public void deadLetter(byte[] key, DlqRecord record) throws Exception {
+                engine.publisher().deadLetter(key, record).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            }
+        }, engine.publisher(), engine.clock(), engine.workerId(), engine.metrics());
         // A platform thread: the share consumer's poll is synchronized and would pin a virtual thread's carrier.
         this.thread = Thread.ofPlatform().name(engine.workerId() + "-slot-" + index).unstarted(this::run);
     }
@@ -132,9 +156,18 @@ final class JobSlot {
                             recordingStep();
                         }
                     }
+                    consecutiveErrors = 0;
                 } catch (RuntimeException e) {
-                    // A slot must outlive any one bad step: a dead slot would silently shrink the worker.
-                    log.error("slot {}: unexpected error; carrying on", index, e);
+                    // A slot outlives one bad step; one that keeps failing, or whose consumer is fatally broken, is
+                    // reported and stops, so that the worker never advertises a slot that takes no jobs.
+                    engine.metrics().slotErrors.increment();
+                    if (isFatal(e) || ++consecutiveErrors >= MAX_CONSECUTIVE_ERRORS) {
+                        giveUp(e);
+                        break;
+                    }
+                    log.error("slot {}: unexpected error ({} in a row); carrying on: {}", index, consecutiveErrors,
+                            Validation.safeText(e.toString()));
+                    log.debug("slot {}: unexpected error", index, e);
                     LockSupport.parkNanos(IDLE_WAIT.toNanos()); // back off; commands stay queued
                 }
             }
@@ -148,6 +181,36 @@ final class JobSlot {
             }
             finished.complete(null);
         }
+    }
+
+    /**
+     * Errors no retry cures: the group is full (its member cap, {@code group.share.max.size}) or the consumer is not
+     * allowed in. The consumer stays in a fatal state, so polling on would only hide a slot that takes no jobs.
+     */
+    private static boolean isFatal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof GroupMaxSizeReachedException || t instanceof AuthorizationException
+                    || t instanceof AuthenticationException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Stops this slot for good: hands over what it holds, and tells the engine (unready, capacity, metric). */
+    private void giveUp(RuntimeException e) {
+        String why = Validation.safeText(e.toString());
+        log.error("slot {} stopped for good after {} error(s) in a row: {}", index, consecutiveErrors + 1, why, e);
+        Recording a = active;
+        if (a != null) {
+            try {
+                handOver(a, true);
+            } catch (RuntimeException handoverError) {
+                log.warn("slot {}: handover of job {} failed: {}", index, a.job.jobId(),
+                        Validation.safeText(handoverError.toString()));
+            }
+        }
+        engine.slotFailed(index, why);
     }
 
     // ---- IDLE ----
@@ -179,6 +242,9 @@ final class JobSlot {
                 commit();
             }
         } catch (KafkaException e) {
+            if (isFatal(e)) {
+                throw e;
+            }
             log.warn("slot {} poll failed: {}", index, e.toString());
             handleIdleCommands(IDLE_WAIT);
         } finally {
@@ -203,61 +269,35 @@ final class JobSlot {
         }
     }
 
-    /** Decides and acts on one acquired record; true when the slot now records it (and keeps the permit). */
+    /**
+     * Settles one acquired record through {@link RecordIntake} (exactly one acknowledgement, whatever happens), or
+     * starts recording it; true when the slot now records it (and keeps the permit).
+     */
     private boolean take(ConsumerRecord<byte[], byte[]> r, Admission.Reservation reservation) {
         engine.metrics().acquired.increment();
-        engine.syncViews();
-        int deliveryCount = r.deliveryCount().map(Short::intValue).orElse(1);
-        Intake.Action action = Intake.classify(r.value(), deliveryCount, engine.views());
-        switch (action) {
-            case Intake.Reject reject -> rejectRecord(r, reject.reason(), deliveryCount);
-            case Intake.AlreadyEnded ended -> {
-                log.info("job {} already ended; acknowledging its redelivered record", ended.job().jobId());
-                consumer.acknowledge(r, AcknowledgeType.ACCEPT);
-            }
-            case Intake.AlreadyStopped stopped -> {
-                events(stopped.job(), stopped.attempt()).stopped("stop requested before start: " + stopped.reason());
-                consumer.acknowledge(r, AcknowledgeType.ACCEPT);
-                engine.metrics().stoppedBeforeStart.increment();
-            }
-            case Intake.Duplicate duplicate -> {
-                log.info("job {}: mint {} already recording as job {} on {}", duplicate.job().jobId(),
-                        duplicate.job().mintId(), duplicate.holder().jobId(), duplicate.holder().workerId());
-                events(duplicate.job(), duplicate.attempt()).duplicate();
-                consumer.acknowledge(r, AcknowledgeType.ACCEPT);
-                engine.metrics().duplicate.increment();
-            }
-            case Intake.Record record -> {
-                try (LogContext.Scope ignored = LogContext.recording(record.job().mintId().value(),
-                        record.job().jobId().toString())) {
-                    return startRecording(r, record, reservation);
-                }
-            }
+        if (!(intake.handle(r) instanceof RecordIntake.Outcome.Take take)) {
+            return false;
         }
-        return false;
-    }
-
-    private void rejectRecord(ConsumerRecord<byte[], byte[]> r, String reason, int deliveryCount) {
-        byte[] raw = r.value() == null ? new byte[0] : r.value();
-        DlqRecord dead = new DlqRecord(raw, reason, new DlqRecord.Source(r.topic(), r.partition(), r.offset()),
-                engine.clock().instant());
-        try {
-            engine.publisher().deadLetter(r.key(), dead).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (Exception e) {
-            // Without its dead letter the record must not vanish: release it so it comes back when Kafka does.
-            log.warn("dead letter for {}-{}@{} not written ({}); releasing it", r.topic(), r.partition(), r.offset(),
-                    e.toString());
+        Intake.Record record = take.decision();
+        try (LogContext.Scope ignored = LogContext.recording(record.job().mintId().value(),
+                record.job().jobId().toString())) {
+            return startRecording(r, record, reservation);
+        } catch (RuntimeException e) {
+            if (held == r) {
+                // The recording exists and holds the record (and the permit); its session ends it as usual.
+                log.error("job {}: error after the recording started: {}", record.job().jobId(),
+                        Validation.safeText(e.toString()), e);
+                engine.metrics().intakeErrors.increment();
+                return true;
+            }
+            // A valid job this worker failed to start: another attempt (here or elsewhere) may succeed, and the
+            // share group's delivery limit bounds the retries.
+            log.error("job {}: could not start ({}); releasing its record", record.job().jobId(),
+                    Validation.safeText(e.toString()), e);
+            engine.metrics().intakeErrors.increment();
             consumer.acknowledge(r, AcknowledgeType.RELEASE);
-            return;
+            return false;
         }
-        consumer.acknowledge(r, AcknowledgeType.REJECT);
-        String where = " (dead-lettered from " + r.topic() + "-" + r.partition() + "@" + r.offset() + ")";
-        String text = reason.length() + where.length() > Validation.TEXT_MAX_LENGTH
-                ? reason.substring(0, Validation.TEXT_MAX_LENGTH - where.length()) + where : reason + where;
-        engine.publisher().status(new StatusEvent.Rejected(StatusEvent.Rejected.UNKNOWN_JOB,
-                StatusEvent.Rejected.UNKNOWN_MINT, engine.workerId(), engine.clock().instant(),
-                Math.min(Validation.ATTEMPT_MAX, deliveryCount), text));
-        engine.metrics().rejected.increment();
     }
 
     /** On success the new recording keeps {@code reservation}; otherwise the caller closes it. */
