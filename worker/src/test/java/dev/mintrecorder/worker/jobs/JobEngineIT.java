@@ -228,11 +228,52 @@ class JobEngineIT {
         assertTrue(dead.stream().anyMatch(d -> d.reason().startsWith("malformed JSON")), dead.toString());
         assertTrue(dead.stream().anyMatch(d -> d.reason().contains("mint_id")), dead.toString());
         assertTrue(dead.stream().anyMatch(d -> d.raw().length == 0), "the empty record too");
-        await().atMost(Duration.ofSeconds(10)).until(() -> kit.log.all().stream()
-                .filter(e -> e instanceof StatusEvent.Rejected r && r.reason().contains("dead-lettered from"))
-                .filter(e -> badOffsets.contains(dlqOffsetKey(((StatusEvent.Rejected) e).reason())))
-                .count() == 50);
+        await().atMost(Duration.ofSeconds(10)).until(() -> rejectedAt(badOffsets).size() == 50);
         assertEquals(50, kit.counter("w-dlq-1", "recorder.jobs.rejected") + kit.counter("w-dlq-2", "recorder.jobs.rejected"));
+    }
+
+    /**
+     * The two records that once jammed every slot for good (a duplicate field whose name holds a newline, one whose
+     * name is 600 characters long) and a type-coerced job, between valid jobs: all three are dead-lettered with their
+     * reasons and traceable REJECTED events, the valid jobs record, and no slot is harmed.
+     */
+    @Test
+    void poisonRecordsAreDeadLetteredAndNeverJamASlot() {
+        JobEngine engine = kit.engine("w-poison", 2);
+        List<UUID> valid = new ArrayList<>();
+        valid.add(kit.start(kit.mint(), "finish-2"));
+        List<UUID> poisonJobs = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
+        List<String> tails = List.of(",\"a\\nb\":1,\"a\\nb\":2}",
+                ",\"" + "k".repeat(600) + "\":1,\"" + "k".repeat(600) + "\":2}",
+                ",\"room\":12345}");
+        Set<Long> poisonOffsets = new HashSet<>();
+        for (int i = 0; i < 3; i++) {
+            String mint = kit.mint();
+            String json = "{\"schema\":1,\"job_id\":\"" + poisonJobs.get(i) + "\",\"mint_id\":\"" + mint
+                    + "\",\"requested_at\":\"2026-12-05T12:00:00Z\"" + tails.get(i);
+            RecordMetadata at = kit.startRaw(mint, json.getBytes(StandardCharsets.UTF_8));
+            poisonOffsets.add(at.offset() * 100 + at.partition());
+            valid.add(kit.start(kit.mint(), "finish-2"));
+        }
+
+        await().atMost(Duration.ofSeconds(90)).until(() -> valid.stream().allMatch(j -> !kit.log.terminal(j).isEmpty())
+                && dlqFor(poisonOffsets).size() == 3 && rejectedAt(poisonOffsets).size() == 3);
+
+        for (UUID job : valid) {
+            assertInstanceOf(StatusEvent.Stopped.class, kit.log.terminal(job).getFirst(), kit.log.of(job).toString());
+        }
+        List<String> reasons = dlqFor(poisonOffsets).stream().map(DlqRecord::reason).sorted().toList();
+        assertEquals(2, reasons.stream().filter(r -> r.startsWith("malformed JSON at line 1 column ")
+                && r.contains("Duplicate field")).count(), reasons.toString());
+        assertTrue(reasons.contains("wrong type for field room: expected string"), reasons.toString());
+        assertTrue(reasons.stream().anyMatch(r -> r.contains("\"a\\nb\"")), "the newline is escaped: " + reasons);
+        assertEquals(Set.copyOf(poisonJobs), rejectedAt(poisonOffsets).stream().map(StatusEvent::jobId)
+                .collect(java.util.stream.Collectors.toSet()), "each REJECTED names its job");
+        assertTrue(engine.ready(), engine.notReadyReason().toString());
+        assertEquals(0.0, kit.gauge("w-poison", "recorder.slots.failed"));
+        assertEquals(2.0, kit.gauge("w-poison", "recorder.rooms.max"));
+        assertEquals(0.0, kit.counter("w-poison", "recorder.slots.errors"));
+        assertEquals(0.0, kit.counter("w-poison", "recorder.jobs.intake.errors"));
     }
 
     @Test
@@ -278,11 +319,12 @@ class JobEngineIT {
                 .toList();
     }
 
-    /** The "topic-partition@offset" a REJECTED reason ends with, as the key used above. */
-    private static long dlqOffsetKey(String reason) {
-        String coords = reason.substring(reason.lastIndexOf("dead-lettered from ") + 19, reason.length() - 1);
-        int at = coords.lastIndexOf('@');
-        int dash = coords.lastIndexOf('-', at);
-        return Long.parseLong(coords.substring(at + 1)) * 100 + Integer.parseInt(coords.substring(dash + 1, at));
+    /** The REJECTED events of the records at {@code offsets} (offset * 100 + partition), by their source. */
+    private static List<StatusEvent.Rejected> rejectedAt(Set<Long> offsets) {
+        return kit.log.all().stream()
+                .filter(e -> e instanceof StatusEvent.Rejected r && r.source() != null
+                        && offsets.contains(r.source().offset() * 100 + r.source().partition()))
+                .map(StatusEvent.Rejected.class::cast)
+                .toList();
     }
 }
