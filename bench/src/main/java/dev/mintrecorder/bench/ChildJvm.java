@@ -45,7 +45,8 @@ final class ChildJvm implements AutoCloseable {
         cmd.addAll(tail);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
-        // glibc keeps freed frame memory in per-thread arenas otherwise (DESIGN.md), and RSS would overstate.
+        // glibc keeps freed frame memory in per-thread arenas otherwise (docs/design.md, "webrtc-java"), and RSS
+        // would overstate.
         pb.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
         return new ChildJvm(name, pb.start(), log);
     }

@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * {@code bench/results/summary.md}: every goal of every scenario's latest report in one table (what the README
- * shows), rebuilt from the JSON files after each run.
+ * {@code bench/results/summary.md}: every goal of every scenario's latest report in one table, rebuilt from the JSON
+ * files after each run. Its links are relative to {@code bench/results/}. The README's "Benchmarks" section shows a
+ * copy of the table, made by hand, whose links must carry the {@code bench/results/} prefix.
  */
 final class Summary {
     private static final List<String> ORDER = List.of("stall", "capacity", "capacity-superfast", "latency", "failover");

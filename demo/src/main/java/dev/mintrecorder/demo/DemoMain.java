@@ -286,7 +286,8 @@ public final class DemoMain {
             env.put("WORKER_ID", "demo-worker");
             env.put("MAX_ROOMS", "1");
             env.put("HEARTBEAT_INTERVAL", "2s");
-            // glibc keeps freed frame memory in per-thread arenas otherwise (DESIGN.md): RSS would overstate.
+            // glibc keeps freed frame memory in per-thread arenas otherwise (docs/design.md, "webrtc-java"): RSS
+            // would overstate.
             env.put("MALLOC_ARENA_MAX", "2");
             return new Worker(pb.start(), log);
         }

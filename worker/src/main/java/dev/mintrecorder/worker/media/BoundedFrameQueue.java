@@ -16,7 +16,7 @@ import java.util.function.ToLongFunction;
 /**
  * A per-track hand-off from a native media callback to the consumer (the encoder), bounded in frames and bytes.
  *
- * <p>This is the memory bound of the recorder (DESIGN.md "Media path and the memory bound"): when the
+ * <p>This is the memory bound of the recorder (docs/design.md, "Media path and the memory bound"): when the
  * consumer falls behind, the <em>oldest</em> elements are dropped and released at once, so the bytes held
  * never exceed {@code maxBytes} however slow the consumer is. The producer never waits: {@link #offer}
  * takes one short lock (a few deque operations) and calls the release function outside it.

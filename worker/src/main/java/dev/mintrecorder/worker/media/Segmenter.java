@@ -39,10 +39,11 @@ import static org.bytedeco.ffmpeg.global.avutil.av_q2d;
  * One continuous run of media cut into MPEG-TS segments by FFmpeg's {@code segment} muxer, each segment written to
  * a stream from {@link SegmentOutput}.
  *
- * <p>Timestamp rules (see DESIGN.md): packets arrive on one timeline starting at 0; {@code reset_timestamps} is off and
- * every segment's inner MPEG-TS muxer gets the same {@code output_ts_offset} ({@link #TS_OFFSET}), so AAC priming's
- * negative first timestamp never makes segment 0 shift differently from the others. The muxer cuts at the first video
- * keyframe at or after each multiple of {@code segment_s}, so audio and video are cut together.
+ * <p>Timestamp rules (docs/design.md, "FFmpeg"): packets arrive on one timeline starting at 0;
+ * {@code reset_timestamps} is off and every segment's inner MPEG-TS muxer gets the same {@code output_ts_offset}
+ * ({@link #TS_OFFSET}), so AAC priming's negative first timestamp never makes segment 0 shift differently from the
+ * others. The muxer cuts at the first video keyframe at or after each multiple of {@code segment_s}, so audio and
+ * video are cut together.
  *
  * <p>Packets are interleaved here by DTS (not by {@code av_interleaved_write_frame}) so that the packet that triggers a
  * cut is known while FFmpeg opens the next segment; that gives each segment's exact start and duration.

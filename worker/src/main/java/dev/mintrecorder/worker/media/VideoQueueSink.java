@@ -11,8 +11,8 @@ import java.util.concurrent.atomic.LongAdder;
  * The remote video track's sink: wraps each frame and hands it to the bounded queue, never blocking.
  *
  * <p>libwebrtc calls this on its decoder thread. A sink that blocks makes libwebrtc buffer decoded frames
- * internally, outside any bound (DESIGN.md), so this does a constant amount of work and returns. Every frame
- * is released exactly once: by the queue (drop, close), by the consumer, or here if wrapping fails.
+ * internally, outside any bound (docs/design.md, "webrtc-java"), so this does a constant amount of work and returns.
+ * Every frame is released exactly once: by the queue (drop, close), by the consumer, or here if wrapping fails.
  */
 public final class VideoQueueSink implements VideoTrackSink {
     private static final Logger LOG = LoggerFactory.getLogger(VideoQueueSink.class);

@@ -16,7 +16,7 @@ import java.util.Set;
  * The process's one receive-side {@link PeerConnectionFactory} and its headless audio device, and the owner of
  * their native lifetime.
  *
- * <p>Build order (probed, DESIGN.md): {@code new HeadlessAudioDeviceModule()}, then
+ * <p>Build order (probed; docs/design.md, "webrtc-java"): {@code new HeadlessAudioDeviceModule()}, then
  * {@code new PeerConnectionFactory(adm)}, then {@code initPlayout()}/{@code startPlayout()}. Starting playout
  * before the factory exists leaves remote audio undecoded (silent recordings); a factory without an audio
  * device aborts the JVM.

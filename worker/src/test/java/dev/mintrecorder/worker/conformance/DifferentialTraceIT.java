@@ -63,8 +63,9 @@ class DifferentialTraceIT {
 
     static final Map<String, Intended> INTENDED = Map.ofEntries(
             Map.entry("kinds", new Intended((w, s) -> w.equals(plus(s, "PING")),
-                    "the worker sends the older `ping` beside `ping_req` each interval, as DESIGN prescribes "
-                            + "(livekit-server answers both: pong and pong_resp); the SDK sends `ping_req` only")),
+                    "the worker sends the older `ping` beside `ping_req` each interval, as docs/design.md "
+                            + "('Room client') prescribes (livekit-server answers both: pong and pong_resp); the SDK "
+                            + "sends `ping_req` only")),
             Map.entry("subscriptionRequests", new Intended((w, s) -> w.equals(List.of(2)) && s.equals(List.of(1, 1)),
                     "the worker subscribes to camera and microphone in one UpdateSubscription; the SDK sends one per "
                             + "publication (setSubscribed is per track). Same tracks in the end (facet `subscribed`)")),
@@ -85,9 +86,9 @@ class DifferentialTraceIT {
                     "the SDK's two subscription requests cause two renegotiations, the worker's one request one: "
                             + "one more subscriber answer from the SDK")),
             Map.entry("answerIds", new Intended((w, s) -> w.equals("echoed, increasing") && s.equals("all zero"),
-                    "the worker echoes the offer's SessionDescription.id (DESIGN: so a stale answer can be told "
-                            + "apart); rtc-node 1.1.0's Rust core leaves it 0, which livekit-server and the room server "
-                            + "read as 'no id' and accept")),
+                    "the worker echoes the offer's SessionDescription.id (docs/design.md, 'Room client': so a "
+                            + "stale answer can be told apart); rtc-node 1.1.0's Rust core leaves it 0, which "
+                            + "livekit-server and the room server read as 'no id' and accept")),
             Map.entry("pingReqRtt", new Intended((w, s) -> w.equals(false),
                     "the SDK reports its measured RTT in ping_req once it has one (not in every run: it depends on "
                             + "when the pong arrives); the worker never does (livekit-server uses it only for "

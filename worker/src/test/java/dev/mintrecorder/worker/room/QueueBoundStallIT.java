@@ -25,10 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The memory bound under a stalled consumer, at 720p30 (DESIGN.md: the seed's failure was frames piling up while
- * the encoder lagged). Nobody polls the video queue for 30 s: with the bound, RSS stays flat and the drops are
- * counted; with the bound off (the benchmark baseline), RSS grows by hundreds of MB. Both figures are printed and
- * written to {@code target/room-stall-report.txt}.
+ * The memory bound under a stalled consumer, at 720p30 (docs/design.md, "What it is": the failure this project exists
+ * for was decoded frames piling up while the encoder lagged). Nobody polls the video queue for 30 s: with the bound,
+ * RSS stays flat and the drops are counted; with the bound off (the benchmark baseline), RSS grows by hundreds of MB.
+ * Both figures are printed and written to {@code target/room-stall-report.txt}.
  */
 class QueueBoundStallIT {
     private static final Logger LOG = LoggerFactory.getLogger(QueueBoundStallIT.class);

@@ -35,9 +35,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Owns the sending {@link PeerConnectionFactory} (on {@code AudioDeviceModule(kDummyAudio)}, DESIGN.md), the
- * synthetic sources and the subscriber peer connections. Commands run one at a time on the reader thread; native
- * callbacks only emit events and return.
+ * Owns the sending {@link PeerConnectionFactory} (on {@code AudioDeviceModule(kDummyAudio)}; docs/design.md,
+ * "webrtc-java"), the synthetic sources and the subscriber peer connections. Commands run one at a time on the reader
+ * thread; native callbacks only emit events and return.
  *
  * <p>Commands ({@code op}): {@code source} {room, fps, toneHz} · {@code sourceStall} {room, stalled} ·
  * {@code closeSource} {room} · {@code pc} {pc} · {@code offer} {pc, iceRestart} → event {@code offer} {pc, sdp,
@@ -50,8 +50,8 @@ import java.util.concurrent.TimeUnit;
  * event {@code track} {pc, trackId, kind} when media arrives · {@code relay} {pc, trackId, track} makes that remote
  * track the source of subscriber tracks named {@code track} (then {@code addTrack} takes {@code relay} instead of
  * {@code room}). Publisher connections use a second, receiving factory on a {@code HeadlessAudioDeviceModule}, built
- * on first use in DESIGN.md's order (factory, then playout); the two factories must stay apart because headless
- * playout and a {@code CustomAudioSource} in one factory abort the process.
+ * on first use in the order docs/design.md gives ("webrtc-java": factory, then playout); the two factories must stay
+ * apart because headless playout and a {@code CustomAudioSource} in one factory abort the process.
  */
 final class MediaEngine implements AutoCloseable {
     private final String iceAddress;
@@ -269,7 +269,9 @@ final class MediaEngine implements AutoCloseable {
         }
     }
 
-    /** The receiving factory, built on first use: ADM, factory, and only then playout (DESIGN.md). */
+    /**
+     * The receiving factory, built on first use: ADM, factory, and only then playout (docs/design.md, "webrtc-java").
+     */
     private PeerConnectionFactory receiveFactory() {
         if (receiveFactory == null) {
             receiveAdm = new HeadlessAudioDeviceModule();
@@ -424,7 +426,10 @@ final class MediaEngine implements AutoCloseable {
         }
     }
 
-    /** Teardown order that runs clean (DESIGN.md): stop feeding, close the connection, then dispose the sources. */
+    /**
+     * Teardown order that runs clean (docs/design.md, "webrtc-java"): stop feeding, close the connection, then dispose
+     * the sources.
+     */
     private void closePeer(Peer s) {
         for (String track : s.relayed) {
             Relay relay = relays.remove(track);

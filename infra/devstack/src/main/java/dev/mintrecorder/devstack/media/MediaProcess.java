@@ -50,7 +50,8 @@ public final class MediaProcess implements MediaControl, AutoCloseable {
         List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
                 "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), MediaMain.class.getName()));
         ProcessBuilder builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT);
-        // glibc keeps freed frame memory per arena; few arenas keep the child's RSS honest (DESIGN.md).
+        // glibc keeps freed frame memory per arena; few arenas keep the child's RSS honest (docs/design.md,
+        // "webrtc-java").
         builder.environment().putIfAbsent("MALLOC_ARENA_MAX", "2");
         MediaProcess media;
         try {

@@ -10,9 +10,10 @@ import dev.onvoid.webrtc.media.video.VideoTrack;
 import dev.onvoid.webrtc.media.video.VideoTrackSink;
 
 /**
- * Forwards one external publisher's received track to subscriber outlets (DESIGN.md's relay probe): the sink pushes
- * each decoded frame (scaled to the outlet's layer) into every outlet's source, then releases it; audio chunks go to
- * {@code CustomAudioSource.pushAudio}. Sinks run on libwebrtc's threads and only copy, so they return fast.
+ * Forwards one external publisher's received track to subscriber outlets (the relay probe in docs/design.md,
+ * "webrtc-java"): the sink pushes each decoded frame (scaled to the outlet's layer) into every outlet's source, then
+ * releases it; audio chunks go to {@code CustomAudioSource.pushAudio}. Sinks run on libwebrtc's threads and only copy,
+ * so they return fast.
  */
 final class Relay extends FrameSource implements AutoCloseable {
     private final MediaStreamTrack remote;

@@ -223,7 +223,7 @@ class KafkaShareGroupIT {
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
                 ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
                 ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit",
-                // max.poll.records is a hard cap only in record_limit mode (DESIGN.md).
+                // max.poll.records is a hard cap only in record_limit mode (docs/design.md, "Kafka share groups").
                 ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit",
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords));
     }

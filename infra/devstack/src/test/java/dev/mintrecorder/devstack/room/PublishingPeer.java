@@ -33,7 +33,7 @@ import livekit.LivekitRtc.SignalResponse;
  * An external publisher for tests, publishing the way LiveKit clients do over v0: AddTrackRequest per track (cid =
  * the local track id), then its own offer on the publisher connection, trickle with target PUBLISHER. It sends the
  * frame-numbered pattern at 320×240/15 fps and 10 ms of silence-free tone-less audio. The sending factory uses
- * {@code AudioDeviceModule(kDummyAudio)} (DESIGN.md).
+ * {@code AudioDeviceModule(kDummyAudio)} (docs/design.md, "webrtc-java").
  */
 final class PublishingPeer implements AutoCloseable {
     static final int WIDTH = 320;
@@ -152,7 +152,7 @@ final class PublishingPeer implements AutoCloseable {
         }
     }
 
-    /** Stop pushing, close the connection, then dispose sources, factory and ADM (DESIGN.md's order). */
+    /** Stop pushing, close the connection, then dispose sources, factory and ADM (docs/design.md, "webrtc-java"). */
     @Override
     public void close() {
         pusher.shutdownNow();

@@ -32,8 +32,9 @@ import livekit.LivekitRtc.SignalRequest;
 import livekit.LivekitRtc.SignalResponse;
 
 /**
- * A receiving subscriber peer for tests, built as DESIGN.md says: headless ADM, factory, then playout. It answers the
- * server's subscriber offers, trickles its candidates, and counts what arrives. Every frame is released in the sink.
+ * A receiving subscriber peer for tests, built in the order docs/design.md ("webrtc-java") gives: headless ADM,
+ * factory, then playout. It answers the server's subscriber offers, trickles its candidates, and counts what arrives.
+ * Every frame is released in the sink.
  */
 final class ReceivingPeer implements AutoCloseable {
     final AtomicInteger videoFrames = new AtomicInteger();
@@ -136,7 +137,10 @@ final class ReceivingPeer implements AutoCloseable {
         }
     }
 
-    /** DESIGN.md's clean order: remove sinks, close the connection, stop playout, dispose the factory, then the ADM. */
+    /**
+     * The clean teardown order (docs/design.md, "webrtc-java"): remove sinks, close the connection, stop playout,
+     * dispose the factory, then the ADM.
+     */
     @Override
     public void close() {
         signalThread.shutdown();
