@@ -8,6 +8,7 @@ import org.apache.kafka.common.header.Header;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Map;
 import java.util.stream.Collectors;
 import java.util.stream.StreamSupport;
 
@@ -42,13 +43,32 @@ record DeadLetter(ConsumerRecord<String, byte[]> record, byte[] raw, String reas
         }
     }
 
-    static DeadLetter fromBrokerDlq(ConsumerRecord<String, byte[]> r) {
-        String reason = StreamSupport.stream(r.headers().spliterator(), false)
+    /**
+     * A broker copy. The broker knows no reason beyond "rejected by client" or "delivery count exceeded"; where a worker
+     * rejected the record, its own dead letter (found by the source coordinates in {@code workerReasons}, keyed
+     * "topic-partition@offset") says why, and that reason is shown first.
+     */
+    static DeadLetter fromBrokerDlq(ConsumerRecord<String, byte[]> r, Map<String, String> workerReasons) {
+        String headers = StreamSupport.stream(r.headers().spliterator(), false)
                 .filter(h -> h.key().startsWith(BROKER_HEADER_PREFIX))
                 .map(DeadLetter::header)
                 .collect(Collectors.joining(", "));
-        return new DeadLetter(r, r.value(), reason.isEmpty() ? "archived by the broker" : reason, "?",
+        String source = header(r, "topic") == null ? "?"
+                : header(r, "topic") + "-" + header(r, "partition") + "@" + header(r, "offset");
+        String fromBroker = headers.isEmpty() ? "archived by the broker" : headers;
+        String worker = workerReasons.get(source);
+        return new DeadLetter(r, r.value(), worker == null ? fromBroker : worker + " (worker); " + fromBroker, source,
                 Instant.ofEpochMilli(r.timestamp()));
+    }
+
+    /** The coordinates a worker dead letter names, "topic-partition@offset", as the broker copy's headers give them. */
+    String sourceKey() {
+        return source;
+    }
+
+    private static String header(ConsumerRecord<String, byte[]> r, String name) {
+        Header h = r.headers().lastHeader(BROKER_HEADER_PREFIX + "." + name);
+        return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
     }
 
     private static String header(Header h) {

@@ -41,8 +41,23 @@ final class DlqCommand {
             return broker ? Topics.JOBS_BROKER_DLQ : Topics.JOBS_DLQ;
         }
 
-        Function<ConsumerRecord<String, byte[]>, DeadLetter> parser() {
-            return broker ? DeadLetter::fromBrokerDlq : DeadLetter::fromWorkerDlq;
+        /** For the broker's topic, the workers' reasons are read first, to explain the broker's copies. */
+        Function<ConsumerRecord<String, byte[]>, DeadLetter> parser(KafkaOptions kafka) {
+            if (!broker) {
+                return DeadLetter::fromWorkerDlq;
+            }
+            Map<String, String> reasons = new java.util.HashMap<>();
+            try (KafkaConsumer<String, byte[]> consumer = kafka.consumer()) {
+                List<TopicPartition> partitions = kafka.partitions(consumer, Topics.JOBS_DLQ);
+                for (ConsumerRecord<String, byte[]> r : Records.readToEnd(consumer,
+                        consumer.beginningOffsets(partitions, kafka.timeout), kafka)) {
+                    DeadLetter d = DeadLetter.fromWorkerDlq(r);
+                    reasons.put(d.sourceKey(), d.reason());
+                }
+            } catch (KafkaException e) {
+                throw kafka.failure(e);
+            }
+            return r -> DeadLetter.fromBrokerDlq(r, reasons);
         }
     }
 
@@ -74,8 +89,9 @@ final class DlqCommand {
             if (records.isEmpty()) {
                 out.println("no dead letters on " + source.topic());
             }
+            Function<ConsumerRecord<String, byte[]>, DeadLetter> parser = json ? null : source.parser(kafka);
             for (ConsumerRecord<String, byte[]> r : records.subList(Math.max(0, records.size() - limit), records.size())) {
-                out.println(json ? Render.json(r) : source.parser().apply(r).human());
+                out.println(json ? Render.json(r) : parser.apply(r).human());
             }
             out.flush();
             return Exit.OK;
@@ -107,7 +123,7 @@ final class DlqCommand {
                 throw new CtlException(Exit.USAGE, "offset and partition must not be negative");
             }
             kafka.checkReachable();
-            DeadLetter letter = source.parser().apply(read());
+            DeadLetter letter = source.parser(kafka).apply(read());
             if (letter.raw() == null) {
                 throw new CtlException(Exit.FAILED, "dead letter at " + where() + " has no job to replay: " + letter.reason());
             }

@@ -29,7 +29,8 @@ final class Render {
             case StatusEvent.Stalled s -> "track=" + s.track() + " gap=" + s.gapMs() + "ms";
             case StatusEvent.Stopped s -> "reason=" + s.reason();
             case StatusEvent.Failed f -> "scope=" + f.scope() + " error=" + f.error();
-            case StatusEvent.Rejected r -> "reason=" + r.reason();
+            case StatusEvent.Rejected r -> (r.source() == null ? "" : "source=" + r.source().topic() + "-"
+                    + r.source().partition() + "@" + r.source().offset() + " ") + "reason=" + r.reason();
             case StatusEvent.Accepted a -> "";
             case StatusEvent.Joined j -> "";
             case StatusEvent.Heartbeat h -> "";

@@ -181,6 +181,23 @@ class RecorderCtlIT {
         Run missing = ctl("dlq", "replay", "999999");
         assertEquals(Exit.FAILED, missing.code());
         assertTrue(missing.err().contains("no record at " + Topics.JOBS_DLQ + "-0@999999"), missing.err());
+
+        // The broker's copy of the rejected record (KIP-1191 headers) is shown with the worker's reason.
+        ProducerRecord<String, byte[]> copy = new ProducerRecord<>(Topics.JOBS_BROKER_DLQ, "garbage", invalid);
+        copy.headers().add("__dlq.errors.topic", Topics.JOBS.getBytes(StandardCharsets.UTF_8))
+                .add("__dlq.errors.partition", "3".getBytes(StandardCharsets.UTF_8))
+                .add("__dlq.errors.offset", "7".getBytes(StandardCharsets.UTF_8))
+                .add("__dlq.errors.message", "Offset rejected by client.".getBytes(StandardCharsets.UTF_8));
+        try {
+            producer.send(copy).get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        Run broker = ctl("dlq", "list", "--broker");
+        assertEquals(0, broker.code(), broker.err());
+        assertTrue(broker.out().contains("source=recording.jobs-3@7")
+                && broker.out().contains("reason: malformed JSON at line 1 column 31 (worker); topic=recording.jobs"),
+                broker.out());
     }
 
     @Test
