@@ -6,7 +6,8 @@
 //  2. The same manifests type-checked by TypeScript against the models' interfaces, which rejects unknown fields
 //     (a misspelt `periodSecond` is silently dropped by a lenient apply).
 //  3. Consistency: every worker variable in compose and k8s is one the worker declares (ops.Setting), ports, grace
-//     periods, selectors and credentials agree, and the metrics KEDA and Grafana query are ones the worker registers.
+//     periods, selectors and credentials agree, and the metrics KEDA and Grafana query are ones the worker exports
+//     (docs/metrics.md, generated from the worker's ops.Metric declarations).
 import { readFileSync, readdirSync, mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,7 +27,7 @@ const warn = (where, msg) => warnings.push(`${where}: ${msg}`);
 const RUNTIME_VARS = new Set(['JDK_JAVA_OPTIONS', 'JAVA_TOOL_OPTIONS', 'MALLOC_ARENA_MAX']);
 
 // ---------------------------------------------------------------------------------------------------------------
-// What the worker declares: its ops.Setting variables and its meters.
+// What the worker declares: its ops.Setting variables and its metrics.
 function javaSources(dir) {
   const out = [];
   for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -40,25 +41,28 @@ const workerSources = javaSources(path.join(root, 'worker/src/main/java')).join(
 const declaredVars = new Set(
   [...workerSources.matchAll(/(?:Setting\.\w+|new Setting<>)\(\s*"([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1]));
 if (declaredVars.size === 0) error('worker/src/main/java', 'found no ops.Setting declarations');
-// Micrometer names ("recorder.rooms.active") and names already in Prometheus form ("mint_track_stalls_total").
-const meterNames = new Set(
-  [...workerSources.matchAll(/\b(?:Gauge|Counter|Timer|DistributionSummary|LongTaskTimer|FunctionCounter)\.builder\(\s*"([a-z][a-z0-9._]*)"/g)]
-    .map((m) => m[1]));
-for (const m of workerSources.matchAll(/\b(?:counter|gauge|timer)\(\s*(?:registry\s*,\s*)?"([a-z][a-z0-9._]*)"/g)) meterNames.add(m[1]);
-
-/** Whether a Prometheus series name comes from a meter the worker registers (dots -> underscores, suffixes). */
-function registered(series) {
-  const base = series.replace(/_(total|count|sum|max|bucket|seconds|bytes)$/, '');
-  for (const name of meterNames) {
-    const prom = name.replaceAll('.', '_');
-    if (series === prom || base === prom || series === `${prom}_total` || series.startsWith(`${prom}_`)) return true;
-  }
-  return false;
+// The worker's metrics: docs/metrics.md's table, generated from the declarations in worker ops/Metric.java and kept in
+// step with them by the worker's MetricsDocTest. Its first column is the family on /metrics, its second the type.
+const metricsDoc = readFileSync(path.join(root, 'docs/metrics.md'), 'utf8');
+const metricsTable = /<!-- metrics-table:start[^\n]*-->\n([\s\S]*?)<!-- metrics-table:end -->/.exec(metricsDoc);
+const metrics = new Map(); // family -> type
+for (const m of (metricsTable?.[1] ?? '').matchAll(/^\| `([a-z_][a-z0-9_]*)` \| (counter|gauge|histogram) \|/gm)) {
+  metrics.set(m[1], m[2]);
 }
+if (metrics.size === 0) error('docs/metrics.md', 'found no metrics table');
+
+/** Whether a Prometheus series is one the worker exports: a documented family, or a histogram's series. */
+function registered(series) {
+  if (metrics.has(series)) return true;
+  const m = /^(.*)_(bucket|count|sum|max)$/.exec(series);
+  return m != null && metrics.get(m[1]) === 'histogram';
+}
+
+// Old names ("mint_queue_bytes") are caught too: they match no documented family.
 function checkMetrics(where, text, severity) {
   const series = new Set([...text.matchAll(/\b((?:recorder|mint)_[a-z0-9_]+)/g)].map((m) => m[1]));
   for (const s of series) {
-    if (!registered(s)) severity(where, `metric ${s} is not registered by the worker (yet)`);
+    if (!registered(s)) severity(where, `metric ${s} is not one the worker exports (see docs/metrics.md)`);
   }
   return series;
 }
@@ -301,7 +305,7 @@ if (!services.worker) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Grafana dashboard: valid JSON, and the metrics it plots (warnings: some come with later issues).
+// Grafana dashboard: valid JSON, and the metrics it plots are ones the worker exports.
 const grafanaDir = path.join(root, 'infra/grafana');
 if (existsSync(grafanaDir)) {
   for (const name of readdirSync(grafanaDir).filter((f) => f.endsWith('.json'))) {
@@ -320,12 +324,12 @@ if (existsSync(grafanaDir)) {
       ids.add(p.id);
     }
     const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? '')).join('\n');
-    checkMetrics(file, exprs, warn);
+    if (checkMetrics(file, exprs, error).size === 0) error(file, 'plots no worker metric');
   }
 }
 
 for (const w of warnings) console.log(`warning: ${w}`);
 for (const e of errors) console.log(`ERROR: ${e}`);
 console.log(`validate-deploy: ${manifests.length} manifests, docker-compose.yml, ${declaredVars.size} worker variables, `
-  + `${meterNames.size} worker meters: ${errors.length} error(s), ${warnings.length} warning(s)`);
+  + `${metrics.size} worker metrics: ${errors.length} error(s), ${warnings.length} warning(s)`);
 process.exit(errors.length === 0 ? 0 : 1);

@@ -1,7 +1,6 @@
 package dev.mintrecorder.worker.media;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
+import dev.mintrecorder.worker.ops.Metric;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -10,8 +9,9 @@ import java.util.List;
 
 /**
  * A {@link BoundedFrameQueue}'s counters as metrics, so an operator sees which room holds memory or drops frames:
- * {@code mint_queue_bytes}, {@code mint_queue_frames}, {@code mint_queue_high_water_bytes} (gauges) and
- * {@code mint_queue_enqueued_total}, {@code mint_queue_dropped_total} (counters). {@link #close()} removes them.
+ * {@code recorder_queue_bytes}, {@code recorder_queue_frames}, {@code recorder_queue_high_water_bytes} (gauges) and
+ * {@code recorder_queue_enqueued_total}, {@code recorder_queue_dropped_total} (counters), tagged {@code room} and
+ * {@code track}. {@link #close()} removes them.
  */
 public final class QueueMeters implements AutoCloseable {
     private final MeterRegistry registry;
@@ -20,16 +20,11 @@ public final class QueueMeters implements AutoCloseable {
     public QueueMeters(BoundedFrameQueue<?> queue, MeterRegistry registry, Tags tags) {
         this.registry = registry;
         this.meters = List.of(
-                Gauge.builder("mint_queue_bytes", queue, q -> q.stats().bytes()).tags(tags).baseUnit("bytes")
-                        .description("Bytes held in the frame queue").register(registry),
-                Gauge.builder("mint_queue_frames", queue, q -> q.stats().frames()).tags(tags)
-                        .description("Frames held in the frame queue").register(registry),
-                Gauge.builder("mint_queue_high_water_bytes", queue, q -> q.stats().highWaterBytes()).tags(tags)
-                        .baseUnit("bytes").description("Most bytes the frame queue ever held").register(registry),
-                FunctionCounter.builder("mint_queue_enqueued", queue, q -> q.stats().enqueued()).tags(tags)
-                        .description("Frames handed to the frame queue").register(registry),
-                FunctionCounter.builder("mint_queue_dropped", queue, q -> q.stats().dropped()).tags(tags)
-                        .description("Frames dropped (oldest first) because the queue was full").register(registry));
+                Metric.QUEUE_BYTES.gauge(registry, tags, queue, q -> q.stats().bytes()),
+                Metric.QUEUE_FRAMES.gauge(registry, tags, queue, q -> q.stats().frames()),
+                Metric.QUEUE_HIGH_WATER.gauge(registry, tags, queue, q -> q.stats().highWaterBytes()),
+                Metric.QUEUE_ENQUEUED.functionCounter(registry, tags, queue, q -> q.stats().enqueued()),
+                Metric.QUEUE_DROPPED.functionCounter(registry, tags, queue, q -> q.stats().dropped()));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.media;
 
+import dev.mintrecorder.worker.ops.Metric;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -17,7 +18,7 @@ import java.util.function.LongSupplier;
  * <p>The media callback only stores a timestamp ({@link #onFrame()}, lock-free). A periodic {@link #check()}
  * from a scheduler thread compares it with the threshold and reports the edges: {@code stalled} once when a gap
  * passes the threshold, {@code resumed} once when frames come back. Each stall also counts in
- * {@code mint_track_stalls_total} and the current gap is the gauge {@code mint_track_gap_seconds}.
+ * {@code recorder_track_stalls_total} and the current gap is the gauge {@code recorder_track_gap_seconds}.
  */
 public final class StallDetector {
 
@@ -50,10 +51,8 @@ public final class StallDetector {
         this.lastFrameNanos = new AtomicLong(clock.getAsLong());
         this.registry = registry;
         Tags all = tags.and("track", track);
-        this.stalls = Counter.builder("mint_track_stalls_total").tags(all)
-                .description("Gaps between a track's frames longer than the stall threshold").register(registry);
-        this.gapGauge = Gauge.builder("mint_track_gap_seconds", this, d -> d.currentGap().toNanos() / 1e9).tags(all)
-                .description("Time since the track's last frame").register(registry);
+        this.stalls = Metric.TRACK_STALLS.counter(registry, all);
+        this.gapGauge = Metric.TRACK_GAP.gauge(registry, all, this, d -> d.currentGap().toNanos() / 1e9);
     }
 
     /** Called from the media callback for every frame: one volatile write. */

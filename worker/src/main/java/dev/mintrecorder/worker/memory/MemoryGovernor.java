@@ -3,9 +3,10 @@ package dev.mintrecorder.worker.memory;
 import dev.mintrecorder.contracts.MemoryAlarm;
 import dev.mintrecorder.contracts.MemoryAlarm.Action;
 import dev.mintrecorder.contracts.MemoryAlarm.Level;
+import dev.mintrecorder.worker.ops.Metric;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,7 +23,6 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -80,22 +80,15 @@ public final class MemoryGovernor implements AutoCloseable {
         this.rooms = rooms;
         this.actions = actions;
         this.clock = clock;
-        gauge(registry, "recorder.memory.rss", "Resident set size (VmRSS)", () -> last.rssBytes());
-        gauge(registry, "recorder.memory.heap", "JVM heap in use", () -> last.heapBytes());
-        gauge(registry, "recorder.memory.direct", "JVM direct buffers", () -> last.directBytes());
-        gauge(registry, "recorder.memory.native", "Native memory JavaCPP tracks (FFmpeg)", () -> last.javacppBytes());
-        gauge(registry, "recorder.memory.budget", "The budget the memory levels are computed against",
-                () -> budgetBytes);
-        Gauge.builder("recorder.memory.level", () -> level.ordinal())
-                .description("Memory governor level: 0 OK, 1 WARN, 2 CRITICAL, 3 EMERGENCY").register(registry);
+        // Supplier gauges, held strongly (a state-object gauge would be weakly held and read NaN).
+        Metric.MEMORY_RSS.gauge(registry, () -> last.rssBytes());
+        Metric.MEMORY_HEAP.gauge(registry, () -> last.heapBytes());
+        Metric.MEMORY_DIRECT.gauge(registry, () -> last.directBytes());
+        Metric.MEMORY_NATIVE.gauge(registry, () -> last.javacppBytes());
+        Metric.MEMORY_BUDGET.gauge(registry, () -> budgetBytes);
+        Metric.MEMORY_LEVEL.gauge(registry, () -> level.ordinal());
         this.registry = registry;
-        this.handovers = Counter.builder("recorder.memory.handovers")
-                .description("Rooms handed over at EMERGENCY").register(registry);
-    }
-
-    /** A supplier gauge: Micrometer holds it strongly (a state-object gauge would be weakly held and read NaN). */
-    private static void gauge(MeterRegistry registry, String name, String description, Supplier<Number> f) {
-        Gauge.builder(name, f).baseUnit("bytes").description(description).register(registry);
+        this.handovers = Metric.MEMORY_HANDOVERS.counter(registry);
     }
 
     /** Starts sampling on its own platform thread (a daemon: it never keeps the JVM up). */
@@ -179,7 +172,7 @@ public final class MemoryGovernor implements AutoCloseable {
                 done.add(Action.ALARM_ONLY);
             }
             actions.publish(alarm(next, m, sampled, done, now));
-            registry.counter("recorder.memory.alarms", "level", next.name()).increment();
+            Metric.MEMORY_ALARMS.counter(registry, Tags.of("level", next.name())).increment();
             lastAlarm = now;
         }
         return next;

@@ -1,7 +1,7 @@
 package dev.mintrecorder.worker.memory;
 
 import dev.mintrecorder.contracts.MemoryAlarm;
-import io.micrometer.core.instrument.Gauge;
+import dev.mintrecorder.worker.ops.Metric;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,11 +49,8 @@ public final class WorkerMemory implements AutoCloseable {
         rooms.onRegister(room -> admission.running(room.jobId()));
         MemoryGovernor governor = new MemoryGovernor(workerId, budget, config, sampler, rooms,
                 new WorkerGovernorActions(alarms, admission, rooms, config.queueShrink()), Clock.systemUTC(), registry);
-        Gauge.builder("recorder.memory.reserved", admission::reservedBytes).baseUnit("bytes")
-                .description("Memory reserved by admission for rooms taken but not yet running").register(registry);
-        Gauge.builder("recorder.intake.paused", () -> admission.paused() ? 1 : 0)
-                .description("1 while the memory governor has paused job intake (CRITICAL and above)")
-                .register(registry);
+        Metric.MEMORY_RESERVED.gauge(registry, admission::reservedBytes);
+        Metric.INTAKE_PAUSED.gauge(registry, () -> admission.paused() ? 1 : 0);
         governor.start();
         log.info("memory budget {} bytes ({}); room cost {}, headroom {}", budget,
                 config.budgetBytes() > 0 ? "MEMORY_BUDGET_BYTES" : "derived from the cgroup limit or the default",

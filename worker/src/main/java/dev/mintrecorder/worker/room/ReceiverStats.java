@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.room;
 
+import dev.mintrecorder.worker.ops.Metric;
 import dev.onvoid.webrtc.RTCStats;
 import dev.onvoid.webrtc.RTCStatsReport;
 import dev.onvoid.webrtc.RTCStatsType;
@@ -14,9 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The subscriber's inbound-rtp stats as gauges, tagged by room and kind:
- * {@code mint_webrtc_frames_decoded}, {@code mint_webrtc_frames_dropped}, {@code mint_webrtc_freeze_count},
- * {@code mint_webrtc_packets_lost} and {@code mint_webrtc_jitter_buffer_delay_seconds} (the mean per emitted
- * frame or sample). They are gauges, not counters, because a rejoin starts a new peer connection from zero.
+ * {@code recorder_webrtc_frames_decoded}, {@code recorder_webrtc_frames_dropped}, {@code recorder_webrtc_freezes}
+ * (video only), {@code recorder_webrtc_packets_lost} and {@code recorder_webrtc_jitter_buffer_delay_seconds} (the
+ * mean per emitted frame or sample). They are gauges, not counters, because a rejoin starts a new peer connection from zero.
  * {@link #update} runs on libwebrtc's stats callback: it only stores numbers.
  */
 final class ReceiverStats implements AutoCloseable {
@@ -33,19 +34,17 @@ final class ReceiverStats implements AutoCloseable {
         for (String kind : List.of("video", "audio")) {
             Tags kindTags = tags.and("kind", kind);
             if (kind.equals("video")) {
-                gauge("mint_webrtc_frames_decoded", kindTags, kind, "framesDecoded");
-                gauge("mint_webrtc_frames_dropped", kindTags, kind, "framesDropped");
-                gauge("mint_webrtc_freeze_count", kindTags, kind, "freezeCount");
+                gauge(Metric.WEBRTC_FRAMES_DECODED, kindTags, kind, "framesDecoded");
+                gauge(Metric.WEBRTC_FRAMES_DROPPED, kindTags, kind, "framesDropped");
+                gauge(Metric.WEBRTC_FREEZES, kindTags, kind, "freezeCount");
             }
-            gauge("mint_webrtc_packets_lost", kindTags, kind, "packetsLost");
-            gauges.add(Gauge.builder("mint_webrtc_jitter_buffer_delay_seconds", this, s -> s.jitterDelay(kind))
-                    .tags(kindTags).description("Mean jitter-buffer delay of the received " + kind).register(registry));
+            gauge(Metric.WEBRTC_PACKETS_LOST, kindTags, kind, "packetsLost");
+            gauges.add(Metric.WEBRTC_JITTER_BUFFER_DELAY.gauge(registry, kindTags, this, s -> s.jitterDelay(kind)));
         }
     }
 
-    private void gauge(String name, Tags tags, String kind, String field) {
-        gauges.add(Gauge.builder(name, this, s -> s.value(kind, field)).tags(tags)
-                .description("WebRTC inbound-rtp " + field + " of the received " + kind).register(registry));
+    private void gauge(Metric metric, Tags tags, String kind, String field) {
+        gauges.add(metric.gauge(registry, tags, this, s -> s.value(kind, field)));
     }
 
     double value(String kind, String field) {

@@ -4,6 +4,7 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.worker.media.SegmentOutput;
 import dev.mintrecorder.worker.ops.LogContext;
+import dev.mintrecorder.worker.ops.Metric;
 import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
@@ -56,9 +57,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private static final int INITIAL_BUFFER = 256 * 1024;
 
     /** Segment closed by the muxer → its upload completed: how long a finished segment waits to become playable. */
-    private static final Timer UPLOAD_LATENCY = Timer.builder("recorder.upload.latency")
-            .description("From a segment's close to its completed multipart upload")
-            .publishPercentileHistogram().register(Metrics.globalRegistry);
+    private static final Timer UPLOAD_LATENCY = Metric.UPLOAD_LATENCY.timer(Metrics.globalRegistry);
 
     private final S3Client s3;
     private final String bucket;

@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.storage;
 
+import dev.mintrecorder.worker.ops.Metric;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.micrometer.core.instrument.Counter;
@@ -17,8 +18,7 @@ import java.util.function.Supplier;
  */
 public final class S3Retry {
     /** Every room's retries, for the dashboard: the worker's registry is part of Micrometer's global one. */
-    private static final Counter RETRIES = Counter.builder("recorder.upload.retries")
-            .description("S3 calls retried after a transient failure").register(Metrics.globalRegistry);
+    private static final Counter RETRIES = Metric.UPLOAD_RETRIES.counter(Metrics.globalRegistry);
 
     private final Retry retry;
     private final AtomicLong retries = new AtomicLong();

@@ -47,16 +47,16 @@ class StallDetectorTest {
         d.onFrame();
         d.check();
         assertEquals(List.of("stalled video 2100", "resumed video 3000"), edges);
-        assertEquals(1.0, registry.get("mint_track_stalls_total").tags("room", "r1", "track", "video").counter().count());
+        assertEquals(1.0, registry.get("recorder.track.stalls").tags("room", "r1", "track", "video").counter().count());
         d.close();
-        assertTrue(registry.find("mint_track_stalls_total").counters().isEmpty());
+        assertTrue(registry.find("recorder.track.stalls").counters().isEmpty());
     }
 
     @Test
     void theGapGaugeShowsTheTimeSinceTheLastFrame() {
         StallDetector d = detector();
         now.addAndGet(Duration.ofMillis(1500).toNanos());
-        assertEquals(1.5, registry.get("mint_track_gap_seconds").gauge().value(), 1e-9);
+        assertEquals(1.5, registry.get("recorder.track.gap").gauge().value(), 1e-9);
         d.close();
     }
 }

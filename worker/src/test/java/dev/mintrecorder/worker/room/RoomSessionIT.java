@@ -304,14 +304,14 @@ class RoomSessionIT {
         Watch watch = new Watch();
         RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
         awaitSubscribed(session);
-        await().atMost(Duration.ofSeconds(15)).until(() -> registry.find("mint_webrtc_frames_decoded")
+        await().atMost(Duration.ofSeconds(15)).until(() -> registry.find("recorder.webrtc.frames.decoded")
                 .tags("room", room, "kind", "video").gauges().stream().anyMatch(g -> g.value() > 10));
-        assertTrue(registry.find("mint_webrtc_packets_lost").tags("room", room, "kind", "audio").gauge() != null);
-        assertTrue(registry.find("mint_track_gap_seconds").tags("room", room, "track", "video").gauge() != null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> registry.find("mint_queue_enqueued")
+        assertTrue(registry.find("recorder.webrtc.packets.lost").tags("room", room, "kind", "audio").gauge() != null);
+        assertTrue(registry.find("recorder.track.gap").tags("room", room, "track", "video").gauge() != null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> registry.find("recorder.queue.enqueued")
                 .tags("room", room, "track", "video").functionCounters().stream().anyMatch(c -> c.count() > 10));
         session.close();
-        assertTrue(registry.find("mint_queue_bytes").tags("room", room).gauges().isEmpty(), "meters removed on close");
+        assertTrue(registry.find("recorder.queue.bytes").tags("room", room).gauges().isEmpty(), "meters removed on close");
     }
 
     @Test
