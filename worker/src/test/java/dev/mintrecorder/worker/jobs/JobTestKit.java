@@ -47,7 +47,12 @@ final class JobTestKit implements AutoCloseable {
 
     /** Starts a devstack with Kafka and S3 (short broker timings) and takes one record through the share group. */
     static JobTestKit start() {
-        Devstack stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA, Devstack.Component.S3));
+        return start(DevstackOptions.forTests());
+    }
+
+    /** As {@link #start()}, with Kafka and S3 of {@code options} (e.g. a broker with other limits). */
+    static JobTestKit start(DevstackOptions options) {
+        Devstack stack = Devstack.start(options.only(Devstack.Component.KAFKA, Devstack.Component.S3));
         try {
             ShareGroupWarmUp.run(stack.kafkaBootstrap());
             return new JobTestKit(stack);
