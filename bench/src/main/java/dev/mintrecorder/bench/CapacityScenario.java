@@ -146,8 +146,10 @@ final class CapacityScenario implements BenchMain.Scenario {
         return new Step(n, seconds, cores, cores / n, rssMb, mediaCores, drops, threads);
     }
 
+    /** The jobs' dropped frames: each job's highest count in its SEGMENT events (cumulative in the manifest). */
     private static long drops(Stack stack, List<Stack.Job> jobs) {
-        return jobs.stream().mapToLong(j -> stack.status.droppedFrames(j.id())).sum();
+        return jobs.stream().mapToLong(j -> stack.status.of(j.id(), StatusEvent.Segment.class).stream()
+                .mapToLong(StatusEvent.Segment::droppedFrames).max().orElse(0)).sum();
     }
 
     private void summarize(Report report, List<Step> steps, double idleRssMb, double idleCores,

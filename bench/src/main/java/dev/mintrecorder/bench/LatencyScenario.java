@@ -48,7 +48,7 @@ final class LatencyScenario implements BenchMain.Scenario {
                 Stack.Job job = stack.start(room, "streamer", 6);
                 StatusEvent.Joined joined = stack.status.await(job.id(), StatusEvent.Joined.class, Duration.ofSeconds(60));
                 double s = Duration.between(job.enqueuedAt(), joined.at()).toNanos() / 1e9;
-                double received = stack.status.of(job.id()).stream()
+                double received = stack.status.received(job.id()).stream()
                         .filter(r -> r.event() instanceof StatusEvent.Joined).findFirst().map(r ->
                                 Duration.between(job.enqueuedAt(), r.receivedAt()).toNanos() / 1e9).orElseThrow();
                 if (i == 0) {

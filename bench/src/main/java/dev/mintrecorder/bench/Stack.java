@@ -2,6 +2,7 @@ package dev.mintrecorder.bench;
 
 import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.StartOptions;
+import dev.mintrecorder.contracts.StatusFeed;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -16,7 +17,7 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * The devstack plus what the recording scenarios drive it with: the job producer, a status watch, an S3 client,
+ * The devstack plus what the recording scenarios drive it with: the job producer, the status feed, an S3 client,
  * and worker child processes started from the worker jar.
  */
 final class Stack implements AutoCloseable {
@@ -25,13 +26,13 @@ final class Stack implements AutoCloseable {
 
     final Devstack devstack;
     final RecordingJobs jobs;
-    final StatusWatch status;
+    final StatusFeed status;
     final S3Client s3;
 
     private Stack(Devstack devstack) {
         this.devstack = devstack;
         this.jobs = RecordingJobs.connect(devstack.kafkaBootstrap());
-        this.status = new StatusWatch(devstack.kafkaBootstrap());
+        this.status = StatusFeed.start(devstack.kafkaBootstrap());
         this.s3 = S3Client.builder().endpointOverride(devstack.s3Endpoint()).forcePathStyle(true)
                 .region(Region.of(devstack.s3Region()))
                 .credentialsProvider(StaticCredentialsProvider.create(

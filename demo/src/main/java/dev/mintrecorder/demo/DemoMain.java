@@ -1,23 +1,16 @@
 package dev.mintrecorder.demo;
 
-import dev.mintrecorder.contracts.Messages;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
-import dev.mintrecorder.contracts.Topics;
+import dev.mintrecorder.contracts.StatusFeed;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.devstack.conformance.NodeScript;
 import dev.mintrecorder.devstack.player.RecordingPlayer;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.regions.Region;
@@ -30,13 +23,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -127,14 +119,13 @@ public final class DemoMain {
             stack.rooms().createRoom(ROOM, new SyntheticPublisherSpec(PUBLISHER, o.width(), o.height(), o.fps(), 440));
             Path workerLog = OUT.resolve("worker.log");
             try (Worker worker = Worker.start(stack.env(), workerLog);
-                 StatusWatch status = new StatusWatch(stack.kafkaBootstrap());
+                 StatusFeed status = StatusFeed.start(stack.kafkaBootstrap(), this::show);
                  RecordingJobs jobs = RecordingJobs.connect(stack.kafkaBootstrap());
                  S3Client s3 = s3(stack)) {
                 say("worker started (pid %d, log %s)", worker.pid(), workerLog);
                 String mint = mint();
-                UUID job = jobs.start(mint, StartOptions.DEFAULTS.withRoom(ROOM).withTarget(PUBLISHER)
+                job = jobs.start(mint, StartOptions.DEFAULTS.withRoom(ROOM).withTarget(PUBLISHER)
                         .withSegmentS(o.segmentS()).withMaxDurationS(o.seconds() + 600));
-                status.follow(job);
                 say("job %s enqueued for mint %s: record %d s in %d s segments", job, mint, o.seconds(), o.segmentS());
                 player = startPlayer(stack, MintId.of(mint), job);
 
@@ -163,6 +154,8 @@ public final class DemoMain {
     }
 
     private RecordingPlayer player;
+    /** The demo's job, once enqueued: the status events {@link #show} prints. */
+    private volatile UUID job;
 
     /**
      * Serves the hls.js player page over the recording while it records. The page lives in this JVM's network, which
@@ -185,36 +178,42 @@ public final class DemoMain {
     }
 
     /** Waits for JOINED, shows progress every 2 s for {@code seconds}, then stops the job and waits for its end. */
-    private StatusEvent record(Options o, Worker worker, StatusWatch status, RecordingJobs jobs, String mint, UUID job)
+    private StatusEvent record(Options o, Worker worker, StatusFeed status, RecordingJobs jobs, String mint, UUID job)
             throws InterruptedException, IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (status.joinedAt() == 0 && status.terminal() == null) {
+        while (!status.await(() -> joinedAt(status, job) != null || status.end(job).isPresent(),
+                Duration.ofMillis(500))) {
             if (System.nanoTime() > deadline || !worker.alive()) {
                 say("the worker did not join the room in 60 s. See %s", worker.log());
                 return null;
             }
-            status.awaitChange(Duration.ofMillis(500));
         }
-        long stopAt = status.joinedAt() + TimeUnit.SECONDS.toNanos(o.seconds());
-        while (status.terminal() == null && System.nanoTime() < stopAt) {
-            status.awaitChange(Duration.ofSeconds(2));
-            showProgress(worker, status);
+        Instant stopAt = joinedAt(status, job) == null ? Instant.now()
+                : joinedAt(status, job).plusSeconds(o.seconds());
+        while (status.end(job).isEmpty() && Instant.now().isBefore(stopAt)) {
+            Duration left = Duration.between(Instant.now(), stopAt);
+            status.await(() -> status.end(job).isPresent(), left.compareTo(Duration.ofSeconds(2)) < 0 ? left
+                    : Duration.ofSeconds(2));
+            showProgress(worker, status, job);
         }
-        if (status.terminal() == null) {
+        if (status.end(job).isEmpty()) {
             say("%d s recorded: sending STOP", o.seconds());
             jobs.stop(mint, job, "demo done");
         }
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (status.terminal() == null && System.nanoTime() < deadline) {
-            status.awaitChange(Duration.ofSeconds(1));
-        }
-        showProgress(worker, status);
-        return status.terminal();
+        status.await(() -> status.end(job).isPresent(), Duration.ofSeconds(60));
+        showProgress(worker, status, job);
+        return status.end(job).orElse(null);
+    }
+
+    /** When this process read the job's JOINED event, or null before. */
+    private static Instant joinedAt(StatusFeed status, UUID job) {
+        return status.received(job).stream().filter(r -> r.event() instanceof StatusEvent.Joined)
+                .map(StatusFeed.Received::receivedAt).findFirst().orElse(null);
     }
 
     private long lastProgressNanos;
 
-    private void showProgress(Worker worker, StatusWatch status) throws IOException {
+    private void showProgress(Worker worker, StatusFeed status, UUID job) throws IOException {
         if (System.nanoTime() - lastProgressNanos < TimeUnit.MILLISECONDS.toNanos(1900)) {
             return;
         }
@@ -223,9 +222,27 @@ public final class DemoMain {
         String queue = m == null ? "video queue: (no segment yet)"
                 : String.format(Locale.ROOT, "video queue %s frames / %s (high water %s), dropped %s",
                 m.group(2), mib(Long.parseLong(m.group(3))), mib(Long.parseLong(m.group(4))), m.group(5));
-        say("[%3d s] %d segments, %s uploaded | worker RSS %s | %s", status.secondsSinceJoin(),
-                status.segments().size(), mib(status.segments().stream().mapToLong(StatusEvent.Segment::bytes).sum()),
-                mib(worker.rssBytes()), queue);
+        Instant joined = joinedAt(status, job);
+        List<StatusEvent.Segment> segments = status.of(job, StatusEvent.Segment.class);
+        say("[%3d s] %d segments, %s uploaded | worker RSS %s | %s",
+                joined == null ? 0 : Duration.between(joined, Instant.now()).toSeconds(), segments.size(),
+                mib(segments.stream().mapToLong(StatusEvent.Segment::bytes).sum()), mib(worker.rssBytes()), queue);
+    }
+
+    /** Prints the demo job's status events as they arrive (on the feed's thread). */
+    private void show(StatusEvent e) {
+        if (!e.jobId().equals(job)) {
+            return;
+        }
+        switch (e) {
+            case StatusEvent.Segment s -> say("SEGMENT %d: %.2f s, %s, dropped frames so far %d (%s)", s.seq(),
+                    s.durationS(), mib(s.bytes()), s.droppedFrames(), s.key());
+            case StatusEvent.Joined j -> say("JOINED: the worker subscribed to %s's camera and microphone", PUBLISHER);
+            case StatusEvent.Stopped s -> say("STOPPED (%s)", s.reason());
+            case StatusEvent.Failed f -> say("FAILED: %s", f.error());
+            case StatusEvent.Heartbeat h -> { }
+            default -> say("%s", e.getClass().getSimpleName().toUpperCase(Locale.ROOT));
+        }
     }
 
     private static int download(S3Client s3, String bucket, String prefix, Path dir) throws IOException {
@@ -342,106 +359,6 @@ public final class DemoMain {
             if (process.isAlive()) {
                 process.destroyForcibly().waitFor();
             }
-        }
-    }
-
-    /** The job's status events from {@code recording.status}, printed as they come. */
-    static final class StatusWatch implements AutoCloseable {
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        private final Thread thread;
-        private final List<StatusEvent.Segment> segments = new CopyOnWriteArrayList<>();
-        private final Object changed = new Object();
-        private volatile UUID job;
-        private volatile long joinedAt;
-        private volatile StatusEvent terminal;
-        private volatile boolean closed;
-
-        StatusWatch(String bootstrap) {
-            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            List<TopicPartition> partitions = new ArrayList<>();
-            consumer.partitionsFor(Topics.STATUS).forEach(p -> partitions.add(new TopicPartition(Topics.STATUS, p.partition())));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            thread = Thread.ofVirtual().name("status-watch").start(this::run);
-        }
-
-        void follow(UUID jobId) {
-            job = jobId;
-        }
-
-        private void run() {
-            try {
-                while (!closed) {
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        StatusEvent e = Messages.decodeStatus(r.value());
-                        if (e.jobId().equals(job)) {
-                            onEvent(e);
-                        }
-                    }
-                }
-            } catch (WakeupException e) {
-                // closing
-            } finally {
-                consumer.close();
-            }
-        }
-
-        private void onEvent(StatusEvent e) {
-            switch (e) {
-                case StatusEvent.Segment s -> {
-                    segments.add(s);
-                    say("SEGMENT %d: %.2f s, %s, dropped frames so far %d (%s)", s.seq(), s.durationS(), mib(s.bytes()),
-                            s.droppedFrames(), s.key());
-                }
-                case StatusEvent.Joined j -> {
-                    joinedAt = System.nanoTime();
-                    say("JOINED: the worker subscribed to %s's camera and microphone", PUBLISHER);
-                }
-                case StatusEvent.Stopped s -> {
-                    terminal = s;
-                    say("STOPPED (%s)", s.reason());
-                }
-                case StatusEvent.Failed f -> {
-                    terminal = f;
-                    say("FAILED: %s", f.error());
-                }
-                case StatusEvent.Heartbeat h -> { }
-                default -> say("%s", e.getClass().getSimpleName().toUpperCase(Locale.ROOT));
-            }
-            synchronized (changed) {
-                changed.notifyAll();
-            }
-        }
-
-        void awaitChange(Duration timeout) throws InterruptedException {
-            synchronized (changed) {
-                changed.wait(timeout.toMillis());
-            }
-        }
-
-        long joinedAt() {
-            return joinedAt;
-        }
-
-        long secondsSinceJoin() {
-            return joinedAt == 0 ? 0 : TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - joinedAt);
-        }
-
-        List<StatusEvent.Segment> segments() {
-            return segments;
-        }
-
-        StatusEvent terminal() {
-            return terminal;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            closed = true;
-            consumer.wakeup();
-            thread.join();
         }
     }
 }

@@ -273,7 +273,7 @@ class JobEngineIT {
     }
 
     private static List<DlqRecord> dlqFor(Set<Long> offsets) {
-        return kit.log.deadLetters().stream()
+        return kit.deadLetters().stream()
                 .filter(d -> offsets.contains(d.source().offset() * 100 + d.source().partition()))
                 .toList();
     }

@@ -1,7 +1,11 @@
 package dev.mintrecorder.worker.jobs;
 
+import dev.mintrecorder.contracts.DlqRecord;
+import dev.mintrecorder.contracts.Messages;
 import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.StartOptions;
+import dev.mintrecorder.contracts.StatusFeed;
+import dev.mintrecorder.contracts.TopicFollower;
 import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
@@ -37,7 +41,9 @@ final class JobTestKit implements AutoCloseable {
 
     final Devstack stack;
     final RecordingJobs jobs;
-    final StatusLog log;
+    final StatusFeed log;
+    private final List<DlqRecord> deadLetters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final TopicFollower dlq;
     final SessionTracker tracker = new SessionTracker();
     final S3Client s3;
     private final KafkaProducer<byte[], byte[]> raw;
@@ -60,7 +66,10 @@ final class JobTestKit implements AutoCloseable {
     private JobTestKit(Devstack stack) {
         this.stack = stack;
         this.jobs = RecordingJobs.connect(stack.kafkaBootstrap());
-        this.log = new StatusLog(stack.kafkaBootstrap());
+        this.log = StatusFeed.start(stack.kafkaBootstrap());
+        this.dlq = new TopicFollower(stack.kafkaBootstrap(), "job-test-kit-dlq", Topics.JOBS_DLQ, null,
+                Clock.systemUTC(), r -> deadLetters.add(Messages.decodeDlq(r.value())));
+        dlq.start();
         this.s3 = TickSessionFactory.s3(stack.s3Endpoint().toString(), stack.s3Region(), stack.s3AccessKeyId(),
                 stack.s3SecretAccessKey());
         this.raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()),
@@ -120,6 +129,11 @@ final class JobTestKit implements AutoCloseable {
         return g == null ? Double.NaN : g.value();
     }
 
+    /** Everything on the DLQ topic so far, from its beginning. */
+    List<DlqRecord> deadLetters() {
+        return List.copyOf(deadLetters);
+    }
+
     /** A fresh random mint id, remembered for the cleanup. */
     String mint() {
         StringBuilder b = new StringBuilder(44);
@@ -159,6 +173,7 @@ final class JobTestKit implements AutoCloseable {
             raw.close();
             jobs.close();
             log.close();
+            dlq.close();
             s3.close();
         } finally {
             stack.close();

@@ -1,6 +1,7 @@
 package dev.mintrecorder.worker.pipeline;
 
 import dev.mintrecorder.contracts.RecordingJobs;
+import dev.mintrecorder.contracts.StatusFeed;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
 import dev.mintrecorder.devstack.DevstackOptions;
@@ -50,7 +51,7 @@ final class PipelineStack implements AutoCloseable {
             config = WorkerConfig.load(env);
             s3 = S3Clients.create(config.storage());
             jobs = RecordingJobs.connect(devstack.kafkaBootstrap());
-            status = new StatusFeed(devstack.kafkaBootstrap());
+            status = StatusFeed.start(devstack.kafkaBootstrap());
         } catch (RuntimeException e) {
             devstack.close();
             throw e;

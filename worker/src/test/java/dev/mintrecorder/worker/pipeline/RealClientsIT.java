@@ -88,11 +88,11 @@ class RealClientsIT {
             assertTrue(publisher.first("error").isEmpty(), publisher.lines().toString());
             job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom(room).withTarget("sdk-cam")
                     .withMaxDurationS(20).withSegmentS(4));
-            await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.terminal(job) != null);
+            await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.end(job).isPresent());
             publisher.close();
             encoder = publisher.first("stopped").orElseThrow(() -> new AssertionError(publisher.lines())).path("encoder");
         }
-        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(job));
+        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
         assertEquals("max_duration", stopped.reason());
 
         RecordingCheck.download(stack.s3, stack.config.storage().bucket(), S3Keys.jobPrefix(MintId.of(mint), job), dir);
@@ -150,7 +150,7 @@ class RealClientsIT {
             assertTrue(result.path("frameNumber").asLong(-1) >= 0, "a frame number reads back from the canvas: " + result);
         } finally {
             stack.jobs.stop(mint, job, "test done");
-            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(job) != null);
+            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
         }
     }
 

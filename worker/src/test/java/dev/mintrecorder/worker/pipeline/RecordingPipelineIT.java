@@ -67,8 +67,8 @@ class RecordingPipelineIT {
         UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("e2e").withTarget("streamer")
                 .withMaxDurationS(30).withSegmentS(SEGMENT_S));
 
-        await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.terminal(job) != null);
-        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(job));
+        await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.end(job).isPresent());
+        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
         assertEquals("max_duration", stopped.reason());
         assertEquals(1, stack.status.of(job, StatusEvent.Joined.class).size());
 
@@ -96,10 +96,10 @@ class RecordingPipelineIT {
                 && stack.status.of(b, StatusEvent.Segment.class).size() >= 3);
         stack.jobs.stop(mintA, a, "test done");
         stack.jobs.stop(mintB, b, "test done");
-        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(a) != null
-                && stack.status.terminal(b) != null);
-        assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(a));
-        assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(b));
+        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(a).isPresent()
+                && stack.status.end(b).isPresent());
+        assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(a).orElseThrow());
+        assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(b).orElseThrow());
 
         Manifest ma = downloadAndCheck(mintA, a, dir.resolve("a"));
         Manifest mb = downloadAndCheck(mintB, b, dir.resolve("b"));
@@ -131,8 +131,8 @@ class RecordingPipelineIT {
         await().atMost(Duration.ofSeconds(60)).until(() ->
                 stack.status.of(job, StatusEvent.Segment.class).size() >= afterOutage + 6);
         stack.jobs.stop(mint, job, "test done");
-        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(job) != null);
-        assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(job));
+        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
+        assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
         Manifest manifest = downloadAndCheck(mint, job, dir, true);
         log.info("10 s S3 outage: {} segments, none lost; {} frames dropped while the encoder waited, {} gap(s)",
                 manifest.segments().size(), manifest.droppedFrames(), manifest.gaps().size());

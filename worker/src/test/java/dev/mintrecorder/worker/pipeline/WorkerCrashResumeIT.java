@@ -77,8 +77,8 @@ class WorkerCrashResumeIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class).stream()
                     .filter(e -> e.workerId().equals("worker-b")).count() >= 3);
             stack.jobs.stop(mint, job, "test done");
-            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(job) != null);
-            StatusEvent end = stack.status.terminal(job);
+            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
+            StatusEvent end = stack.status.end(job).orElseThrow();
             assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
             assertEquals("worker-b", end.workerId());
 
@@ -113,8 +113,8 @@ class WorkerCrashResumeIT {
             await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class).stream()
                     .filter(e -> e.workerId().equals("worker-d")).count() >= 2);
             stack.jobs.stop(mint, job, "test done");
-            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(job) != null);
-            StatusEvent end = stack.status.terminal(job);
+            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
+            StatusEvent end = stack.status.end(job).orElseThrow();
             assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
             assertEquals("worker-d", end.workerId());
             double lostS = checkResumedRecording(mint, job, dir, b);
