@@ -12,10 +12,15 @@ import dev.mintrecorder.worker.ops.WorkerConfig;
 import dev.mintrecorder.worker.storage.S3Clients;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 
@@ -79,6 +84,18 @@ final class PipelineStack implements AutoCloseable {
     /** A room with the small synthetic publisher {@code identity}. */
     void room(String name, String identity) {
         devstack.rooms().createRoom(name, SyntheticPublisherSpec.small(identity));
+    }
+
+    /** Every object under {@code prefix} in the worker's bucket, by file name, into {@code dir}; the object count. */
+    int download(String prefix, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<S3Object> objects = s3.listObjectsV2Paginator(r -> r.bucket(config.storage().bucket()).prefix(prefix))
+                .contents().stream().toList();
+        for (S3Object o : objects) {
+            Files.write(dir.resolve(o.key().substring(o.key().lastIndexOf('/') + 1)),
+                    s3.getObjectAsBytes(r -> r.bucket(config.storage().bucket()).key(o.key())).asByteArray());
+        }
+        return objects.size();
     }
 
     static String mint() {

@@ -14,6 +14,7 @@ import dev.mintrecorder.devstack.conformance.NodeScript;
 import dev.mintrecorder.devstack.player.RecordingPlayer;
 import dev.mintrecorder.devstack.room.JoinGrant;
 import dev.mintrecorder.devstack.room.TokenVerifier;
+import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,14 +96,14 @@ class RealClientsIT {
         StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
         assertEquals("max_duration", stopped.reason());
 
-        RecordingCheck.download(stack.s3, stack.config.storage().bucket(), S3Keys.jobPrefix(MintId.of(mint), job), dir);
+        stack.download(S3Keys.jobPrefix(MintId.of(mint), job), dir);
         manifest = Manifest.fromJson(Files.readAllBytes(dir.resolve("manifest.json")));
         assertTrue(manifest.ended());
         assertTrue(Files.readString(dir.resolve("index.m3u8")).endsWith("#EXT-X-ENDLIST\n"));
-        assertEquals("", RecordingCheck.decodeErrors(dir.resolve("index.m3u8")), "the playlist decodes cleanly");
-        numbers = RecordingCheck.frameNumbers(manifest.segments().stream()
+        assertEquals("", Probe.decodeErrors(dir.resolve("index.m3u8")), "the playlist decodes cleanly");
+        numbers = Probe.frameNumbers(manifest.segments().stream()
                 .map(s -> dir.resolve(s.key().substring(s.key().lastIndexOf('/') + 1))).toList(), WIDTH, HEIGHT);
-        long missing = RecordingCheck.missing(numbers);
+        long missing = Probe.missing(numbers);
         // Frames libwebrtc took from the SDK's video source but never encoded are gaps the publisher made.
         long publisherSkipped = Math.max(0, encoder.path("sourceFrames").asLong() - encoder.path("framesEncoded").asLong());
         log.info("official SDK recording: {} segments, {} s, {} frames decoded ({}..{}), {} missing, {} dropped by the "

@@ -9,6 +9,7 @@ import dev.mintrecorder.worker.events.EventPublisher;
 import dev.mintrecorder.worker.events.JobEvents;
 import dev.mintrecorder.worker.jobs.SessionContext;
 import dev.mintrecorder.worker.jobs.SessionEnd;
+import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
 import dev.mintrecorder.worker.storage.UploadConfig;
 import org.junit.jupiter.api.AfterAll;
@@ -183,8 +184,7 @@ class RecordingPipelineIT {
 
     /** @param gapsAllowed the recording may hold media gaps (runs that end early, then a discontinuity) */
     private static Manifest downloadAndCheck(String mint, UUID job, Path dir, boolean gapsAllowed) throws Exception {
-        int objects = RecordingCheck.download(stack.s3, stack.config.storage().bucket(),
-                S3Keys.jobPrefix(MintId.of(mint), job), dir);
+        int objects = stack.download(S3Keys.jobPrefix(MintId.of(mint), job), dir);
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(dir.resolve("manifest.json")));
         assertEquals(manifest.segments().size() + 2, objects, "segments, playlist and manifest, nothing else");
         assertTrue(manifest.ended());
@@ -198,7 +198,7 @@ class RecordingPipelineIT {
         for (int i = 0; i < segments.size(); i++) {
             Manifest.Segment s = segments.get(i);
             assertEquals(i, s.seq());
-            RecordingCheck.SegmentInfo info = RecordingCheck.probe(dir.resolve(fileName(s.key())));
+            Probe.Result info = Probe.probe(dir.resolve(fileName(s.key())));
             assertEquals(List.of("aac", "h264"), info.codecs().stream().sorted().toList(), s.key());
             assertEquals(WIDTH, info.width());
             assertEquals(HEIGHT, info.height());
@@ -210,11 +210,11 @@ class RecordingPipelineIT {
             }
         }
         Path index = dir.resolve("index.m3u8");
-        assertEquals("", RecordingCheck.decodeErrors(index), "the playlist decodes cleanly");
+        assertEquals("", Probe.decodeErrors(index), "the playlist decodes cleanly");
 
-        List<Long> numbers = RecordingCheck.frameNumbers(
+        List<Long> numbers = Probe.frameNumbers(
                 segments.stream().map(s -> dir.resolve(fileName(s.key()))).toList(), WIDTH, HEIGHT);
-        long missing = RecordingCheck.missing(numbers);
+        long missing = Probe.missing(numbers);
         log.info("job {}: {} segments, {} s, {} bytes; {} frames decoded (numbers {}..{}), {} missing, {} dropped before "
                         + "encoding", job, segments.size(), String.format("%.1f", manifest.totalSeconds()),
                 manifest.totalBytes(), numbers.size(), numbers.getFirst(), numbers.getLast(), missing,

@@ -4,6 +4,7 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -134,15 +135,15 @@ class WorkerCrashResumeIT {
         assertTrue(stack.s3.listMultipartUploads(r -> r.bucket(stack.config.storage().bucket()).prefix(prefix))
                 .uploads().isEmpty(), "the dead worker's upload was salvaged or aborted; none is left open");
         Path rec = dir.resolve("recording-" + job);
-        RecordingCheck.download(stack.s3, stack.config.storage().bucket(), prefix, rec);
+        stack.download(prefix, rec);
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(rec.resolve("manifest.json")));
         String playlist = Files.readString(rec.resolve("index.m3u8"));
         assertEquals(1, manifest.resumes().size(), manifest::toString);
         assertEquals(1, playlist.split("#EXT-X-DISCONTINUITY\n", -1).length - 1, playlist);
         assertTrue(playlist.endsWith("#EXT-X-ENDLIST\n"), playlist);
         assertTrue(resumer.output().contains("resumes at segment"), "the resuming worker ran salvage");
-        assertEquals("", RecordingCheck.decodeErrors(rec.resolve("index.m3u8")));
-        List<Long> numbers = RecordingCheck.frameNumbers(manifest.segments().stream()
+        assertEquals("", Probe.decodeErrors(rec.resolve("index.m3u8")));
+        List<Long> numbers = Probe.frameNumbers(manifest.segments().stream()
                 .map(s -> rec.resolve(s.key().substring(s.key().lastIndexOf('/') + 1))).toList(), 320, 240);
         long worst = 0;
         for (int i = 1; i < numbers.size(); i++) {
