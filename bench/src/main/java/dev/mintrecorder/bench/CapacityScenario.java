@@ -1,6 +1,8 @@
 package dev.mintrecorder.bench;
 
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.ChildJvm;
+import dev.mintrecorder.devstack.Proc;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 
 import java.nio.file.Path;
@@ -113,7 +115,7 @@ final class CapacityScenario implements BenchMain.Scenario {
             for (Stack.Job job : jobs) {
                 stack.status.await(job.id(), StatusEvent.Stopped.class, Duration.ofSeconds(60));
             }
-            worker.stop(30);
+            worker.stop(Duration.ofSeconds(30));
             report.rssSeries("worker RSS, rooms added one by one", sampler.rssMbSeries());
             report.note("Rooms added (room count at seconds on the plot): " + String.join(", ", added) + ".");
             transientDrops.forEach(t -> report.note("Re-measured (a second window decided): " + t + "."));

@@ -3,6 +3,7 @@ package dev.mintrecorder.bench;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 
 import java.time.Duration;
@@ -98,7 +99,7 @@ final class LatencyScenario implements BenchMain.Scenario {
                     }
                 }
             }
-            worker.stop(30);
+            worker.stop(Duration.ofSeconds(30));
         }
         double joinP95 = Stats.percentile(joins, 95);
         double segP95Upper = Stats.percentile(visibleUpper, 95);

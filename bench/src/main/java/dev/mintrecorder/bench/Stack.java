@@ -3,6 +3,7 @@ package dev.mintrecorder.bench;
 import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusFeed;
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -57,7 +58,8 @@ final class Stack implements AutoCloseable {
         env.put("OPS_PORT", "0");
         env.put("MEMORY_BUDGET_BYTES", Long.toString(8L << 30));
         env.putAll(extra);
-        return ChildJvm.worker(id, BenchMain.WORKER_JAR, env, BenchMain.LOGS.resolve(id + ".log"));
+        return ChildJvm.jar(BenchMain.WORKER_JAR).flags(ChildJvm.WORKER_FLAGS).env(env)
+                .envUnlessSet("MALLOC_ARENA_MAX", BenchMain.MALLOC_ARENA_MAX).start(id, BenchMain.LOGS.resolve(id + ".log"));
     }
 
     /** Enqueues a START for {@code room}'s publisher {@code target}. */

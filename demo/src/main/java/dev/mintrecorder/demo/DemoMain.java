@@ -6,6 +6,7 @@ import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.contracts.StatusFeed;
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.devstack.conformance.NodeScript;
@@ -18,7 +19,6 @@ import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -118,7 +118,7 @@ public final class DemoMain {
                     (System.nanoTime() - t0) / 1_000_000, ROOM, PUBLISHER, o.width(), o.height(), o.fps());
             stack.rooms().createRoom(ROOM, new SyntheticPublisherSpec(PUBLISHER, o.width(), o.height(), o.fps(), 440));
             Path workerLog = OUT.resolve("worker.log");
-            try (Worker worker = Worker.start(stack.env(), workerLog);
+            try (ChildJvm worker = startWorker(stack, workerLog);
                  StatusFeed status = StatusFeed.start(stack.kafkaBootstrap(), this::show);
                  RecordingJobs jobs = RecordingJobs.connect(stack.kafkaBootstrap());
                  S3Client s3 = s3(stack)) {
@@ -143,7 +143,7 @@ public final class DemoMain {
                 say("downloaded %d objects into %s", files, dir);
                 boolean ok = Playback.check(dir);
                 say("stopping the worker (SIGTERM) and the devstack");
-                worker.terminate();
+                worker.stop(Duration.ofSeconds(30));
                 return ok ? 0 : 1;
             } finally {
                 if (player != null) {
@@ -178,7 +178,7 @@ public final class DemoMain {
     }
 
     /** Waits for JOINED, shows progress every 2 s for {@code seconds}, then stops the job and waits for its end. */
-    private StatusEvent record(Options o, Worker worker, StatusFeed status, RecordingJobs jobs, String mint, UUID job)
+    private StatusEvent record(Options o, ChildJvm worker, StatusFeed status, RecordingJobs jobs, String mint, UUID job)
             throws InterruptedException, IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (!status.await(() -> joinedAt(status, job) != null || status.end(job).isPresent(),
@@ -213,12 +213,12 @@ public final class DemoMain {
 
     private long lastProgressNanos;
 
-    private void showProgress(Worker worker, StatusFeed status, UUID job) throws IOException {
+    private void showProgress(ChildJvm worker, StatusFeed status, UUID job) throws IOException {
         if (System.nanoTime() - lastProgressNanos < TimeUnit.MILLISECONDS.toNanos(1900)) {
             return;
         }
         lastProgressNanos = System.nanoTime();
-        Matcher m = worker.lastProgress();
+        Matcher m = lastProgress(worker);
         String queue = m == null ? "video queue: (no segment yet)"
                 : String.format(Locale.ROOT, "video queue %s frames / %s (high water %s), dropped %s",
                 m.group(2), mib(Long.parseLong(m.group(3))), mib(Long.parseLong(m.group(4))), m.group(5));
@@ -226,7 +226,7 @@ public final class DemoMain {
         List<StatusEvent.Segment> segments = status.of(job, StatusEvent.Segment.class);
         say("[%3d s] %d segments, %s uploaded | worker RSS %s | %s",
                 joined == null ? 0 : Duration.between(joined, Instant.now()).toSeconds(), segments.size(),
-                mib(segments.stream().mapToLong(StatusEvent.Segment::bytes).sum()), mib(worker.rssBytes()), queue);
+                mib(segments.stream().mapToLong(StatusEvent.Segment::bytes).sum()), mib(Math.max(0, worker.rssBytes())), queue);
     }
 
     /** Prints the demo job's status events as they arrive (on the feed's thread). */
@@ -243,6 +243,27 @@ public final class DemoMain {
             case StatusEvent.Heartbeat h -> { }
             default -> say("%s", e.getClass().getSimpleName().toUpperCase(Locale.ROOT));
         }
+    }
+
+    /** The worker as a child process from its jar, in this process's network namespace, logging to a file. */
+    private static ChildJvm startWorker(Devstack stack, Path log) throws IOException {
+        return ChildJvm.jar(WORKER_JAR).flags(ChildJvm.WORKER_FLAGS).env(stack.env())
+                .env(Map.of("WORKER_ID", "demo-worker", "MAX_ROOMS", "1", "HEARTBEAT_INTERVAL", "2s",
+                        // glibc keeps freed frame memory in per-thread arenas otherwise: RSS would overstate.
+                        "MALLOC_ARENA_MAX", "2"))
+                .start("demo-worker", log);
+    }
+
+    /** The worker's last per-segment progress line (queue depth and drops), or null. */
+    private static Matcher lastProgress(ChildJvm worker) throws IOException {
+        List<String> lines = worker.logLines();
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            Matcher m = PROGRESS.matcher(lines.get(i));
+            if (m.find()) {
+                return m;
+            }
+        }
+        return null;
     }
 
     private static int download(S3Client s3, String bucket, String prefix, Path dir) throws IOException {
@@ -281,84 +302,5 @@ public final class DemoMain {
     static void say(String format, Object... args) {
         System.out.println("demo: " + String.format(Locale.ROOT, format, args));
         System.out.flush();
-    }
-
-    /** The worker as a child process from its jar, in this process's network namespace, logging to a file. */
-    static final class Worker implements AutoCloseable {
-        private final Process process;
-        private final Path log;
-
-        private Worker(Process process, Path log) {
-            this.process = process;
-            this.log = log;
-        }
-
-        static Worker start(Map<String, String> devstackEnv, Path log) throws IOException {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
-                    "--enable-native-access=ALL-UNNAMED", "-jar", WORKER_JAR.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
-            Map<String, String> env = pb.environment();
-            env.putAll(devstackEnv);
-            env.put("WORKER_ID", "demo-worker");
-            env.put("MAX_ROOMS", "1");
-            env.put("HEARTBEAT_INTERVAL", "2s");
-            // glibc keeps freed frame memory in per-thread arenas otherwise (DESIGN.md): RSS would overstate.
-            env.put("MALLOC_ARENA_MAX", "2");
-            return new Worker(pb.start(), log);
-        }
-
-        long pid() {
-            return process.pid();
-        }
-
-        Path log() {
-            return log;
-        }
-
-        boolean alive() {
-            return process.isAlive();
-        }
-
-        /** VmRSS of the worker process, from /proc. */
-        long rssBytes() {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-                    if (line.startsWith("VmRSS:")) {
-                        return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-                    }
-                }
-            } catch (IOException | NumberFormatException e) {
-                return 0;
-            }
-            return 0;
-        }
-
-        /** The worker's last per-segment progress line (queue depth and drops), or null. */
-        Matcher lastProgress() throws IOException {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            for (int i = lines.size() - 1; i >= 0; i--) {
-                Matcher m = PROGRESS.matcher(lines.get(i));
-                if (m.find()) {
-                    return m;
-                }
-            }
-            return null;
-        }
-
-        /** SIGTERM: the worker drains (nothing is left recording here) and exits. */
-        void terminate() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            if (process.isAlive()) {
-                process.destroyForcibly().waitFor();
-            }
-        }
     }
 }

@@ -7,9 +7,11 @@ import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusFeed;
 import dev.mintrecorder.contracts.TopicFollower;
 import dev.mintrecorder.contracts.Topics;
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
+import dev.mintrecorder.worker.WorkerMain;
 import dev.mintrecorder.worker.memory.Admission;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -20,7 +22,11 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import software.amazon.awssdk.services.s3.S3Client;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -83,8 +89,26 @@ final class JobTestKit implements AutoCloseable {
                 Duration.ofMinutes(10), Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofMinutes(2));
     }
 
+    /**
+     * The real {@link dev.mintrecorder.worker.WorkerMain} in a child JVM on the test class path, so its recording
+     * pipeline is the {@link TickSessionFactory} (found as a service), with the same timings. Killed with SIGKILL or
+     * stopped with SIGTERM like a pod. Its log stays under target/worker-processes: the first thing to read when a
+     * test fails.
+     */
+    ChildJvm workerProcess(String workerId, int rooms) {
+        try {
+            Path dir = Files.createDirectories(Path.of("target", "worker-processes"));
+            Path log = Files.createTempFile(dir, "worker-" + workerId + "-", ".log");
+            return ChildJvm.main(WorkerMain.class.getName(), List.of())
+                    .flags("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                    .env(workerEnv(workerId, rooms)).start(workerId, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The env of a child-process worker with the same timings. */
-    Map<String, String> workerEnv(String workerId, int rooms) {
+    private Map<String, String> workerEnv(String workerId, int rooms) {
         Map<String, String> env = new java.util.HashMap<>(stack.env());
         env.put("WORKER_ID", workerId);
         // Several workers share this machine: each takes a free ops port.

@@ -1,6 +1,7 @@
 package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -48,7 +49,7 @@ class WorkerFailoverIT {
 
     @Test
     void aKilledWorkersJobIsResumedByAnother() throws InterruptedException {
-        try (WorkerProcess doomed = new WorkerProcess(kit.workerEnv("w-doomed", 1))) {
+        try (ChildJvm doomed = kit.workerProcess("w-doomed", 1)) {
             String mint = kit.mint();
             UUID job = kit.start(mint, "until-stopped");
             await().atMost(Duration.ofSeconds(60)).until(() -> kit.log.of(job, StatusEvent.Heartbeat.class).size() >= 2);
@@ -81,7 +82,7 @@ class WorkerFailoverIT {
         String blocker = kit.mint();
         UUID busy = kit.start(blocker, "until-stopped");
         await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.of(busy, StatusEvent.Accepted.class).isEmpty());
-        try (WorkerProcess leaving = new WorkerProcess(kit.workerEnv("w-leaving", 1))) {
+        try (ChildJvm leaving = kit.workerProcess("w-leaving", 1)) {
             String mint = kit.mint();
             UUID job = kit.start(mint, "until-stopped");
             await().atMost(Duration.ofSeconds(60)).until(() -> kit.log.of(job, StatusEvent.Heartbeat.class).size() >= 2);
