@@ -13,8 +13,8 @@ import dev.mintrecorder.contracts.StopCommand;
 import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.contracts.VideoCap;
 import dev.mintrecorder.devstack.Devstack;
-import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.devstack.Ports;
+import dev.mintrecorder.devstack.junit.WithDevstack;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -56,6 +56,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** recorderctl against a real Kafka broker (the devstack's, Kafka only), run in-process through picocli. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@WithDevstack(Devstack.Component.KAFKA)
 class RecorderCtlIT {
     private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
@@ -63,19 +64,16 @@ class RecorderCtlIT {
     private KafkaProducer<String, byte[]> producer;
 
     @BeforeAll
-    void startKafka() {
-        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA));
+    void connect(Devstack devstack) {
+        stack = devstack;
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
     }
 
     @AfterAll
-    void stopKafka() {
+    void close() {
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
-        }
-        if (stack != null) {
-            stack.close();
         }
     }
 

@@ -10,7 +10,7 @@ import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
-import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
+import dev.mintrecorder.devstack.junit.DevstackExtension;
 import dev.mintrecorder.worker.WorkerMain;
 import dev.mintrecorder.worker.memory.Admission;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -20,6 +20,10 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
@@ -39,49 +43,47 @@ import java.util.concurrent.ExecutionException;
 /**
  * TEST ONLY: what the job-engine integration tests share on one devstack: a job producer, the status log, in-process
  * engines running the {@link TickSessionFactory}, and a cleanup that stops every mint a test used so no job leaks
- * into the next test.
+ * into the next test. An extension: a test class registers it with
+ * {@code @RegisterExtension static final JobTestKit kit = new JobTestKit();} and gets the class's devstack (Kafka with
+ * short broker timings and a warmed-up share group, and S3) started before its tests, the clients connected, every
+ * test cleaned up after, and everything closed after the class.
  */
-final class JobTestKit implements AutoCloseable {
+final class JobTestKit implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
     private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    final Devstack stack;
-    final RecordingJobs jobs;
-    final StatusFeed log;
+    Devstack stack;
+    RecordingJobs jobs;
+    StatusFeed log;
     private final List<DlqRecord> deadLetters = new java.util.concurrent.CopyOnWriteArrayList<>();
-    private final TopicFollower dlq;
+    private TopicFollower dlq;
     final SessionTracker tracker = new SessionTracker();
-    final S3Client s3;
-    private final KafkaProducer<byte[], byte[]> raw;
+    S3Client s3;
+    private KafkaProducer<byte[], byte[]> raw;
     private final List<JobEngine> engines = new ArrayList<>();
     private final List<String> mints = new ArrayList<>();
     final Map<String, MeterRegistry> registries = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Starts a devstack with Kafka and S3 (short broker timings) and takes one record through the share group. */
-    static JobTestKit start() {
-        Devstack stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA, Devstack.Component.S3));
-        try {
-            ShareGroupWarmUp.run(stack.kafkaBootstrap());
-            return new JobTestKit(stack);
-        } catch (RuntimeException e) {
-            stack.close();
-            throw e;
-        }
-    }
-
-    private JobTestKit(Devstack stack) {
-        this.stack = stack;
-        this.jobs = RecordingJobs.connect(stack.kafkaBootstrap());
-        this.log = StatusFeed.start(stack.kafkaBootstrap());
-        this.dlq = new TopicFollower(stack.kafkaBootstrap(), "job-test-kit-dlq", Topics.JOBS_DLQ, null,
+    /** Kafka and S3 (short broker timings), one record taken through the share group; then the clients. */
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        stack = DevstackExtension.devstack(context,
+                DevstackOptions.forTests().only(Devstack.Component.KAFKA, Devstack.Component.S3), true);
+        jobs = RecordingJobs.connect(stack.kafkaBootstrap());
+        log = StatusFeed.start(stack.kafkaBootstrap());
+        dlq = new TopicFollower(stack.kafkaBootstrap(), "job-test-kit-dlq", Topics.JOBS_DLQ, null,
                 Clock.systemUTC(), r -> deadLetters.add(Messages.decodeDlq(r.value())));
         dlq.start();
-        this.s3 = TickSessionFactory.s3(stack.s3Endpoint().toString(), stack.s3Region(), stack.s3AccessKeyId(),
+        s3 = TickSessionFactory.s3(stack.s3Endpoint().toString(), stack.s3Region(), stack.s3AccessKeyId(),
                 stack.s3SecretAccessKey());
-        this.raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()),
+        raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()),
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    @Override
+    public void afterEach(ExtensionContext context) {
+        cleanUp();
+    }
 
     /** Short timings for tests: heartbeats every 500 ms, a 3 s liveness window. */
     static JobsConfig config(int rooms) {
@@ -189,18 +191,18 @@ final class JobTestKit implements AutoCloseable {
         engines.clear();
     }
 
+    /** Closes the clients; the devstack closes after them, with the test class. */
     @Override
-    /** Closes the clients, then the devstack. */
-    public void close() {
-        try {
-            cleanUp();
-            raw.close();
-            jobs.close();
-            log.close();
-            dlq.close();
-            s3.close();
-        } finally {
-            stack.close();
+    public void afterAll(ExtensionContext context) {
+        cleanUp();
+        for (AutoCloseable client : new AutoCloseable[] {raw, jobs, log, dlq, s3}) {
+            if (client != null) {
+                try {
+                    client.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + client, e);
+                }
+            }
         }
     }
 }

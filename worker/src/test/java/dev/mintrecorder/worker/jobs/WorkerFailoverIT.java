@@ -2,11 +2,8 @@ package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.ChildJvm;
-import dev.mintrecorder.devstack.Devstack;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,26 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WorkerFailoverIT {
     private static final Logger log = LoggerFactory.getLogger(WorkerFailoverIT.class);
-    private static JobTestKit kit;
-    private static Devstack stack;
-
-    @BeforeAll
-    static void startStack() {
-        kit = JobTestKit.start();
-        stack = kit.stack;
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (kit != null) {
-            kit.close();
-        }
-    }
-
-    @AfterEach
-    void cleanUp() {
-        kit.cleanUp();
-    }
+    @RegisterExtension
+    static final JobTestKit kit = new JobTestKit();
 
     @Test
     void aKilledWorkersJobIsResumedByAnother() throws InterruptedException {
@@ -63,7 +42,7 @@ class WorkerFailoverIT {
             StatusEvent.Resumed resumed = kit.log.of(job, StatusEvent.Resumed.class).getFirst();
             Duration delay = Duration.between(killedAt, resumed.at());
             log.info("FAILOVER: SIGKILL to RESUMED took {} ms (lock {}, session timeout {})", delay.toMillis(),
-                    stack.kafka().options().recordLockDuration(), stack.kafka().options().sessionTimeout());
+                    kit.stack.kafka().options().recordLockDuration(), kit.stack.kafka().options().sessionTimeout());
             assertEquals("w-heir", resumed.workerId());
             assertEquals(2, resumed.attempt());
 

@@ -23,9 +23,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,32 +39,41 @@ import org.slf4j.LoggerFactory;
  * (test 1), and recordings play in Chromium through hls.js, finished and live. The Node side is {@code
  * infra/conformance} ({@code scripts/setup} installs it and Debian's chromium).
  */
+@ExtendWith(RealClientsIT.NodeAndChromium.class)
 class RealClientsIT {
     private static final Logger log = LoggerFactory.getLogger(RealClientsIT.class);
     private static final int WIDTH = 320;
     private static final int HEIGHT = 240;
     private static final int FPS = 15;
 
-    private static PipelineStack stack;
+    @RegisterExtension
+    static final PipelineStack stack = new PipelineStack(Map.of());
     private static RecordingPlayer player;
 
     @BeforeAll
     static void start() {
-        Assumptions.assumeTrue(NodeScript.project().isPresent(), NodeScript.missingReason());
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")),
-                "Debian's chromium is not installed: run scripts/setup");
-        stack = new PipelineStack(Map.of());
         stack.engine();
         player = RecordingPlayer.start(NodeScript.project().orElseThrow(), stack.devstack.s3());
     }
 
     @AfterAll
-    static void stop() throws Exception {
+    static void stop() {
         if (player != null) {
             player.close();
         }
-        if (stack != null) {
-            stack.close();
+    }
+
+    /** Skips the class, before its devstack starts, where the Node project or Chromium is missing. */
+    static final class NodeAndChromium implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            if (NodeScript.project().isEmpty()) {
+                return ConditionEvaluationResult.disabled(NodeScript.missingReason());
+            }
+            if (!Files.isExecutable(Path.of("/usr/bin/chromium"))) {
+                return ConditionEvaluationResult.disabled("Debian's chromium is not installed: run scripts/setup");
+            }
+            return ConditionEvaluationResult.enabled("node, the conformance project and chromium are here");
         }
     }
 

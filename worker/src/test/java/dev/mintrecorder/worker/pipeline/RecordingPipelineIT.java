@@ -12,9 +12,9 @@ import dev.mintrecorder.worker.jobs.SessionEnd;
 import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
 import dev.mintrecorder.worker.storage.UploadConfig;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,19 +46,12 @@ class RecordingPipelineIT {
     private static final int HEIGHT = 240;
     private static final int SEGMENT_S = 6;
 
-    private static PipelineStack stack;
+    @RegisterExtension
+    static final PipelineStack stack = new PipelineStack(Map.of());
 
     @BeforeAll
     static void start() {
-        stack = new PipelineStack(Map.of());
         stack.engine();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (stack != null) {
-            stack.close();
-        }
     }
 
     @Test

@@ -7,9 +7,9 @@ import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,19 +40,12 @@ class WorkerCrashResumeIT {
     private static final int SEGMENT_S = 4;
     private static final int FPS = 15;
 
-    private static PipelineStack stack;
+    @RegisterExtension
+    static final PipelineStack stack = new PipelineStack(Map.of());
 
     @BeforeAll
     static void start() {
         assertTrue(Files.isRegularFile(WORKER_JAR), WORKER_JAR + " is built by `package` before the integration tests");
-        stack = new PipelineStack(Map.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (stack != null) {
-            stack.close();
-        }
     }
 
     @Test
