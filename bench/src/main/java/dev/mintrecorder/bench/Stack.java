@@ -6,13 +6,10 @@ import dev.mintrecorder.contracts.StatusFeed;
 import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
+import dev.mintrecorder.devstack.Mints;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -22,9 +19,6 @@ import java.util.UUID;
  * and worker child processes started from the worker jar.
  */
 final class Stack implements AutoCloseable {
-    private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     final Devstack devstack;
     final RecordingJobs jobs;
     final StatusFeed status;
@@ -34,11 +28,7 @@ final class Stack implements AutoCloseable {
         this.devstack = devstack;
         this.jobs = RecordingJobs.connect(devstack.kafkaBootstrap());
         this.status = StatusFeed.start(devstack.kafkaBootstrap());
-        this.s3 = S3Client.builder().endpointOverride(devstack.s3Endpoint()).forcePathStyle(true)
-                .region(Region.of(devstack.s3Region()))
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(devstack.s3AccessKeyId(), devstack.s3SecretAccessKey())))
-                .build();
+        this.s3 = devstack.s3().client();
     }
 
     static Stack start() {
@@ -64,7 +54,7 @@ final class Stack implements AutoCloseable {
 
     /** Enqueues a START for {@code room}'s publisher {@code target}. */
     Job start(String room, String target, int segmentS) {
-        String mint = mint();
+        String mint = Mints.random();
         java.time.Instant sent = java.time.Instant.now();
         UUID id = jobs.start(mint, StartOptions.DEFAULTS.withRoom(room).withTarget(target).withSegmentS(segmentS)
                 .withMaxDurationS(3600));
@@ -73,14 +63,6 @@ final class Stack implements AutoCloseable {
 
     /** An enqueued job; {@code enqueuedAt} is just before the START was sent. */
     record Job(String mint, UUID id, String room, java.time.Instant enqueuedAt) {
-    }
-
-    static String mint() {
-        StringBuilder b = new StringBuilder(44);
-        for (int i = 0; i < 44; i++) {
-            b.append(BASE58.charAt(RANDOM.nextInt(BASE58.length())));
-        }
-        return b.toString();
     }
 
     static Map<String, String> env(String... kv) {

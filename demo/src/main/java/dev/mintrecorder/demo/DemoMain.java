@@ -9,19 +9,16 @@ import dev.mintrecorder.contracts.StatusFeed;
 import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.devstack.conformance.NodeScript;
 import dev.mintrecorder.devstack.player.RecordingPlayer;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -121,9 +118,9 @@ public final class DemoMain {
             try (ChildJvm worker = startWorker(stack, workerLog);
                  StatusFeed status = StatusFeed.start(stack.kafkaBootstrap(), this::show);
                  RecordingJobs jobs = RecordingJobs.connect(stack.kafkaBootstrap());
-                 S3Client s3 = s3(stack)) {
+                 S3Client s3 = stack.s3().client()) {
                 say("worker started (pid %d, log %s)", worker.pid(), workerLog);
-                String mint = mint();
+                String mint = Mints.random();
                 job = jobs.start(mint, StartOptions.DEFAULTS.withRoom(ROOM).withTarget(PUBLISHER)
                         .withSegmentS(o.segmentS()).withMaxDurationS(o.seconds() + 600));
                 say("job %s enqueued for mint %s: record %d s in %d s segments", job, mint, o.seconds(), o.segmentS());
@@ -275,24 +272,6 @@ public final class DemoMain {
                     s3.getObjectAsBytes(r -> r.bucket(bucket).key(obj.key())).asByteArray());
         }
         return objects.size();
-    }
-
-    private static S3Client s3(Devstack stack) {
-        return S3Client.builder().endpointOverride(stack.s3Endpoint()).forcePathStyle(true)
-                .region(Region.of(stack.s3Region()))
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(stack.s3AccessKeyId(), stack.s3SecretAccessKey())))
-                .build();
-    }
-
-    private static String mint() {
-        String base58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-        SecureRandom random = new SecureRandom();
-        StringBuilder b = new StringBuilder(44);
-        for (int i = 0; i < 44; i++) {
-            b.append(base58.charAt(random.nextInt(base58.length())));
-        }
-        return b.toString();
     }
 
     static String mib(long bytes) {

@@ -10,6 +10,7 @@ import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.devstack.junit.DevstackExtension;
 import dev.mintrecorder.worker.WorkerMain;
 import dev.mintrecorder.worker.memory.Admission;
@@ -31,7 +32,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,9 +49,6 @@ import java.util.concurrent.ExecutionException;
  * test cleaned up after, and everything closed after the class.
  */
 final class JobTestKit implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
-    private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     Devstack stack;
     RecordingJobs jobs;
     StatusFeed log;
@@ -74,8 +71,7 @@ final class JobTestKit implements BeforeAllCallback, AfterEachCallback, AfterAll
         dlq = new TopicFollower(stack.kafkaBootstrap(), "job-test-kit-dlq", Topics.JOBS_DLQ, null,
                 Clock.systemUTC(), r -> deadLetters.add(Messages.decodeDlq(r.value())));
         dlq.start();
-        s3 = TickSessionFactory.s3(stack.s3Endpoint().toString(), stack.s3Region(), stack.s3AccessKeyId(),
-                stack.s3SecretAccessKey());
+        s3 = stack.s3().client();
         raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()),
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
@@ -162,12 +158,9 @@ final class JobTestKit implements BeforeAllCallback, AfterEachCallback, AfterAll
 
     /** A fresh random mint id, remembered for the cleanup. */
     String mint() {
-        StringBuilder b = new StringBuilder(44);
-        for (int i = 0; i < 44; i++) {
-            b.append(BASE58.charAt(RANDOM.nextInt(BASE58.length())));
-        }
-        mints.add(b.toString());
-        return b.toString();
+        String mint = Mints.random();
+        mints.add(mint);
+        return mint;
     }
 
     UUID start(String mint, String target) {

@@ -20,7 +20,6 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
@@ -35,9 +34,6 @@ import java.util.Map;
  * methods.
  */
 final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
-    private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     private final Map<String, String> overrides;
     Devstack devstack;
     WorkerConfig config;
@@ -103,14 +99,6 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
                     s3.getObjectAsBytes(r -> r.bucket(config.storage().bucket()).key(o.key())).asByteArray());
         }
         return objects.size();
-    }
-
-    static String mint() {
-        StringBuilder b = new StringBuilder(44);
-        for (int i = 0; i < 44; i++) {
-            b.append(BASE58.charAt(RANDOM.nextInt(BASE58.length())));
-        }
-        return b.toString();
     }
 
     /** Engine first (ends its recordings), then the pipeline's shared resources, then the clients; the devstack last. */

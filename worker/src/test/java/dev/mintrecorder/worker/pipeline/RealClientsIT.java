@@ -10,6 +10,7 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.devstack.conformance.NodeScript;
 import dev.mintrecorder.devstack.player.RecordingPlayer;
 import dev.mintrecorder.devstack.room.JoinGrant;
@@ -91,7 +92,7 @@ class RealClientsIT {
                 Duration.ofMinutes(10));
         Manifest manifest;
         List<Long> numbers;
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         UUID job;
         JsonNode encoder;
         try (NodeScript publisher = NodeScript.start("publish.mjs", List.of("--url", stack.devstack.rooms().url(),
@@ -151,7 +152,7 @@ class RealClientsIT {
         int segmentS = 2;
         String room = "live-" + UUID.randomUUID().toString().substring(0, 8);
         stack.room(room, "streamer");
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom(room).withTarget("streamer")
                 .withMaxDurationS(600).withSegmentS(segmentS));
         try {

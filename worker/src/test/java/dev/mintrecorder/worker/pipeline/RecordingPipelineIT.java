@@ -5,6 +5,7 @@ import dev.mintrecorder.contracts.RecordingJob;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.worker.events.EventPublisher;
 import dev.mintrecorder.worker.events.JobEvents;
 import dev.mintrecorder.worker.jobs.SessionContext;
@@ -56,7 +57,7 @@ class RecordingPipelineIT {
 
     @Test
     void aJobRecordsThirtySecondsAndEndsAsAPlayableHlsRecording(@TempDir Path dir) throws Exception {
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         stack.room("e2e", "streamer");
         UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("e2e").withTarget("streamer")
                 .withMaxDurationS(30).withSegmentS(SEGMENT_S));
@@ -78,8 +79,8 @@ class RecordingPipelineIT {
 
     @Test
     void twoRoomsOnOneWorkerRecordIndependently(@TempDir Path dir) throws Exception {
-        String mintA = PipelineStack.mint();
-        String mintB = PipelineStack.mint();
+        String mintA = Mints.random();
+        String mintB = Mints.random();
         stack.room("two-a", "alice");
         stack.room("two-b", "bob");
         UUID a = stack.jobs.start(mintA, StartOptions.DEFAULTS.withRoom("two-a").withTarget("alice")
@@ -109,7 +110,7 @@ class RecordingPipelineIT {
      */
     @Test
     void aTenSecondS3OutageLosesNoSegment(@TempDir Path dir) throws Exception {
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         stack.room("s3-blip", "carol");
         UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("s3-blip").withTarget("carol")
                 .withMaxDurationS(600).withSegmentS(2));
@@ -138,7 +139,7 @@ class RecordingPipelineIT {
         UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 3, Duration.ofMillis(200),
                 Duration.ofMillis(500));
         stack.room("s3-down", "dave");
-        RecordingJob job = new RecordingJob(UUID.randomUUID(), MintId.of(PipelineStack.mint()), "s3-down", "dave", 600,
+        RecordingJob job = new RecordingJob(UUID.randomUUID(), MintId.of(Mints.random()), "s3-down", "dave", 600,
                 2, null, Instant.now(), 1);
         try (EventPublisher publisher = new EventPublisher(stack.devstack.kafkaBootstrap(), "s3-down-it",
                 Duration.ofSeconds(60))) {

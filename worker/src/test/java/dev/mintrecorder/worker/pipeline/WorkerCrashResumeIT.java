@@ -5,6 +5,7 @@ import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.ChildJvm;
+import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
 import org.junit.jupiter.api.BeforeAll;
@@ -50,7 +51,7 @@ class WorkerCrashResumeIT {
 
     @Test
     void anotherWorkerResumesAKilledWorkersRecording(@TempDir Path dir) throws Exception {
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         stack.room("crash", "erin");
         try (ChildJvm a = workerJar("worker-a", dir)) {
             UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("crash").withTarget("erin")
@@ -91,7 +92,7 @@ class WorkerCrashResumeIT {
      */
     @Test
     void aDrainingWorkerHandsItsRecordingOver(@TempDir Path dir) throws Exception {
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         stack.room("drain", "frank");
         try (ChildJvm a = workerJar("worker-c", dir)) {
             UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("drain").withTarget("frank")
