@@ -41,6 +41,9 @@ import java.util.regex.Pattern;
  * nothing inside the namespace can reach a registry.
  *
  * <p>Options: {@code --seconds N} (30), {@code --segment N} (6), {@code --size WxH} (640x360), {@code --fps N} (30).
+ *
+ * <p>Its own lines, and only those, go to stdout ({@link #say}); logging goes to stderr, which {@code scripts/demo}
+ * sends to {@code target/demo/devstack.log}, and the worker child logs to {@code target/demo/worker.log}.
  */
 public final class DemoMain {
     private static final Path WORKER_JAR = Path.of("worker/target/mint-recorder-worker.jar");
@@ -94,12 +97,12 @@ public final class DemoMain {
         try {
             options = Options.parse(args);
         } catch (IllegalArgumentException e) {
-            System.err.println("demo: " + e.getMessage());
+            say("%s", e.getMessage());
             System.exit(2);
             return;
         }
         if (!Files.isRegularFile(WORKER_JAR)) {
-            System.err.println("demo: " + WORKER_JAR + " is missing; run ./scripts/demo (it builds it)");
+            say("%s is missing; run ./scripts/demo (it builds it)", WORKER_JAR);
             System.exit(2);
         }
         Files.createDirectories(OUT);
