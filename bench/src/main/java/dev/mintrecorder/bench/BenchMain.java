@@ -13,6 +13,8 @@ public final class BenchMain {
     static final Path RESULTS = Path.of("bench/results");
     static final Path LOGS = Path.of("bench/target/logs");
     static final Path WORKER_JAR = Path.of("worker/target/mint-recorder-worker.jar");
+    /** glibc keeps freed frame memory in per-thread arenas otherwise, and RSS would overstate. */
+    static final String MALLOC_ARENA_MAX = "2";
 
     /** One benchmark scenario. */
     interface Scenario {

@@ -1,6 +1,8 @@
 package dev.mintrecorder.bench;
 
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.ChildJvm;
+import dev.mintrecorder.devstack.Proc;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 
 import java.nio.file.Path;
@@ -113,7 +115,7 @@ final class CapacityScenario implements BenchMain.Scenario {
             for (Stack.Job job : jobs) {
                 stack.status.await(job.id(), StatusEvent.Stopped.class, Duration.ofSeconds(60));
             }
-            worker.stop(30);
+            worker.stop(Duration.ofSeconds(30));
             report.rssSeries("worker RSS, rooms added one by one", sampler.rssMbSeries());
             report.note("Rooms added (room count at seconds on the plot): " + String.join(", ", added) + ".");
             transientDrops.forEach(t -> report.note("Re-measured (a second window decided): " + t + "."));
@@ -146,8 +148,10 @@ final class CapacityScenario implements BenchMain.Scenario {
         return new Step(n, seconds, cores, cores / n, rssMb, mediaCores, drops, threads);
     }
 
+    /** The jobs' dropped frames: each job's highest count in its SEGMENT events (cumulative in the manifest). */
     private static long drops(Stack stack, List<Stack.Job> jobs) {
-        return jobs.stream().mapToLong(j -> stack.status.droppedFrames(j.id())).sum();
+        return jobs.stream().mapToLong(j -> stack.status.of(j.id(), StatusEvent.Segment.class).stream()
+                .mapToLong(StatusEvent.Segment::droppedFrames).max().orElse(0)).sum();
     }
 
     private void summarize(Report report, List<Step> steps, double idleRssMb, double idleCores,

@@ -3,6 +3,7 @@ package dev.mintrecorder.bench;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.storage.Manifest;
 
@@ -115,7 +116,7 @@ final class FailoverScenario implements BenchMain.Scenario {
                     + "has nothing to complete), plus the time until the new worker's first frame: broker redelivery "
                     + "on the dead connection, a new WebRTC join, and the first keyframe.");
             report.note("Manifest and playlist are copied under bench/target/logs/failover-<job>/.");
-            (b == holder ? a : b).stop(30);
+            (b == holder ? a : b).stop(Duration.ofSeconds(30));
         }
         return report;
     }

@@ -3,6 +3,7 @@ package dev.mintrecorder.bench;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 
 import java.time.Duration;
@@ -48,7 +49,7 @@ final class LatencyScenario implements BenchMain.Scenario {
                 Stack.Job job = stack.start(room, "streamer", 6);
                 StatusEvent.Joined joined = stack.status.await(job.id(), StatusEvent.Joined.class, Duration.ofSeconds(60));
                 double s = Duration.between(job.enqueuedAt(), joined.at()).toNanos() / 1e9;
-                double received = stack.status.of(job.id()).stream()
+                double received = stack.status.received(job.id()).stream()
                         .filter(r -> r.event() instanceof StatusEvent.Joined).findFirst().map(r ->
                                 Duration.between(job.enqueuedAt(), r.receivedAt()).toNanos() / 1e9).orElseThrow();
                 if (i == 0) {
@@ -98,7 +99,7 @@ final class LatencyScenario implements BenchMain.Scenario {
                     }
                 }
             }
-            worker.stop(30);
+            worker.stop(Duration.ofSeconds(30));
         }
         double joinP95 = Stats.percentile(joins, 95);
         double segP95Upper = Stats.percentile(visibleUpper, 95);

@@ -3,6 +3,7 @@ package dev.mintrecorder.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import dev.mintrecorder.devstack.Proc;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package dev.mintrecorder.bench;
 
+import dev.mintrecorder.devstack.Proc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;

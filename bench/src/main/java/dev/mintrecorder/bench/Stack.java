@@ -2,41 +2,33 @@ package dev.mintrecorder.bench;
 
 import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.StartOptions;
+import dev.mintrecorder.contracts.StatusFeed;
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
+import dev.mintrecorder.devstack.Mints;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.io.IOException;
-import java.security.SecureRandom;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
 /**
- * The devstack plus what the recording scenarios drive it with: the job producer, a status watch, an S3 client,
+ * The devstack plus what the recording scenarios drive it with: the job producer, the status feed, an S3 client,
  * and worker child processes started from the worker jar.
  */
 final class Stack implements AutoCloseable {
-    private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    private static final SecureRandom RANDOM = new SecureRandom();
-
     final Devstack devstack;
     final RecordingJobs jobs;
-    final StatusWatch status;
+    final StatusFeed status;
     final S3Client s3;
 
     private Stack(Devstack devstack) {
         this.devstack = devstack;
         this.jobs = RecordingJobs.connect(devstack.kafkaBootstrap());
-        this.status = new StatusWatch(devstack.kafkaBootstrap());
-        this.s3 = S3Client.builder().endpointOverride(devstack.s3Endpoint()).forcePathStyle(true)
-                .region(Region.of(devstack.s3Region()))
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(devstack.s3AccessKeyId(), devstack.s3SecretAccessKey())))
-                .build();
+        this.status = StatusFeed.start(devstack.kafkaBootstrap());
+        this.s3 = devstack.s3().client();
     }
 
     static Stack start() {
@@ -56,12 +48,13 @@ final class Stack implements AutoCloseable {
         env.put("OPS_PORT", "0");
         env.put("MEMORY_BUDGET_BYTES", Long.toString(8L << 30));
         env.putAll(extra);
-        return ChildJvm.worker(id, BenchMain.WORKER_JAR, env, BenchMain.LOGS.resolve(id + ".log"));
+        return ChildJvm.jar(BenchMain.WORKER_JAR).flags(ChildJvm.WORKER_FLAGS).env(env)
+                .envUnlessSet("MALLOC_ARENA_MAX", BenchMain.MALLOC_ARENA_MAX).start(id, BenchMain.LOGS.resolve(id + ".log"));
     }
 
     /** Enqueues a START for {@code room}'s publisher {@code target}. */
     Job start(String room, String target, int segmentS) {
-        String mint = mint();
+        String mint = Mints.random();
         java.time.Instant sent = java.time.Instant.now();
         UUID id = jobs.start(mint, StartOptions.DEFAULTS.withRoom(room).withTarget(target).withSegmentS(segmentS)
                 .withMaxDurationS(3600));
@@ -70,14 +63,6 @@ final class Stack implements AutoCloseable {
 
     /** An enqueued job; {@code enqueuedAt} is just before the START was sent. */
     record Job(String mint, UUID id, String room, java.time.Instant enqueuedAt) {
-    }
-
-    static String mint() {
-        StringBuilder b = new StringBuilder(44);
-        for (int i = 0; i < 44; i++) {
-            b.append(BASE58.charAt(RANDOM.nextInt(BASE58.length())));
-        }
-        return b.toString();
     }
 
     static Map<String, String> env(String... kv) {

@@ -1,5 +1,6 @@
 package dev.mintrecorder.bench;
 
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
@@ -93,9 +94,10 @@ final class StallScenario implements BenchMain.Scenario {
         Map<String, String> env = new HashMap<>(stack.env());
         env.putAll(extraEnv);
         BenchMain.say("stall %s: starting the recorder child", mode);
-        try (ChildJvm child = ChildJvm.main("stall-" + mode, StallChild.class,
-                List.of(room, "streamer", "1080", Integer.toString(STALL_SECONDS)), env,
-                BenchMain.LOGS.resolve("stall-" + mode + ".log"));
+        try (ChildJvm child = ChildJvm.main(StallChild.class.getName(),
+                        List.of(room, "streamer", "1080", Integer.toString(STALL_SECONDS)))
+                .flags(ChildJvm.WORKER_FLAGS).env(env).envUnlessSet("MALLOC_ARENA_MAX", BenchMain.MALLOC_ARENA_MAX)
+                .start("stall-" + mode, BenchMain.LOGS.resolve("stall-" + mode + ".log"));
              Sampler sampler = new Sampler(child.pid(), 250)) {
             Timing.until(Duration.ofSeconds(90), "frames flow", () -> !child.alive() || has(child, "STALLING"));
             if (!child.alive()) {
@@ -117,7 +119,7 @@ final class StallScenario implements BenchMain.Scenario {
             if (capped[0]) {
                 child.kill();
             } else {
-                child.waitFor(30);
+                child.waitFor(Duration.ofSeconds(30));
             }
             stack.rooms().endRoom(room);
             List<Sampler.Sample> all = sampler.between(t0, t1);
@@ -144,11 +146,11 @@ final class StallScenario implements BenchMain.Scenario {
         }
     }
 
-    /** The glibc malloc tunables the children inherit (ChildJvm sets MALLOC_ARENA_MAX=2 unless given). */
+    /** The glibc malloc tunables the children inherit (the children get MALLOC_ARENA_MAX=2 unless given). */
     private static String mallocEnv() {
         return System.getenv().entrySet().stream().filter(e -> e.getKey().startsWith("MALLOC_"))
                 .map(e -> e.getKey() + "=" + e.getValue()).sorted().reduce((a, b) -> a + " " + b)
-                .orElse("MALLOC_ARENA_MAX=2 (ChildJvm's default)");
+                .orElse("MALLOC_ARENA_MAX=" + BenchMain.MALLOC_ARENA_MAX + " (the bench's default)");
     }
 
     private static boolean has(ChildJvm child, String marker) throws IOException {

@@ -1,42 +1,31 @@
 package dev.mintrecorder.demo;
 
-import dev.mintrecorder.contracts.Messages;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
-import dev.mintrecorder.contracts.Topics;
+import dev.mintrecorder.contracts.StatusFeed;
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.devstack.conformance.NodeScript;
 import dev.mintrecorder.devstack.player.RecordingPlayer;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -52,6 +41,9 @@ import java.util.regex.Pattern;
  * nothing inside the namespace can reach a registry.
  *
  * <p>Options: {@code --seconds N} (30), {@code --segment N} (6), {@code --size WxH} (640x360), {@code --fps N} (30).
+ *
+ * <p>Its own lines, and only those, go to stdout ({@link #say}); logging goes to stderr, which {@code scripts/demo}
+ * sends to {@code target/demo/devstack.log}, and the worker child logs to {@code target/demo/worker.log}.
  */
 public final class DemoMain {
     private static final Path WORKER_JAR = Path.of("worker/target/mint-recorder-worker.jar");
@@ -105,12 +97,12 @@ public final class DemoMain {
         try {
             options = Options.parse(args);
         } catch (IllegalArgumentException e) {
-            System.err.println("demo: " + e.getMessage());
+            say("%s", e.getMessage());
             System.exit(2);
             return;
         }
         if (!Files.isRegularFile(WORKER_JAR)) {
-            System.err.println("demo: " + WORKER_JAR + " is missing; run ./scripts/demo (it builds it)");
+            say("%s is missing; run ./scripts/demo (it builds it)", WORKER_JAR);
             System.exit(2);
         }
         Files.createDirectories(OUT);
@@ -126,15 +118,14 @@ public final class DemoMain {
                     (System.nanoTime() - t0) / 1_000_000, ROOM, PUBLISHER, o.width(), o.height(), o.fps());
             stack.rooms().createRoom(ROOM, new SyntheticPublisherSpec(PUBLISHER, o.width(), o.height(), o.fps(), 440));
             Path workerLog = OUT.resolve("worker.log");
-            try (Worker worker = Worker.start(stack.env(), workerLog);
-                 StatusWatch status = new StatusWatch(stack.kafkaBootstrap());
+            try (ChildJvm worker = startWorker(stack, workerLog);
+                 StatusFeed status = StatusFeed.start(stack.kafkaBootstrap(), this::show);
                  RecordingJobs jobs = RecordingJobs.connect(stack.kafkaBootstrap());
-                 S3Client s3 = s3(stack)) {
+                 S3Client s3 = stack.s3().client()) {
                 say("worker started (pid %d, log %s)", worker.pid(), workerLog);
-                String mint = mint();
-                UUID job = jobs.start(mint, StartOptions.DEFAULTS.withRoom(ROOM).withTarget(PUBLISHER)
+                String mint = Mints.random();
+                job = jobs.start(mint, StartOptions.DEFAULTS.withRoom(ROOM).withTarget(PUBLISHER)
                         .withSegmentS(o.segmentS()).withMaxDurationS(o.seconds() + 600));
-                status.follow(job);
                 say("job %s enqueued for mint %s: record %d s in %d s segments", job, mint, o.seconds(), o.segmentS());
                 player = startPlayer(stack, MintId.of(mint), job);
 
@@ -152,7 +143,7 @@ public final class DemoMain {
                 say("downloaded %d objects into %s", files, dir);
                 boolean ok = Playback.check(dir);
                 say("stopping the worker (SIGTERM) and the devstack");
-                worker.terminate();
+                worker.stop(Duration.ofSeconds(30));
                 return ok ? 0 : 1;
             } finally {
                 if (player != null) {
@@ -163,6 +154,8 @@ public final class DemoMain {
     }
 
     private RecordingPlayer player;
+    /** The demo's job, once enqueued: the status events {@link #show} prints. */
+    private volatile UUID job;
 
     /**
      * Serves the hls.js player page over the recording while it records. The page lives in this JVM's network, which
@@ -185,47 +178,92 @@ public final class DemoMain {
     }
 
     /** Waits for JOINED, shows progress every 2 s for {@code seconds}, then stops the job and waits for its end. */
-    private StatusEvent record(Options o, Worker worker, StatusWatch status, RecordingJobs jobs, String mint, UUID job)
+    private StatusEvent record(Options o, ChildJvm worker, StatusFeed status, RecordingJobs jobs, String mint, UUID job)
             throws InterruptedException, IOException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (status.joinedAt() == 0 && status.terminal() == null) {
+        while (!status.await(() -> joinedAt(status, job) != null || status.end(job).isPresent(),
+                Duration.ofMillis(500))) {
             if (System.nanoTime() > deadline || !worker.alive()) {
                 say("the worker did not join the room in 60 s. See %s", worker.log());
                 return null;
             }
-            status.awaitChange(Duration.ofMillis(500));
         }
-        long stopAt = status.joinedAt() + TimeUnit.SECONDS.toNanos(o.seconds());
-        while (status.terminal() == null && System.nanoTime() < stopAt) {
-            status.awaitChange(Duration.ofSeconds(2));
-            showProgress(worker, status);
+        Instant stopAt = joinedAt(status, job) == null ? Instant.now()
+                : joinedAt(status, job).plusSeconds(o.seconds());
+        while (status.end(job).isEmpty() && Instant.now().isBefore(stopAt)) {
+            Duration left = Duration.between(Instant.now(), stopAt);
+            status.await(() -> status.end(job).isPresent(), left.compareTo(Duration.ofSeconds(2)) < 0 ? left
+                    : Duration.ofSeconds(2));
+            showProgress(worker, status, job);
         }
-        if (status.terminal() == null) {
+        if (status.end(job).isEmpty()) {
             say("%d s recorded: sending STOP", o.seconds());
             jobs.stop(mint, job, "demo done");
         }
-        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (status.terminal() == null && System.nanoTime() < deadline) {
-            status.awaitChange(Duration.ofSeconds(1));
-        }
-        showProgress(worker, status);
-        return status.terminal();
+        status.await(() -> status.end(job).isPresent(), Duration.ofSeconds(60));
+        showProgress(worker, status, job);
+        return status.end(job).orElse(null);
+    }
+
+    /** When this process read the job's JOINED event, or null before. */
+    private static Instant joinedAt(StatusFeed status, UUID job) {
+        return status.received(job).stream().filter(r -> r.event() instanceof StatusEvent.Joined)
+                .map(StatusFeed.Received::receivedAt).findFirst().orElse(null);
     }
 
     private long lastProgressNanos;
 
-    private void showProgress(Worker worker, StatusWatch status) throws IOException {
+    private void showProgress(ChildJvm worker, StatusFeed status, UUID job) throws IOException {
         if (System.nanoTime() - lastProgressNanos < TimeUnit.MILLISECONDS.toNanos(1900)) {
             return;
         }
         lastProgressNanos = System.nanoTime();
-        Matcher m = worker.lastProgress();
+        Matcher m = lastProgress(worker);
         String queue = m == null ? "video queue: (no segment yet)"
                 : String.format(Locale.ROOT, "video queue %s frames / %s (high water %s), dropped %s",
                 m.group(2), mib(Long.parseLong(m.group(3))), mib(Long.parseLong(m.group(4))), m.group(5));
-        say("[%3d s] %d segments, %s uploaded | worker RSS %s | %s", status.secondsSinceJoin(),
-                status.segments().size(), mib(status.segments().stream().mapToLong(StatusEvent.Segment::bytes).sum()),
-                mib(worker.rssBytes()), queue);
+        Instant joined = joinedAt(status, job);
+        List<StatusEvent.Segment> segments = status.of(job, StatusEvent.Segment.class);
+        say("[%3d s] %d segments, %s uploaded | worker RSS %s | %s",
+                joined == null ? 0 : Duration.between(joined, Instant.now()).toSeconds(), segments.size(),
+                mib(segments.stream().mapToLong(StatusEvent.Segment::bytes).sum()), mib(Math.max(0, worker.rssBytes())), queue);
+    }
+
+    /** Prints the demo job's status events as they arrive (on the feed's thread). */
+    private void show(StatusEvent e) {
+        if (!e.jobId().equals(job)) {
+            return;
+        }
+        switch (e) {
+            case StatusEvent.Segment s -> say("SEGMENT %d: %.2f s, %s, dropped frames so far %d (%s)", s.seq(),
+                    s.durationS(), mib(s.bytes()), s.droppedFrames(), s.key());
+            case StatusEvent.Joined j -> say("JOINED: the worker subscribed to %s's camera and microphone", PUBLISHER);
+            case StatusEvent.Stopped s -> say("STOPPED (%s)", s.reason());
+            case StatusEvent.Failed f -> say("FAILED: %s", f.error());
+            case StatusEvent.Heartbeat h -> { }
+            default -> say("%s", e.getClass().getSimpleName().toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /** The worker as a child process from its jar, in this process's network namespace, logging to a file. */
+    private static ChildJvm startWorker(Devstack stack, Path log) throws IOException {
+        return ChildJvm.jar(WORKER_JAR).flags(ChildJvm.WORKER_FLAGS).env(stack.env())
+                .env(Map.of("WORKER_ID", "demo-worker", "MAX_ROOMS", "1", "HEARTBEAT_INTERVAL", "2s",
+                        // glibc keeps freed frame memory in per-thread arenas otherwise: RSS would overstate.
+                        "MALLOC_ARENA_MAX", "2"))
+                .start("demo-worker", log);
+    }
+
+    /** The worker's last per-segment progress line (queue depth and drops), or null. */
+    private static Matcher lastProgress(ChildJvm worker) throws IOException {
+        List<String> lines = worker.logLines();
+        for (int i = lines.size() - 1; i >= 0; i--) {
+            Matcher m = PROGRESS.matcher(lines.get(i));
+            if (m.find()) {
+                return m;
+            }
+        }
+        return null;
     }
 
     private static int download(S3Client s3, String bucket, String prefix, Path dir) throws IOException {
@@ -239,24 +277,6 @@ public final class DemoMain {
         return objects.size();
     }
 
-    private static S3Client s3(Devstack stack) {
-        return S3Client.builder().endpointOverride(stack.s3Endpoint()).forcePathStyle(true)
-                .region(Region.of(stack.s3Region()))
-                .credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(stack.s3AccessKeyId(), stack.s3SecretAccessKey())))
-                .build();
-    }
-
-    private static String mint() {
-        String base58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-        SecureRandom random = new SecureRandom();
-        StringBuilder b = new StringBuilder(44);
-        for (int i = 0; i < 44; i++) {
-            b.append(base58.charAt(random.nextInt(base58.length())));
-        }
-        return b.toString();
-    }
-
     static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / (1024.0 * 1024.0));
     }
@@ -264,185 +284,5 @@ public final class DemoMain {
     static void say(String format, Object... args) {
         System.out.println("demo: " + String.format(Locale.ROOT, format, args));
         System.out.flush();
-    }
-
-    /** The worker as a child process from its jar, in this process's network namespace, logging to a file. */
-    static final class Worker implements AutoCloseable {
-        private final Process process;
-        private final Path log;
-
-        private Worker(Process process, Path log) {
-            this.process = process;
-            this.log = log;
-        }
-
-        static Worker start(Map<String, String> devstackEnv, Path log) throws IOException {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            ProcessBuilder pb = new ProcessBuilder(java, "-Xmx512m", "-XX:+UseSerialGC",
-                    "--enable-native-access=ALL-UNNAMED", "-jar", WORKER_JAR.toString())
-                    .redirectErrorStream(true).redirectOutput(log.toFile());
-            Map<String, String> env = pb.environment();
-            env.putAll(devstackEnv);
-            env.put("WORKER_ID", "demo-worker");
-            env.put("MAX_ROOMS", "1");
-            env.put("HEARTBEAT_INTERVAL", "2s");
-            // glibc keeps freed frame memory in per-thread arenas otherwise (docs/design.md, "webrtc-java"): RSS
-            // would overstate.
-            env.put("MALLOC_ARENA_MAX", "2");
-            return new Worker(pb.start(), log);
-        }
-
-        long pid() {
-            return process.pid();
-        }
-
-        Path log() {
-            return log;
-        }
-
-        boolean alive() {
-            return process.isAlive();
-        }
-
-        /** VmRSS of the worker process, from /proc. */
-        long rssBytes() {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
-                    if (line.startsWith("VmRSS:")) {
-                        return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
-                    }
-                }
-            } catch (IOException | NumberFormatException e) {
-                return 0;
-            }
-            return 0;
-        }
-
-        /** The worker's last per-segment progress line (queue depth and drops), or null. */
-        Matcher lastProgress() throws IOException {
-            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-            for (int i = lines.size() - 1; i >= 0; i--) {
-                Matcher m = PROGRESS.matcher(lines.get(i));
-                if (m.find()) {
-                    return m;
-                }
-            }
-            return null;
-        }
-
-        /** SIGTERM: the worker drains (nothing is left recording here) and exits. */
-        void terminate() throws InterruptedException {
-            process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            if (process.isAlive()) {
-                process.destroyForcibly().waitFor();
-            }
-        }
-    }
-
-    /** The job's status events from {@code recording.status}, printed as they come. */
-    static final class StatusWatch implements AutoCloseable {
-        private final KafkaConsumer<byte[], byte[]> consumer;
-        private final Thread thread;
-        private final List<StatusEvent.Segment> segments = new CopyOnWriteArrayList<>();
-        private final Object changed = new Object();
-        private volatile UUID job;
-        private volatile long joinedAt;
-        private volatile StatusEvent terminal;
-        private volatile boolean closed;
-
-        StatusWatch(String bootstrap) {
-            consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest", ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer());
-            List<TopicPartition> partitions = new ArrayList<>();
-            consumer.partitionsFor(Topics.STATUS).forEach(p -> partitions.add(new TopicPartition(Topics.STATUS, p.partition())));
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            thread = Thread.ofVirtual().name("status-watch").start(this::run);
-        }
-
-        void follow(UUID jobId) {
-            job = jobId;
-        }
-
-        private void run() {
-            try {
-                while (!closed) {
-                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        StatusEvent e = Messages.decodeStatus(r.value());
-                        if (e.jobId().equals(job)) {
-                            onEvent(e);
-                        }
-                    }
-                }
-            } catch (WakeupException e) {
-                // closing
-            } finally {
-                consumer.close();
-            }
-        }
-
-        private void onEvent(StatusEvent e) {
-            switch (e) {
-                case StatusEvent.Segment s -> {
-                    segments.add(s);
-                    say("SEGMENT %d: %.2f s, %s, dropped frames so far %d (%s)", s.seq(), s.durationS(), mib(s.bytes()),
-                            s.droppedFrames(), s.key());
-                }
-                case StatusEvent.Joined j -> {
-                    joinedAt = System.nanoTime();
-                    say("JOINED: the worker subscribed to %s's camera and microphone", PUBLISHER);
-                }
-                case StatusEvent.Stopped s -> {
-                    terminal = s;
-                    say("STOPPED (%s)", s.reason());
-                }
-                case StatusEvent.Failed f -> {
-                    terminal = f;
-                    say("FAILED: %s", f.error());
-                }
-                case StatusEvent.Heartbeat h -> { }
-                default -> say("%s", e.getClass().getSimpleName().toUpperCase(Locale.ROOT));
-            }
-            synchronized (changed) {
-                changed.notifyAll();
-            }
-        }
-
-        void awaitChange(Duration timeout) throws InterruptedException {
-            synchronized (changed) {
-                changed.wait(timeout.toMillis());
-            }
-        }
-
-        long joinedAt() {
-            return joinedAt;
-        }
-
-        long secondsSinceJoin() {
-            return joinedAt == 0 ? 0 : TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - joinedAt);
-        }
-
-        List<StatusEvent.Segment> segments() {
-            return segments;
-        }
-
-        StatusEvent terminal() {
-            return terminal;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            closed = true;
-            consumer.wakeup();
-            thread.join();
-        }
     }
 }

@@ -9,6 +9,7 @@ import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StopCommand;
 import dev.mintrecorder.contracts.Topics;
+import dev.mintrecorder.devstack.junit.WithDevstack;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The producer client other services use, against the devstack's real broker. */
+@WithDevstack(Devstack.Component.KAFKA)
 class RecordingJobsIT {
     private static final String MINT = "7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr";
     private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -33,18 +35,15 @@ class RecordingJobsIT {
     private static RecordingJobs jobs;
 
     @BeforeAll
-    static void start() {
-        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA));
+    static void connect(Devstack devstack) {
+        stack = devstack;
         jobs = RecordingJobs.connect(stack.kafkaBootstrap());
     }
 
     @AfterAll
-    static void stop() {
+    static void close() {
         if (jobs != null) {
             jobs.close();
-        }
-        if (stack != null) {
-            stack.close();
         }
     }
 

@@ -13,8 +13,9 @@ import dev.mintrecorder.contracts.StopCommand;
 import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.contracts.VideoCap;
 import dev.mintrecorder.devstack.Devstack;
-import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.devstack.Ports;
+import dev.mintrecorder.devstack.junit.WithDevstack;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -44,7 +45,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -56,32 +56,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** recorderctl against a real Kafka broker (the devstack's, Kafka only), run in-process through picocli. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@WithDevstack(Devstack.Component.KAFKA)
 class RecorderCtlIT {
-    private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-
     private Devstack stack;
     private KafkaProducer<String, byte[]> producer;
 
     @BeforeAll
-    void startKafka() {
-        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA));
+    void connect(Devstack devstack) {
+        stack = devstack;
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
     }
 
     @AfterAll
-    void stopKafka() {
+    void close() {
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
-        }
-        if (stack != null) {
-            stack.close();
         }
     }
 
     @Test
     void startPutsAValidJobKeyedByMintOnTheJobsTopic() {
-        String mint = newMint();
+        String mint = Mints.random();
         Run run = ctl("start", mint, "--room", "room-1", "--target", "streamer", "--max-duration", "600",
                 "--segment", "4", "--max-height", "480", "--fps", "15", "--quiet");
 
@@ -99,7 +95,7 @@ class RecorderCtlIT {
 
     @Test
     void stopPutsAStopCommandForAnyJobOrOne() {
-        String mint = newMint();
+        String mint = Mints.random();
         UUID job = UUID.randomUUID();
 
         assertEquals(0, ctl("stop", mint).code());
@@ -116,8 +112,8 @@ class RecorderCtlIT {
 
     @Test
     void statusShowsOnlyThatMintsEventsAndSummarisesHeartbeats() {
-        MintId mint = MintId.of(newMint());
-        MintId other = MintId.of(newMint());
+        MintId mint = MintId.of(Mints.random());
+        MintId other = MintId.of(Mints.random());
         UUID job = UUID.randomUUID();
         Instant t = Instant.now().minusSeconds(30);
         produce(Topics.STATUS, mint.value(), new StatusEvent.Accepted(job, mint, "worker-a", t, 1));
@@ -144,14 +140,14 @@ class RecorderCtlIT {
         assertEquals("SEGMENT", last.path("value").path("type").asText(), json.out());
         assertEquals(mint.value(), last.path("key").asText());
 
-        Run none = ctl("status", newMint());
+        Run none = ctl("status", Mints.random());
         assertEquals(Exit.FAILED, none.code());
         assertTrue(none.err().contains("no status events for mint"), none.err());
     }
 
     @Test
     void dlqListShowsReasonsAndReplayReproducesTheRawJob() {
-        MintId mint = MintId.of(newMint());
+        MintId mint = MintId.of(Mints.random());
         RecordingJob job = new RecordingJob(UUID.randomUUID(), mint, null, null, 600, 6, null, Instant.now(), 1);
         byte[] valid = Messages.encode(job);
         byte[] invalid = "{\"schema\":1,\"mint_id\":\"0OIl\"".getBytes(StandardCharsets.UTF_8);
@@ -202,7 +198,7 @@ class RecorderCtlIT {
 
     @Test
     void tailFollowsStatusAndAlarmsAsTheyArrive() throws Exception {
-        MintId mint = MintId.of(newMint());
+        MintId mint = MintId.of(Mints.random());
         UUID job = UUID.randomUUID();
         Run run;
         try (ExecutorService runner = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -241,17 +237,17 @@ class RecorderCtlIT {
 
     @Test
     void badInputFailsWithTheContractsReasonBeforeAnyKafkaCall() {
-        Run badMint = ctl("start", "0OIl" + newMint().substring(4), "--bootstrap", "127.0.0.1:1");
+        Run badMint = ctl("start", "0OIl" + Mints.random().substring(4), "--bootstrap", "127.0.0.1:1");
         assertEquals(Exit.USAGE, badMint.code());
         assertTrue(badMint.err().contains("invalid input: invalid mint_id: character '0' at index 0 is not base58"),
                 badMint.err());
         assertEquals("", badMint.out());
 
-        Run badSegment = ctl("start", newMint(), "--segment", "30", "--max-duration", "20", "--bootstrap", "127.0.0.1:1");
+        Run badSegment = ctl("start", Mints.random(), "--segment", "30", "--max-duration", "20", "--bootstrap", "127.0.0.1:1");
         assertEquals(Exit.USAGE, badSegment.code());
         assertTrue(badSegment.err().contains("invalid segment_s: 30 exceeds max_duration_s 20"), badSegment.err());
 
-        Run badOption = ctl("start", newMint(), "--fps", "many");
+        Run badOption = ctl("start", Mints.random(), "--fps", "many");
         assertEquals(Exit.USAGE, badOption.code());
         assertTrue(badOption.err().contains("--fps"), badOption.err());
     }
@@ -260,7 +256,7 @@ class RecorderCtlIT {
     void unreachableBrokerFailsFastWithAClearMessage() {
         String nowhere = Ports.LOOPBACK + ":" + Ports.freeLoopbackPort();
         long t0 = System.nanoTime();
-        Run run = runCtl("start", newMint(), "--bootstrap", nowhere, "--timeout", "2s");
+        Run run = runCtl("start", Mints.random(), "--bootstrap", nowhere, "--timeout", "2s");
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
 
         assertEquals(Exit.UNREACHABLE, run.code(), run.err());
@@ -333,11 +329,4 @@ class RecorderCtlIT {
         }
     }
 
-    private static String newMint() {
-        StringBuilder s = new StringBuilder();
-        for (int i = 0; i < 44; i++) {
-            s.append(BASE58.charAt(ThreadLocalRandom.current().nextInt(BASE58.length())));
-        }
-        return s.toString();
-    }
 }

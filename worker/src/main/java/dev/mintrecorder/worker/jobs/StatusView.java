@@ -4,6 +4,7 @@ import dev.mintrecorder.contracts.InvalidMessageException;
 import dev.mintrecorder.contracts.Messages;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.contracts.TopicFollower;
 import dev.mintrecorder.contracts.Topics;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 

@@ -3,7 +3,7 @@ package dev.mintrecorder.worker.room;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.mintrecorder.webrtc.Sdp;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
 import dev.onvoid.webrtc.RTCIceCandidate;
@@ -13,7 +13,6 @@ import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.RTCStatsReport;
-import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrackSink;
@@ -31,7 +30,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
 
 /**
  * One room's subscriber {@link RTCPeerConnection}: answers the server's offers, trickles candidates and attaches
@@ -84,21 +82,9 @@ final class SubscriberPeer implements AutoCloseable {
 
     /** Applies the server's offer and returns the answer SDP. Blocks the calling (virtual) thread briefly. */
     String answer(String offerSdp) {
-        await(SetObserver.run(o -> pc.setRemoteDescription(new RTCSessionDescription(RTCSdpType.OFFER, offerSdp), o)));
-        CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-        pc.createAnswer(new RTCAnswerOptions(), new CreateSessionDescriptionObserver() {
-            @Override
-            public void onSuccess(RTCSessionDescription description) {
-                created.complete(description);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                created.completeExceptionally(new IllegalStateException("createAnswer: " + error));
-            }
-        });
-        RTCSessionDescription answer = await(created);
-        await(SetObserver.run(o -> pc.setLocalDescription(answer, o)));
+        await(Sdp.setRemote(pc, new RTCSessionDescription(RTCSdpType.OFFER, offerSdp)));
+        RTCSessionDescription answer = await(Sdp.createAnswer(pc, new RTCAnswerOptions()));
+        await(Sdp.setLocal(pc, answer));
         return answer.sdp;
     }
 
@@ -183,24 +169,6 @@ final class SubscriberPeer implements AutoCloseable {
             throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
         } catch (TimeoutException e) {
             throw new IllegalStateException("negotiation step took longer than " + SDP_TIMEOUT, e);
-        }
-    }
-
-    private record SetObserver(CompletableFuture<Void> done) implements SetSessionDescriptionObserver {
-        static CompletableFuture<Void> run(Consumer<SetSessionDescriptionObserver> call) {
-            SetObserver observer = new SetObserver(new CompletableFuture<>());
-            call.accept(observer);
-            return observer.done;
-        }
-
-        @Override
-        public void onSuccess() {
-            done.complete(null);
-        }
-
-        @Override
-        public void onFailure(String error) {
-            done.completeExceptionally(new IllegalStateException(error));
         }
     }
 }

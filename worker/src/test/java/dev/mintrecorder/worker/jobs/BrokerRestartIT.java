@@ -1,10 +1,8 @@
 package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.StatusEvent;
-import dev.mintrecorder.devstack.Devstack;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,21 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The broker is restarted under a running recording: the session goes on, events and renewals resume. */
 class BrokerRestartIT {
     private static final Logger log = LoggerFactory.getLogger(BrokerRestartIT.class);
-    private static JobTestKit kit;
-    private static Devstack stack;
-
-    @BeforeAll
-    static void startStack() {
-        kit = JobTestKit.start();
-        stack = kit.stack;
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (kit != null) {
-            kit.close();
-        }
-    }
+    @RegisterExtension
+    static final JobTestKit kit = new JobTestKit();
 
     @Test
     void aRecordingSurvivesABrokerRestart() {
@@ -43,7 +28,7 @@ class BrokerRestartIT {
         UUID job = kit.start(mint, "until-stopped");
         await().atMost(Duration.ofSeconds(30)).until(() -> kit.log.of(job, StatusEvent.Heartbeat.class).size() >= 2);
 
-        stack.kafka().restart();
+        kit.stack.kafka().restart();
         Instant back = Instant.now();
         double renewedBefore = kit.counter("w-steady", "recorder.jobs.renewals");
 

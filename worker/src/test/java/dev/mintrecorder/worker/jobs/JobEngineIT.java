@@ -2,13 +2,10 @@ package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.DlqRecord;
 import dev.mintrecorder.contracts.StatusEvent;
-import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.worker.memory.Admission;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -26,26 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The job engine against the devstack's real Kafka broker (2 s record lock) and S3. */
 class JobEngineIT {
-    private static JobTestKit kit;
-    private static Devstack stack;
-
-    @BeforeAll
-    static void startStack() {
-        kit = JobTestKit.start();
-        stack = kit.stack;
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (kit != null) {
-            kit.close();
-        }
-    }
-
-    @AfterEach
-    void cleanUp() {
-        kit.cleanUp();
-    }
+    @RegisterExtension
+    static final JobTestKit kit = new JobTestKit();
 
     @Test
     void threeWorkersOfTwoRoomsRunTwentyJobsEachExactlyOnce() {
@@ -109,7 +88,7 @@ class JobEngineIT {
     void aJobRunningThreeLockDurationsIsNeverRedeliveredWhileItsWorkerLives() {
         kit.engine("w-long", 1);
         kit.engine("w-idle", 1);
-        Duration lock = stack.kafka().options().recordLockDuration();
+        Duration lock = kit.stack.kafka().options().recordLockDuration();
         int ticks = (int) (lock.toSeconds() * 3 + 1);
         UUID job = kit.start(kit.mint(), "finish-" + ticks);
 
@@ -314,7 +293,7 @@ class JobEngineIT {
     }
 
     private static List<DlqRecord> dlqFor(Set<Long> offsets) {
-        return kit.log.deadLetters().stream()
+        return kit.deadLetters().stream()
                 .filter(d -> offsets.contains(d.source().offset() * 100 + d.source().partition()))
                 .toList();
     }

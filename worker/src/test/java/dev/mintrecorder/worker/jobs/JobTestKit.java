@@ -1,11 +1,18 @@
 package dev.mintrecorder.worker.jobs;
 
+import dev.mintrecorder.contracts.DlqRecord;
+import dev.mintrecorder.contracts.Messages;
 import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.StartOptions;
+import dev.mintrecorder.contracts.StatusFeed;
+import dev.mintrecorder.contracts.TopicFollower;
 import dev.mintrecorder.contracts.Topics;
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
-import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
+import dev.mintrecorder.devstack.Mints;
+import dev.mintrecorder.devstack.junit.DevstackExtension;
+import dev.mintrecorder.worker.WorkerMain;
 import dev.mintrecorder.worker.memory.Admission;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -14,10 +21,17 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.services.s3.S3Client;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,49 +43,54 @@ import java.util.concurrent.ExecutionException;
 /**
  * TEST ONLY: what the job-engine integration tests share on one devstack: a job producer, the status log, in-process
  * engines running the {@link TickSessionFactory}, and a cleanup that stops every mint a test used so no job leaks
- * into the next test.
+ * into the next test. An extension: a test class registers it with
+ * {@code @RegisterExtension static final JobTestKit kit = new JobTestKit();} and gets the class's devstack (Kafka with
+ * short broker timings and a warmed-up share group, and S3) started before its tests, the clients connected, every
+ * test cleaned up after, and everything closed after the class.
  */
-final class JobTestKit implements AutoCloseable {
-    private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    private static final SecureRandom RANDOM = new SecureRandom();
-
-    final Devstack stack;
-    final RecordingJobs jobs;
-    final StatusLog log;
+final class JobTestKit implements BeforeAllCallback, AfterEachCallback, AfterAllCallback {
+    Devstack stack;
+    RecordingJobs jobs;
+    StatusFeed log;
+    private final List<DlqRecord> deadLetters = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private TopicFollower dlq;
     final SessionTracker tracker = new SessionTracker();
-    final S3Client s3;
-    private final KafkaProducer<byte[], byte[]> raw;
+    S3Client s3;
+    private KafkaProducer<byte[], byte[]> raw;
     private final List<JobEngine> engines = new ArrayList<>();
     private final List<String> mints = new ArrayList<>();
     final Map<String, MeterRegistry> registries = new java.util.concurrent.ConcurrentHashMap<>();
 
-    /** Starts a devstack with Kafka and S3 (short broker timings) and takes one record through the share group. */
-    static JobTestKit start() {
-        return start(DevstackOptions.forTests());
+    private final DevstackOptions options;
+
+    /** Kafka and S3 with short broker timings. */
+    JobTestKit() {
+        this(DevstackOptions.forTests());
     }
 
-    /** As {@link #start()}, with Kafka and S3 of {@code options} (e.g. a broker with other limits). */
-    static JobTestKit start(DevstackOptions options) {
-        Devstack stack = Devstack.start(options.only(Devstack.Component.KAFKA, Devstack.Component.S3));
-        try {
-            ShareGroupWarmUp.run(stack.kafkaBootstrap());
-            return new JobTestKit(stack);
-        } catch (RuntimeException e) {
-            stack.close();
-            throw e;
-        }
+    /** Kafka and S3 of {@code options} (e.g. a broker with other limits). */
+    JobTestKit(DevstackOptions options) {
+        this.options = options.only(Devstack.Component.KAFKA, Devstack.Component.S3);
     }
 
-    private JobTestKit(Devstack stack) {
-        this.stack = stack;
-        this.jobs = RecordingJobs.connect(stack.kafkaBootstrap());
-        this.log = new StatusLog(stack.kafkaBootstrap());
-        this.s3 = TickSessionFactory.s3(stack.s3Endpoint().toString(), stack.s3Region(), stack.s3AccessKeyId(),
-                stack.s3SecretAccessKey());
-        this.raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()),
+    /** The devstack, one record taken through the share group; then the clients. */
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        stack = DevstackExtension.devstack(context, options, true);
+        jobs = RecordingJobs.connect(stack.kafkaBootstrap());
+        log = StatusFeed.start(stack.kafkaBootstrap());
+        dlq = new TopicFollower(stack.kafkaBootstrap(), "job-test-kit-dlq", Topics.JOBS_DLQ, null,
+                Clock.systemUTC(), r -> deadLetters.add(Messages.decodeDlq(r.value())));
+        dlq.start();
+        s3 = stack.s3().client();
+        raw = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap()),
                 new ByteArraySerializer(), new ByteArraySerializer());
     }
 
+    @Override
+    public void afterEach(ExtensionContext context) {
+        cleanUp();
+    }
 
     /** Short timings for tests: heartbeats every 500 ms, a 3 s liveness window. */
     static JobsConfig config(int rooms) {
@@ -79,8 +98,26 @@ final class JobTestKit implements AutoCloseable {
                 Duration.ofMinutes(10), Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofMinutes(2));
     }
 
+    /**
+     * The real {@link dev.mintrecorder.worker.WorkerMain} in a child JVM on the test class path, so its recording
+     * pipeline is the {@link TickSessionFactory} (found as a service), with the same timings. Killed with SIGKILL or
+     * stopped with SIGTERM like a pod. Its log stays under target/worker-processes: the first thing to read when a
+     * test fails.
+     */
+    ChildJvm workerProcess(String workerId, int rooms) {
+        try {
+            Path dir = Files.createDirectories(Path.of("target", "worker-processes"));
+            Path log = Files.createTempFile(dir, "worker-" + workerId + "-", ".log");
+            return ChildJvm.main(WorkerMain.class.getName(), List.of())
+                    .flags("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+                    .env(workerEnv(workerId, rooms)).start(workerId, log);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     /** The env of a child-process worker with the same timings. */
-    Map<String, String> workerEnv(String workerId, int rooms) {
+    private Map<String, String> workerEnv(String workerId, int rooms) {
         Map<String, String> env = new java.util.HashMap<>(stack.env());
         env.put("WORKER_ID", workerId);
         // Several workers share this machine: each takes a free ops port.
@@ -125,14 +162,16 @@ final class JobTestKit implements AutoCloseable {
         return g == null ? Double.NaN : g.value();
     }
 
+    /** Everything on the DLQ topic so far, from its beginning. */
+    List<DlqRecord> deadLetters() {
+        return List.copyOf(deadLetters);
+    }
+
     /** A fresh random mint id, remembered for the cleanup. */
     String mint() {
-        StringBuilder b = new StringBuilder(44);
-        for (int i = 0; i < 44; i++) {
-            b.append(BASE58.charAt(RANDOM.nextInt(BASE58.length())));
-        }
-        mints.add(b.toString());
-        return b.toString();
+        String mint = Mints.random();
+        mints.add(mint);
+        return mint;
     }
 
     UUID start(String mint, String target) {
@@ -156,17 +195,18 @@ final class JobTestKit implements AutoCloseable {
         engines.clear();
     }
 
+    /** Closes the clients; the devstack closes after them, with the test class. */
     @Override
-    /** Closes the clients, then the devstack. */
-    public void close() {
-        try {
-            cleanUp();
-            raw.close();
-            jobs.close();
-            log.close();
-            s3.close();
-        } finally {
-            stack.close();
+    public void afterAll(ExtensionContext context) {
+        cleanUp();
+        for (AutoCloseable client : new AutoCloseable[] {raw, jobs, log, dlq, s3}) {
+            if (client != null) {
+                try {
+                    client.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("closing " + client, e);
+                }
+            }
         }
     }
 }

@@ -2,9 +2,8 @@ package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.devstack.kafka.KafkaBrokerOptions;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.Map;
@@ -19,20 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * says which slot failed and why.
  */
 class SlotFailureIT {
-    private static JobTestKit kit;
-
-    @BeforeAll
-    static void startStack() {
-        kit = JobTestKit.start(DevstackOptions.forTests().withKafka(KafkaBrokerOptions.fastForTests()
-                .withExtraBrokerProperties(Map.of("group.share.max.size", "2"))));
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (kit != null) {
-            kit.close();
-        }
-    }
+    @RegisterExtension
+    static final JobTestKit kit = new JobTestKit(DevstackOptions.forTests().withKafka(KafkaBrokerOptions.fastForTests()
+            .withExtraBrokerProperties(Map.of("group.share.max.size", "2"))));
 
     @Test
     void aSlotThatCannotJoinTheFullGroupMakesTheWorkerUnready() {

@@ -36,7 +36,7 @@ public final class TickSessionFactory implements RecordingSessionFactory {
         this.tracker = tracker;
     }
 
-    static S3Client s3(String endpoint, String region, String accessKey, String secret) {
+    private static S3Client s3(String endpoint, String region, String accessKey, String secret) {
         return S3Client.builder()
                 .endpointOverride(URI.create(endpoint))
                 .region(Region.of(region))

@@ -1,11 +1,9 @@
 package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.StatusEvent;
-import dev.mintrecorder.devstack.Devstack;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
+import dev.mintrecorder.devstack.ChildJvm;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,30 +23,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WorkerFailoverIT {
     private static final Logger log = LoggerFactory.getLogger(WorkerFailoverIT.class);
-    private static JobTestKit kit;
-    private static Devstack stack;
-
-    @BeforeAll
-    static void startStack() {
-        kit = JobTestKit.start();
-        stack = kit.stack;
-    }
-
-    @AfterAll
-    static void stopStack() {
-        if (kit != null) {
-            kit.close();
-        }
-    }
-
-    @AfterEach
-    void cleanUp() {
-        kit.cleanUp();
-    }
+    @RegisterExtension
+    static final JobTestKit kit = new JobTestKit();
 
     @Test
     void aKilledWorkersJobIsResumedByAnother() throws InterruptedException {
-        try (WorkerProcess doomed = new WorkerProcess(kit.workerEnv("w-doomed", 1))) {
+        try (ChildJvm doomed = kit.workerProcess("w-doomed", 1)) {
             String mint = kit.mint();
             UUID job = kit.start(mint, "until-stopped");
             await().atMost(Duration.ofSeconds(60)).until(() -> kit.log.of(job, StatusEvent.Heartbeat.class).size() >= 2);
@@ -62,7 +42,7 @@ class WorkerFailoverIT {
             StatusEvent.Resumed resumed = kit.log.of(job, StatusEvent.Resumed.class).getFirst();
             Duration delay = Duration.between(killedAt, resumed.at());
             log.info("FAILOVER: SIGKILL to RESUMED took {} ms (lock {}, session timeout {})", delay.toMillis(),
-                    stack.kafka().options().recordLockDuration(), stack.kafka().options().sessionTimeout());
+                    kit.stack.kafka().options().recordLockDuration(), kit.stack.kafka().options().sessionTimeout());
             assertEquals("w-heir", resumed.workerId());
             assertEquals(2, resumed.attempt());
 
@@ -81,7 +61,7 @@ class WorkerFailoverIT {
         String blocker = kit.mint();
         UUID busy = kit.start(blocker, "until-stopped");
         await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.of(busy, StatusEvent.Accepted.class).isEmpty());
-        try (WorkerProcess leaving = new WorkerProcess(kit.workerEnv("w-leaving", 1))) {
+        try (ChildJvm leaving = kit.workerProcess("w-leaving", 1)) {
             String mint = kit.mint();
             UUID job = kit.start(mint, "until-stopped");
             await().atMost(Duration.ofSeconds(60)).until(() -> kit.log.of(job, StatusEvent.Heartbeat.class).size() >= 2);

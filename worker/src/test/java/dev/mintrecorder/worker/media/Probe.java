@@ -2,49 +2,51 @@ package dev.mintrecorder.worker.media;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mintrecorder.devstack.media.FramePattern;
 import org.bytedeco.javacpp.Loader;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
-/** Runs the ffprobe binary shipped in the bytedeco FFmpeg jar and parses its JSON. */
-final class Probe {
+/**
+ * TEST ONLY: inspects recorded files with the ffprobe and ffmpeg binaries shipped in the bytedeco FFmpeg jar: streams,
+ * packets and duration, a full decode, and the synthetic publisher's frame numbers.
+ */
+public final class Probe {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Packet(int stream, String codecType, double pts, double dts, double duration, boolean key) {
+    /** One packet; times in seconds. */
+    public record Packet(int stream, String codecType, double pts, double dts, double duration, boolean key) {
     }
 
-    record Result(List<String> codecs, int width, int height, List<Packet> packets) {
-        List<Packet> video() {
+    /** What ffprobe says about one file: its codecs, the video size, the container duration and every packet. */
+    public record Result(List<String> codecs, int width, int height, double durationS, List<Packet> packets) {
+        public List<Packet> video() {
             return packets.stream().filter(p -> p.codecType.equals("video")).toList();
         }
 
-        List<Packet> audio() {
+        public List<Packet> audio() {
             return packets.stream().filter(p -> p.codecType.equals("audio")).toList();
+        }
+
+        /** Whether the first video packet is a keyframe. */
+        public boolean startsWithKeyframe() {
+            return !video().isEmpty() && video().getFirst().key();
         }
     }
 
     private Probe() {
     }
 
-    static String ffprobe() {
-        return Loader.load(org.bytedeco.ffmpeg.ffprobe.class);
-    }
-
-    /** The binary finds its shared libraries (libva and friends) beside it in JavaCPP's cache. */
-    private static ProcessBuilder command(List<String> args) {
-        ProcessBuilder pb = new ProcessBuilder(args);
-        pb.environment().put("LD_LIBRARY_PATH", Path.of(args.getFirst()).getParent().toString());
-        return pb;
-    }
-
-    static Result probe(Path file) throws IOException, InterruptedException {
-        JsonNode root = run(List.of(ffprobe(), "-v", "error", "-show_streams", "-show_packets", "-of", "json",
-                file.toString()));
+    public static Result probe(Path file) throws IOException, InterruptedException {
+        JsonNode root = JSON.readTree(run(List.of(binary(org.bytedeco.ffmpeg.ffprobe.class), "-v", "error",
+                "-show_streams", "-show_format", "-show_packets", "-of", "json", file.toString())));
         List<String> codecs = new ArrayList<>();
         List<String> types = new ArrayList<>();
         int width = 0;
@@ -63,32 +65,81 @@ final class Probe {
             packets.add(new Packet(idx, types.get(idx), p.path("pts_time").asDouble(), p.path("dts_time").asDouble(),
                     p.path("duration_time").asDouble(), p.path("flags").asText().contains("K")));
         }
-        return new Result(codecs, width, height, packets);
+        return new Result(codecs, width, height, root.path("format").path("duration").asDouble(), packets);
     }
 
-    /** Decodes the whole file; returns ffprobe's error output (empty when it decoded cleanly). */
-    static String decodeErrors(Path file) throws IOException, InterruptedException {
-        Process p = command(List.of(ffprobe(), "-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames",
-                "-of", "json", file.toString())).start();
-        p.getInputStream().readAllBytes();
+    /**
+     * Decodes every frame of every stream of a file or playlist, start to end, with ffprobe; returns its error output
+     * (empty when clean). ffprobe rather than {@code ffmpeg -f null}: at a discontinuity (a gap, a resume) a new run's
+     * timestamps restart, which players accept but ffmpeg's muxer reports as non-monotonic.
+     */
+    public static String decodeErrors(Path file) throws IOException, InterruptedException {
+        Process p = command(List.of(binary(org.bytedeco.ffmpeg.ffprobe.class), "-v", "error", "-count_frames",
+                "-show_entries", "stream=nb_read_frames", "-of", "json", file.toString()))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("ffprobe timed out");
-        }
+        await(p);
         return err.strip();
     }
 
-    private static JsonNode run(List<String> command) throws IOException, InterruptedException {
-        Process p = command(command).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    /**
+     * The frame number painted by the synthetic publisher in each decoded frame of the segments, in order; frames
+     * whose pattern does not read back (none, if the recording is clean) are left out. Each segment is decoded on its
+     * own (each starts with a keyframe), so timestamps that restart at a discontinuity do not matter.
+     */
+    public static List<Long> frameNumbers(List<Path> segments, int width, int height)
+            throws IOException, InterruptedException {
+        List<Long> numbers = new ArrayList<>();
+        byte[] frame = new byte[width * height];
+        for (Path segment : segments) {
+            Process p = command(List.of(binary(org.bytedeco.ffmpeg.ffmpeg.class), "-nostdin", "-v", "error",
+                    "-i", segment.toString(), "-an", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "gray",
+                    "-")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            try (InputStream in = p.getInputStream()) {
+                while (in.readNBytes(frame, 0, frame.length) == frame.length) {
+                    OptionalLong n = FramePattern.decode(frame, width, width, height);
+                    n.ifPresent(numbers::add);
+                }
+            }
+            await(p);
+        }
+        return numbers;
+    }
+
+    /** Frames missing between the first and the last number seen (a repeated number counts as none missing). */
+    public static long missing(List<Long> numbers) {
+        long missing = 0;
+        for (int i = 1; i < numbers.size(); i++) {
+            missing += Math.max(0, numbers.get(i) - numbers.get(i - 1) - 1);
+        }
+        return missing;
+    }
+
+    private static String binary(Class<?> program) {
+        return Loader.load(program);
+    }
+
+    /** The binaries find their shared libraries (libva and friends) beside them in JavaCPP's cache. */
+    private static ProcessBuilder command(List<String> args) {
+        ProcessBuilder pb = new ProcessBuilder(args);
+        pb.environment().put("LD_LIBRARY_PATH", Path.of(args.getFirst()).getParent().toString());
+        return pb;
+    }
+
+    private static byte[] run(List<String> args) throws IOException, InterruptedException {
+        Process p = command(args).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("ffprobe timed out");
-        }
+        await(p);
         if (p.exitValue() != 0) {
-            throw new IOException("ffprobe exited " + p.exitValue() + " for " + command);
+            throw new IOException("ffprobe exited " + p.exitValue() + " for " + args);
         }
-        return JSON.readTree(out);
+        return out;
+    }
+
+    private static void await(Process p) throws IOException, InterruptedException {
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new IOException("ffmpeg timed out");
+        }
     }
 }

@@ -8,7 +8,7 @@ import dev.mintrecorder.contracts.Messages;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.devstack.Devstack;
-import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.junit.WithDevstack;
 import dev.mintrecorder.worker.events.EventPublisher;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -16,8 +16,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -37,25 +35,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The governor's alarms on the devstack's real Kafka broker: a stalled room drives a 1 MB budget to CRITICAL; the
  * alarms arrive on {@code recording.alarms}, keyed by worker_id, as the contract's JSON.
  */
+@WithDevstack(Devstack.Component.KAFKA)
 class MemoryAlarmIT {
     private static final long MB = 1024 * 1024;
     private static final String MINT = "Sta11edRoom1111111111111111111111111";
-    private static Devstack stack;
-
-    @BeforeAll
-    static void startKafka() {
-        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
 
     @Test
-    void alarmsArriveOnTheAlarmsTopicKeyedByWorker() throws Exception {
+    void alarmsArriveOnTheAlarmsTopicKeyedByWorker(Devstack stack) throws Exception {
         String workerId = "alarm-it-" + UUID.randomUUID().toString().substring(0, 8);
         UUID jobId = UUID.randomUUID();
         AtomicLong queueBytes = new AtomicLong();

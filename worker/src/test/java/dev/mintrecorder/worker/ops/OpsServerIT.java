@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.devstack.Devstack;
-import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.junit.WithDevstack;
 import dev.mintrecorder.worker.jobs.JobEngine;
 import dev.mintrecorder.worker.jobs.JobsConfig;
 import dev.mintrecorder.worker.jobs.UnavailableRecordingSessionFactory;
@@ -17,8 +17,6 @@ import dev.mintrecorder.worker.memory.ProcessMemory;
 import dev.mintrecorder.worker.memory.WorkerGovernorActions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -42,25 +40,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * registry: /metrics shows the governor's and the engine's meters; /health/ready turns 503 with the reason at
  * EMERGENCY and on a SYSTEM error, while /health/live stays 200.
  */
+@WithDevstack(Devstack.Component.KAFKA)
 class OpsServerIT {
     private static final long MB = 1024 * 1024;
-    private static Devstack stack;
     private final HttpClient http = HttpClient.newHttpClient();
 
-    @BeforeAll
-    static void startKafka() {
-        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA));
-    }
-
-    @AfterAll
-    static void stopKafka() {
-        if (stack != null) {
-            stack.close();
-        }
-    }
-
     @Test
-    void metricsAndHealthFollowTheGovernorAndSystemErrors() throws Exception {
+    void metricsAndHealthFollowTheGovernorAndSystemErrors(Devstack stack) throws Exception {
         String workerId = "ops-it-" + UUID.randomUUID().toString().substring(0, 8);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AtomicLong rss = new AtomicLong(100 * MB);

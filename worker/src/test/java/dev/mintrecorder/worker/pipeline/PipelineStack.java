@@ -1,60 +1,69 @@
 package dev.mintrecorder.worker.pipeline;
 
 import dev.mintrecorder.contracts.RecordingJobs;
+import dev.mintrecorder.contracts.StatusFeed;
 import dev.mintrecorder.devstack.Devstack;
-import dev.mintrecorder.devstack.kafka.ShareGroupWarmUp;
 import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.junit.DevstackExtension;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.jobs.JobEngine;
 import dev.mintrecorder.worker.memory.Admission;
 import dev.mintrecorder.worker.ops.WorkerConfig;
 import dev.mintrecorder.worker.storage.S3Clients;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.S3Object;
 
-import java.security.SecureRandom;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 
 /**
  * TEST ONLY: the devstack (Kafka, S3Proxy, the room server) plus one worker's pipeline and job engine in this JVM, a
- * job producer, the status feed and an S3 client. Rooms publish 320×240 at 15 fps to keep 2 cores free.
+ * job producer, the status feed and an S3 client. Rooms publish 320×240 at 15 fps to keep 2 cores free. An
+ * extension: {@code @RegisterExtension static final PipelineStack stack = new PipelineStack(Map.of());} gives the
+ * test class its devstack and clients before its {@code @BeforeAll} methods, and closes them after its {@code @AfterAll}
+ * methods.
  */
-final class PipelineStack implements AutoCloseable {
-    private static final String BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
-    private static final SecureRandom RANDOM = new SecureRandom();
-
-    final Devstack devstack;
-    final WorkerConfig config;
+final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
+    private final Map<String, String> overrides;
+    Devstack devstack;
+    WorkerConfig config;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private PipelineSessionFactory factory;
-    final S3Client s3;
-    final RecordingJobs jobs;
-    final StatusFeed status;
+    S3Client s3;
+    RecordingJobs jobs;
+    StatusFeed status;
     private JobEngine engine;
 
+    /** @param overrides worker settings over the test defaults below */
     PipelineStack(Map<String, String> overrides) {
-        devstack = Devstack.start(DevstackOptions.forTests());
-        try {
-            ShareGroupWarmUp.run(devstack.kafkaBootstrap());
-            Map<String, String> env = new HashMap<>(devstack.env());
-            env.put("WORKER_ID", "pipeline-it");
-            env.put("MAX_ROOMS", "2");
-            env.put("HEARTBEAT_INTERVAL", "1s");
-            env.put("LIVENESS_WINDOW", "5s");
-            env.put("VIDEO_BITRATE_KBPS", "400");
-            env.put("AUDIO_BITRATE_KBPS", "64");
-            env.putAll(overrides);
-            config = WorkerConfig.load(env);
-            s3 = S3Clients.create(config.storage());
-            jobs = RecordingJobs.connect(devstack.kafkaBootstrap());
-            status = new StatusFeed(devstack.kafkaBootstrap());
-        } catch (RuntimeException e) {
-            devstack.close();
-            throw e;
-        }
+        this.overrides = Map.copyOf(overrides);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        devstack = DevstackExtension.devstack(context, DevstackOptions.forTests(), true);
+        Map<String, String> env = new HashMap<>(devstack.env());
+        env.put("WORKER_ID", "pipeline-it");
+        env.put("MAX_ROOMS", "2");
+        env.put("HEARTBEAT_INTERVAL", "1s");
+        env.put("LIVENESS_WINDOW", "5s");
+        env.put("VIDEO_BITRATE_KBPS", "400");
+        env.put("AUDIO_BITRATE_KBPS", "64");
+        env.putAll(overrides);
+        config = WorkerConfig.load(env);
+        s3 = S3Clients.create(config.storage());
+        jobs = RecordingJobs.connect(devstack.kafkaBootstrap());
+        status = StatusFeed.start(devstack.kafkaBootstrap());
     }
 
     /** This JVM's pipeline (its WebRTC factory starts on first use: tests with worker processes do not need it). */
@@ -80,29 +89,35 @@ final class PipelineStack implements AutoCloseable {
         devstack.rooms().createRoom(name, SyntheticPublisherSpec.small(identity));
     }
 
-    static String mint() {
-        StringBuilder b = new StringBuilder(44);
-        for (int i = 0; i < 44; i++) {
-            b.append(BASE58.charAt(RANDOM.nextInt(BASE58.length())));
+    /** Every object under {@code prefix} in the worker's bucket, by file name, into {@code dir}; the object count. */
+    int download(String prefix, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        List<S3Object> objects = s3.listObjectsV2Paginator(r -> r.bucket(config.storage().bucket()).prefix(prefix))
+                .contents().stream().toList();
+        for (S3Object o : objects) {
+            Files.write(dir.resolve(o.key().substring(o.key().lastIndexOf('/') + 1)),
+                    s3.getObjectAsBytes(r -> r.bucket(config.storage().bucket()).key(o.key())).asByteArray());
         }
-        return b.toString();
+        return objects.size();
     }
 
-    /** Engine first (ends its recordings), then the pipeline's shared resources, then the clients and the stack. */
+    /** Engine first (ends its recordings), then the pipeline's shared resources, then the clients; the devstack last. */
     @Override
-    public void close() throws Exception {
-        try {
-            if (engine != null) {
-                engine.close();
-            }
-            if (factory != null) {
-                factory.close();
-            }
+    public void afterAll(ExtensionContext context) {
+        if (engine != null) {
+            engine.close();
+        }
+        if (factory != null) {
+            factory.close();
+        }
+        if (s3 != null) {
             s3.close();
+        }
+        if (jobs != null) {
             jobs.close();
+        }
+        if (status != null) {
             status.close();
-        } finally {
-            devstack.close();
         }
     }
 }

@@ -10,10 +10,12 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.devstack.conformance.NodeScript;
 import dev.mintrecorder.devstack.player.RecordingPlayer;
 import dev.mintrecorder.devstack.room.JoinGrant;
 import dev.mintrecorder.devstack.room.TokenVerifier;
+import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +24,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,32 +40,41 @@ import org.slf4j.LoggerFactory;
  * (test 1), and recordings play in Chromium through hls.js, finished and live. The Node side is {@code
  * infra/conformance} ({@code scripts/setup} installs it and Debian's chromium).
  */
+@ExtendWith(RealClientsIT.NodeAndChromium.class)
 class RealClientsIT {
     private static final Logger log = LoggerFactory.getLogger(RealClientsIT.class);
     private static final int WIDTH = 320;
     private static final int HEIGHT = 240;
     private static final int FPS = 15;
 
-    private static PipelineStack stack;
+    @RegisterExtension
+    static final PipelineStack stack = new PipelineStack(Map.of());
     private static RecordingPlayer player;
 
     @BeforeAll
     static void start() {
-        Assumptions.assumeTrue(NodeScript.project().isPresent(), NodeScript.missingReason());
-        Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/chromium")),
-                "Debian's chromium is not installed: run scripts/setup");
-        stack = new PipelineStack(Map.of());
         stack.engine();
         player = RecordingPlayer.start(NodeScript.project().orElseThrow(), stack.devstack.s3());
     }
 
     @AfterAll
-    static void stop() throws Exception {
+    static void stop() {
         if (player != null) {
             player.close();
         }
-        if (stack != null) {
-            stack.close();
+    }
+
+    /** Skips the class, before its devstack starts, where the Node project or Chromium is missing. */
+    static final class NodeAndChromium implements ExecutionCondition {
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            if (NodeScript.project().isEmpty()) {
+                return ConditionEvaluationResult.disabled(NodeScript.missingReason());
+            }
+            if (!Files.isExecutable(Path.of("/usr/bin/chromium"))) {
+                return ConditionEvaluationResult.disabled("Debian's chromium is not installed: run scripts/setup");
+            }
+            return ConditionEvaluationResult.enabled("node, the conformance project and chromium are here");
         }
     }
 
@@ -77,7 +92,7 @@ class RealClientsIT {
                 Duration.ofMinutes(10));
         Manifest manifest;
         List<Long> numbers;
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         UUID job;
         JsonNode encoder;
         try (NodeScript publisher = NodeScript.start("publish.mjs", List.of("--url", stack.devstack.rooms().url(),
@@ -88,21 +103,21 @@ class RealClientsIT {
             assertTrue(publisher.first("error").isEmpty(), publisher.lines().toString());
             job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom(room).withTarget("sdk-cam")
                     .withMaxDurationS(20).withSegmentS(4));
-            await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.terminal(job) != null);
+            await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.end(job).isPresent());
             publisher.close();
             encoder = publisher.first("stopped").orElseThrow(() -> new AssertionError(publisher.lines())).path("encoder");
         }
-        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(job));
+        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
         assertEquals("max_duration", stopped.reason());
 
-        RecordingCheck.download(stack.s3, stack.config.storage().bucket(), S3Keys.jobPrefix(MintId.of(mint), job), dir);
+        stack.download(S3Keys.jobPrefix(MintId.of(mint), job), dir);
         manifest = Manifest.fromJson(Files.readAllBytes(dir.resolve("manifest.json")));
         assertTrue(manifest.ended());
         assertTrue(Files.readString(dir.resolve("index.m3u8")).endsWith("#EXT-X-ENDLIST\n"));
-        assertEquals("", RecordingCheck.decodeErrors(dir.resolve("index.m3u8")), "the playlist decodes cleanly");
-        numbers = RecordingCheck.frameNumbers(manifest.segments().stream()
+        assertEquals("", Probe.decodeErrors(dir.resolve("index.m3u8")), "the playlist decodes cleanly");
+        numbers = Probe.frameNumbers(manifest.segments().stream()
                 .map(s -> dir.resolve(s.key().substring(s.key().lastIndexOf('/') + 1))).toList(), WIDTH, HEIGHT);
-        long missing = RecordingCheck.missing(numbers);
+        long missing = Probe.missing(numbers);
         // Frames libwebrtc took from the SDK's video source but never encoded are gaps the publisher made.
         long publisherSkipped = Math.max(0, encoder.path("sourceFrames").asLong() - encoder.path("framesEncoded").asLong());
         log.info("official SDK recording: {} segments, {} s, {} frames decoded ({}..{}), {} missing, {} dropped by the "
@@ -137,7 +152,7 @@ class RealClientsIT {
         int segmentS = 2;
         String room = "live-" + UUID.randomUUID().toString().substring(0, 8);
         stack.room(room, "streamer");
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom(room).withTarget("streamer")
                 .withMaxDurationS(600).withSegmentS(segmentS));
         try {
@@ -150,7 +165,7 @@ class RealClientsIT {
             assertTrue(result.path("frameNumber").asLong(-1) >= 0, "a frame number reads back from the canvas: " + result);
         } finally {
             stack.jobs.stop(mint, job, "test done");
-            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(job) != null);
+            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
         }
     }
 

@@ -5,15 +5,17 @@ import dev.mintrecorder.contracts.RecordingJob;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.worker.events.EventPublisher;
 import dev.mintrecorder.worker.events.JobEvents;
 import dev.mintrecorder.worker.jobs.SessionContext;
 import dev.mintrecorder.worker.jobs.SessionEnd;
+import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
 import dev.mintrecorder.worker.storage.UploadConfig;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,30 +47,23 @@ class RecordingPipelineIT {
     private static final int HEIGHT = 240;
     private static final int SEGMENT_S = 6;
 
-    private static PipelineStack stack;
+    @RegisterExtension
+    static final PipelineStack stack = new PipelineStack(Map.of());
 
     @BeforeAll
     static void start() {
-        stack = new PipelineStack(Map.of());
         stack.engine();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (stack != null) {
-            stack.close();
-        }
     }
 
     @Test
     void aJobRecordsThirtySecondsAndEndsAsAPlayableHlsRecording(@TempDir Path dir) throws Exception {
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         stack.room("e2e", "streamer");
         UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("e2e").withTarget("streamer")
                 .withMaxDurationS(30).withSegmentS(SEGMENT_S));
 
-        await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.terminal(job) != null);
-        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(job));
+        await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.end(job).isPresent());
+        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
         assertEquals("max_duration", stopped.reason());
         assertEquals(1, stack.status.of(job, StatusEvent.Joined.class).size());
 
@@ -84,8 +79,8 @@ class RecordingPipelineIT {
 
     @Test
     void twoRoomsOnOneWorkerRecordIndependently(@TempDir Path dir) throws Exception {
-        String mintA = PipelineStack.mint();
-        String mintB = PipelineStack.mint();
+        String mintA = Mints.random();
+        String mintB = Mints.random();
         stack.room("two-a", "alice");
         stack.room("two-b", "bob");
         UUID a = stack.jobs.start(mintA, StartOptions.DEFAULTS.withRoom("two-a").withTarget("alice")
@@ -96,10 +91,10 @@ class RecordingPipelineIT {
                 && stack.status.of(b, StatusEvent.Segment.class).size() >= 3);
         stack.jobs.stop(mintA, a, "test done");
         stack.jobs.stop(mintB, b, "test done");
-        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(a) != null
-                && stack.status.terminal(b) != null);
-        assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(a));
-        assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(b));
+        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(a).isPresent()
+                && stack.status.end(b).isPresent());
+        assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(a).orElseThrow());
+        assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(b).orElseThrow());
 
         Manifest ma = downloadAndCheck(mintA, a, dir.resolve("a"));
         Manifest mb = downloadAndCheck(mintB, b, dir.resolve("b"));
@@ -115,7 +110,7 @@ class RecordingPipelineIT {
      */
     @Test
     void aTenSecondS3OutageLosesNoSegment(@TempDir Path dir) throws Exception {
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         stack.room("s3-blip", "carol");
         UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("s3-blip").withTarget("carol")
                 .withMaxDurationS(600).withSegmentS(2));
@@ -131,8 +126,8 @@ class RecordingPipelineIT {
         await().atMost(Duration.ofSeconds(60)).until(() ->
                 stack.status.of(job, StatusEvent.Segment.class).size() >= afterOutage + 6);
         stack.jobs.stop(mint, job, "test done");
-        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(job) != null);
-        assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(job));
+        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
+        assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
         Manifest manifest = downloadAndCheck(mint, job, dir, true);
         log.info("10 s S3 outage: {} segments, none lost; {} frames dropped while the encoder waited, {} gap(s)",
                 manifest.segments().size(), manifest.droppedFrames(), manifest.gaps().size());
@@ -144,7 +139,7 @@ class RecordingPipelineIT {
         UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 3, Duration.ofMillis(200),
                 Duration.ofMillis(500));
         stack.room("s3-down", "dave");
-        RecordingJob job = new RecordingJob(UUID.randomUUID(), MintId.of(PipelineStack.mint()), "s3-down", "dave", 600,
+        RecordingJob job = new RecordingJob(UUID.randomUUID(), MintId.of(Mints.random()), "s3-down", "dave", 600,
                 2, null, Instant.now(), 1);
         try (EventPublisher publisher = new EventPublisher(stack.devstack.kafkaBootstrap(), "s3-down-it",
                 Duration.ofSeconds(60))) {
@@ -183,8 +178,7 @@ class RecordingPipelineIT {
 
     /** @param gapsAllowed the recording may hold media gaps (runs that end early, then a discontinuity) */
     private static Manifest downloadAndCheck(String mint, UUID job, Path dir, boolean gapsAllowed) throws Exception {
-        int objects = RecordingCheck.download(stack.s3, stack.config.storage().bucket(),
-                S3Keys.jobPrefix(MintId.of(mint), job), dir);
+        int objects = stack.download(S3Keys.jobPrefix(MintId.of(mint), job), dir);
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(dir.resolve("manifest.json")));
         assertEquals(manifest.segments().size() + 2, objects, "segments, playlist and manifest, nothing else");
         assertTrue(manifest.ended());
@@ -198,7 +192,7 @@ class RecordingPipelineIT {
         for (int i = 0; i < segments.size(); i++) {
             Manifest.Segment s = segments.get(i);
             assertEquals(i, s.seq());
-            RecordingCheck.SegmentInfo info = RecordingCheck.probe(dir.resolve(fileName(s.key())));
+            Probe.Result info = Probe.probe(dir.resolve(fileName(s.key())));
             assertEquals(List.of("aac", "h264"), info.codecs().stream().sorted().toList(), s.key());
             assertEquals(WIDTH, info.width());
             assertEquals(HEIGHT, info.height());
@@ -210,11 +204,11 @@ class RecordingPipelineIT {
             }
         }
         Path index = dir.resolve("index.m3u8");
-        assertEquals("", RecordingCheck.decodeErrors(index), "the playlist decodes cleanly");
+        assertEquals("", Probe.decodeErrors(index), "the playlist decodes cleanly");
 
-        List<Long> numbers = RecordingCheck.frameNumbers(
+        List<Long> numbers = Probe.frameNumbers(
                 segments.stream().map(s -> dir.resolve(fileName(s.key()))).toList(), WIDTH, HEIGHT);
-        long missing = RecordingCheck.missing(numbers);
+        long missing = Probe.missing(numbers);
         log.info("job {}: {} segments, {} s, {} bytes; {} frames decoded (numbers {}..{}), {} missing, {} dropped before "
                         + "encoding", job, segments.size(), String.format("%.1f", manifest.totalSeconds()),
                 manifest.totalBytes(), numbers.size(), numbers.getFirst(), numbers.getLast(), missing,

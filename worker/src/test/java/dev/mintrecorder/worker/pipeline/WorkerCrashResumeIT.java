@@ -4,10 +4,13 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.devstack.ChildJvm;
+import dev.mintrecorder.devstack.Mints;
+import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,55 +41,48 @@ class WorkerCrashResumeIT {
     private static final int SEGMENT_S = 4;
     private static final int FPS = 15;
 
-    private static PipelineStack stack;
+    @RegisterExtension
+    static final PipelineStack stack = new PipelineStack(Map.of());
 
     @BeforeAll
     static void start() {
         assertTrue(Files.isRegularFile(WORKER_JAR), WORKER_JAR + " is built by `package` before the integration tests");
-        stack = new PipelineStack(Map.of());
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (stack != null) {
-            stack.close();
-        }
     }
 
     @Test
     void anotherWorkerResumesAKilledWorkersRecording(@TempDir Path dir) throws Exception {
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         stack.room("crash", "erin");
-        try (WorkerJar a = new WorkerJar("worker-a", dir); WorkerJar b = new WorkerJar("worker-b", dir)) {
-            a.start();
+        try (ChildJvm a = workerJar("worker-a", dir)) {
             UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("crash").withTarget("erin")
                     .withMaxDurationS(600).withSegmentS(SEGMENT_S));
             await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.of(job, StatusEvent.Segment.class).size() >= 2);
-            b.start();
-            await().atMost(Duration.ofSeconds(60)).until(() -> b.output().contains("worker worker-b started"));
-            // Mid-segment: half a segment after the last one closed. A deliberate delay, not a synchronisation.
-            int before = stack.status.of(job, StatusEvent.Segment.class).size();
-            await().atMost(Duration.ofSeconds(30)).until(() -> stack.status.of(job, StatusEvent.Segment.class).size() > before);
-            await().pollDelay(Duration.ofMillis(SEGMENT_S * 500L)).atMost(Duration.ofSeconds(SEGMENT_S)).until(() -> true);
-            long killedAt = System.nanoTime();
-            a.kill();
+            try (ChildJvm b = workerJar("worker-b", dir)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> b.output().contains("worker worker-b started"));
+                // Mid-segment: half a segment after the last one closed. A deliberate delay, not a synchronisation.
+                int before = stack.status.of(job, StatusEvent.Segment.class).size();
+                await().atMost(Duration.ofSeconds(30)).until(() -> stack.status.of(job, StatusEvent.Segment.class).size() > before);
+                await().pollDelay(Duration.ofMillis(SEGMENT_S * 500L)).atMost(Duration.ofSeconds(SEGMENT_S)).until(() -> true);
+                long killedAt = System.nanoTime();
+                a.kill();
 
-            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Resumed.class).stream()
-                    .anyMatch(e -> e.workerId().equals("worker-b")));
-            double failoverS = (System.nanoTime() - killedAt) / 1e9;
-            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class).stream()
-                    .filter(e -> e.workerId().equals("worker-b")).count() >= 3);
-            stack.jobs.stop(mint, job, "test done");
-            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(job) != null);
-            StatusEvent end = stack.status.terminal(job);
-            assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
-            assertEquals("worker-b", end.workerId());
+                await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Resumed.class).stream()
+                        .anyMatch(e -> e.workerId().equals("worker-b")));
+                double failoverS = (System.nanoTime() - killedAt) / 1e9;
+                await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class).stream()
+                        .filter(e -> e.workerId().equals("worker-b")).count() >= 3);
+                stack.jobs.stop(mint, job, "test done");
+                await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
+                StatusEvent end = stack.status.end(job).orElseThrow();
+                assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
+                assertEquals("worker-b", end.workerId());
 
-            double lostS = checkResumedRecording(mint, job, dir, b);
-            log.info("crash: {} s of media lost across the resume (segment_s {}); worker B resumed the job {} s after "
-                    + "the kill", String.format("%.1f", lostS), SEGMENT_S, String.format("%.1f", failoverS));
-            // The open segment (at most segment_s) plus the failover: redelivery, salvage, join, first keyframe.
-            assertTrue(lostS <= SEGMENT_S + 6, "lost " + lostS + " s");
+                double lostS = checkResumedRecording(mint, job, dir, b);
+                log.info("crash: {} s of media lost across the resume (segment_s {}); worker B resumed the job {} s after "
+                        + "the kill", String.format("%.1f", lostS), SEGMENT_S, String.format("%.1f", failoverS));
+                // The open segment (at most segment_s) plus the failover: redelivery, salvage, join, first keyframe.
+                assertTrue(lostS <= SEGMENT_S + 6, "lost " + lostS + " s");
+            }
         }
     }
 
@@ -96,31 +92,31 @@ class WorkerCrashResumeIT {
      */
     @Test
     void aDrainingWorkerHandsItsRecordingOver(@TempDir Path dir) throws Exception {
-        String mint = PipelineStack.mint();
+        String mint = Mints.random();
         stack.room("drain", "frank");
-        try (WorkerJar a = new WorkerJar("worker-c", dir); WorkerJar b = new WorkerJar("worker-d", dir)) {
-            a.start();
+        try (ChildJvm a = workerJar("worker-c", dir)) {
             UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("drain").withTarget("frank")
                     .withMaxDurationS(600).withSegmentS(SEGMENT_S));
             await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.of(job, StatusEvent.Segment.class).size() >= 2);
-            b.start();
-            await().atMost(Duration.ofSeconds(60)).until(() -> b.output().contains("worker worker-d started"));
-            long termAt = System.nanoTime();
-            assertEquals(0, a.terminate(Duration.ofSeconds(40)), a::output);
-            double drainS = (System.nanoTime() - termAt) / 1e9;
-            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Resumed.class).stream()
-                    .anyMatch(e -> e.workerId().equals("worker-d")));
-            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class).stream()
-                    .filter(e -> e.workerId().equals("worker-d")).count() >= 2);
-            stack.jobs.stop(mint, job, "test done");
-            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.terminal(job) != null);
-            StatusEvent end = stack.status.terminal(job);
-            assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
-            assertEquals("worker-d", end.workerId());
-            double lostS = checkResumedRecording(mint, job, dir, b);
-            log.info("drain: worker C exited 0 after {} s; {} s of media lost across the handover (segment_s {})",
-                    String.format("%.1f", drainS), String.format("%.1f", lostS), SEGMENT_S);
-            assertTrue(lostS <= 6, "lost " + lostS + " s");
+            try (ChildJvm b = workerJar("worker-d", dir)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> b.output().contains("worker worker-d started"));
+                long termAt = System.nanoTime();
+                assertEquals(0, a.terminate(Duration.ofSeconds(40)), a::output);
+                double drainS = (System.nanoTime() - termAt) / 1e9;
+                await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Resumed.class).stream()
+                        .anyMatch(e -> e.workerId().equals("worker-d")));
+                await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class).stream()
+                        .filter(e -> e.workerId().equals("worker-d")).count() >= 2);
+                stack.jobs.stop(mint, job, "test done");
+                await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
+                StatusEvent end = stack.status.end(job).orElseThrow();
+                assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
+                assertEquals("worker-d", end.workerId());
+                double lostS = checkResumedRecording(mint, job, dir, b);
+                log.info("drain: worker C exited 0 after {} s; {} s of media lost across the handover (segment_s {})",
+                        String.format("%.1f", drainS), String.format("%.1f", lostS), SEGMENT_S);
+                assertTrue(lostS <= 6, "lost " + lostS + " s");
+            }
         }
     }
 
@@ -129,20 +125,20 @@ class WorkerCrashResumeIT {
      * playlist decodes cleanly. Returns the media lost across the resume in seconds: the largest jump in the
      * publisher's frame numbers.
      */
-    private static double checkResumedRecording(String mint, UUID job, Path dir, WorkerJar resumer) throws Exception {
+    private static double checkResumedRecording(String mint, UUID job, Path dir, ChildJvm resumer) throws Exception {
         String prefix = S3Keys.jobPrefix(MintId.of(mint), job);
         assertTrue(stack.s3.listMultipartUploads(r -> r.bucket(stack.config.storage().bucket()).prefix(prefix))
                 .uploads().isEmpty(), "the dead worker's upload was salvaged or aborted; none is left open");
         Path rec = dir.resolve("recording-" + job);
-        RecordingCheck.download(stack.s3, stack.config.storage().bucket(), prefix, rec);
+        stack.download(prefix, rec);
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(rec.resolve("manifest.json")));
         String playlist = Files.readString(rec.resolve("index.m3u8"));
         assertEquals(1, manifest.resumes().size(), manifest::toString);
         assertEquals(1, playlist.split("#EXT-X-DISCONTINUITY\n", -1).length - 1, playlist);
         assertTrue(playlist.endsWith("#EXT-X-ENDLIST\n"), playlist);
         assertTrue(resumer.output().contains("resumes at segment"), "the resuming worker ran salvage");
-        assertEquals("", RecordingCheck.decodeErrors(rec.resolve("index.m3u8")));
-        List<Long> numbers = RecordingCheck.frameNumbers(manifest.segments().stream()
+        assertEquals("", Probe.decodeErrors(rec.resolve("index.m3u8")));
+        List<Long> numbers = Probe.frameNumbers(manifest.segments().stream()
                 .map(s -> rec.resolve(s.key().substring(s.key().lastIndexOf('/') + 1))).toList(), 320, 240);
         long worst = 0;
         for (int i = 1; i < numbers.size(); i++) {
@@ -155,58 +151,20 @@ class WorkerCrashResumeIT {
         return (double) worst / FPS;
     }
 
-    /** The worker jar in a child process with the devstack env; SIGKILL or cleanup. */
-    private static final class WorkerJar implements AutoCloseable {
-        private final String id;
-        private final Path logFile;
-        private Process process;
-
-        WorkerJar(String id, Path dir) {
-            this.id = id;
-            this.logFile = dir.resolve(id + ".log");
-        }
-
-        void start() throws IOException {
-            ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED",
-                    "-jar", WORKER_JAR.toString()).redirectErrorStream(true).redirectOutput(logFile.toFile());
-            Map<String, String> env = new HashMap<>(stack.devstack.env());
-            env.put("WORKER_ID", id);
-            // Several workers share this machine: each takes a free ops port.
-            env.put("OPS_PORT", "0");
-            env.put("MAX_ROOMS", "1");
-            env.put("HEARTBEAT_INTERVAL", "500ms");
-            env.put("LIVENESS_WINDOW", "3s");
-            env.put("BACKLOG_INTERVAL", "1s");
-            env.put("VIDEO_BITRATE_KBPS", "400");
-            env.put("AUDIO_BITRATE_KBPS", "64");
-            pb.environment().putAll(env);
-            process = pb.start();
-        }
-
-        void kill() throws InterruptedException {
-            process.destroyForcibly().waitFor();
-        }
-
-        /** SIGTERM; the exit code, or -1 if still alive after {@code wait}. */
-        int terminate(Duration wait) throws InterruptedException {
-            process.destroy();
-            return process.waitFor(wait.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
-        }
-
-        String output() {
-            try {
-                return Files.readString(logFile);
-            } catch (IOException e) {
-                return "";
-            }
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            if (process != null && process.isAlive()) {
-                process.destroyForcibly().waitFor();
-            }
-        }
+    /** The worker jar in a child process with the devstack env, logging to {@code dir/id.log}. */
+    private static ChildJvm workerJar(String id, Path dir) throws IOException {
+        Map<String, String> env = new HashMap<>(stack.devstack.env());
+        env.put("WORKER_ID", id);
+        // Several workers share this machine: each takes a free ops port.
+        env.put("OPS_PORT", "0");
+        env.put("MAX_ROOMS", "1");
+        env.put("HEARTBEAT_INTERVAL", "500ms");
+        env.put("LIVENESS_WINDOW", "3s");
+        env.put("BACKLOG_INTERVAL", "1s");
+        env.put("VIDEO_BITRATE_KBPS", "400");
+        env.put("AUDIO_BITRATE_KBPS", "64");
+        return ChildJvm.jar(WORKER_JAR)
+                .flags("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED")
+                .env(env).start(id, dir.resolve(id + ".log"));
     }
 }

@@ -3,7 +3,7 @@ package dev.mintrecorder.worker.storage;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.devstack.Devstack;
-import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.junit.WithDevstack;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,6 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The multipart sink and salvage against a real S3 API server (S3Proxy in the devstack). */
+@WithDevstack(Devstack.Component.S3)
 class MultipartSegmentSinkIT {
     private static final MintId MINT = MintId.of("7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr");
     private static final int MIB = 1024 * 1024;
@@ -61,22 +62,19 @@ class MultipartSegmentSinkIT {
     private static final SimpleMeterRegistry METERS = new SimpleMeterRegistry();
 
     @BeforeAll
-    static void startS3() {
+    static void connect(Devstack devstack) {
         Metrics.globalRegistry.add(METERS);
-        stack = Devstack.start(DevstackOptions.defaults().only(Devstack.Component.S3));
+        stack = devstack;
         StorageConfig config = StorageConfig.from(stack.env());
         s3 = S3Clients.create(config);
         bucket = config.bucket();
     }
 
     @AfterAll
-    static void stopS3() {
+    static void close() {
         Metrics.globalRegistry.remove(METERS);
         if (s3 != null) {
             s3.close();
-        }
-        if (stack != null) {
-            stack.close();
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.mintrecorder.worker.storage;
 
 import dev.mintrecorder.devstack.Devstack;
-import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.devstack.junit.WithDevstack;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -22,28 +22,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The worker's S3 client, with the SDK's default checksums, against the devstack's S3Proxy. */
+@WithDevstack(Devstack.Component.S3)
 class S3ClientsIT {
     private static final int PART = 5 * 1024 * 1024;
 
-    private static Devstack stack;
     private static S3Client s3;
     private static String bucket;
 
     @BeforeAll
-    static void start() {
-        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.S3));
+    static void connect(Devstack stack) {
         StorageConfig config = StorageConfig.from(stack.env());
         bucket = config.bucket();
         s3 = S3Clients.create(config);
     }
 
     @AfterAll
-    static void stop() {
+    static void close() {
         if (s3 != null) {
             s3.close();
-        }
-        if (stack != null) {
-            stack.close();
         }
     }
 

@@ -2,7 +2,7 @@ package dev.mintrecorder.devstack.media;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.mintrecorder.webrtc.Sdp;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
@@ -19,7 +19,6 @@ import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
-import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioDeviceModule;
 import dev.onvoid.webrtc.media.audio.AudioLayer;
@@ -287,28 +286,12 @@ final class MediaEngine implements AutoCloseable {
         synchronized (s) {
             s.descriptionSent = false;
         }
-        CompletableFuture<Void> remote = new CompletableFuture<>();
-        s.pc.setRemoteDescription(new RTCSessionDescription(RTCSdpType.OFFER, sdp), observer(remote, "setRemoteDescription"));
-        await(remote);
+        await(Sdp.setRemote(s.pc, new RTCSessionDescription(RTCSdpType.OFFER, sdp)));
         s.remoteSet = true;
         s.pendingRemote.forEach(s.pc::addIceCandidate);
         s.pendingRemote.clear();
-        CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-        s.pc.createAnswer(new RTCAnswerOptions(), new CreateSessionDescriptionObserver() {
-            @Override
-            public void onSuccess(RTCSessionDescription description) {
-                created.complete(description);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                created.completeExceptionally(new IllegalStateException("createAnswer: " + error));
-            }
-        });
-        RTCSessionDescription answer = await(created);
-        CompletableFuture<Void> local = new CompletableFuture<>();
-        s.pc.setLocalDescription(answer, observer(local, "setLocalDescription"));
-        await(local);
+        RTCSessionDescription answer = await(Sdp.createAnswer(s.pc, new RTCAnswerOptions()));
+        await(Sdp.setLocal(s.pc, answer));
         synchronized (s) {
             MediaMain.emit(MediaMain.event("answer").put("pc", s.id).put("sdp", answer.sdp));
             s.descriptionSent = true;
@@ -325,22 +308,8 @@ final class MediaEngine implements AutoCloseable {
         }
         RTCOfferOptions options = new RTCOfferOptions();
         options.iceRestart = iceRestart;
-        CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-        s.pc.createOffer(options, new CreateSessionDescriptionObserver() {
-            @Override
-            public void onSuccess(RTCSessionDescription description) {
-                created.complete(description);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                created.completeExceptionally(new IllegalStateException("createOffer: " + error));
-            }
-        });
-        RTCSessionDescription offer = await(created);
-        CompletableFuture<Void> set = new CompletableFuture<>();
-        s.pc.setLocalDescription(offer, observer(set, "setLocalDescription"));
-        await(set);
+        RTCSessionDescription offer = await(Sdp.createOffer(s.pc, options));
+        await(Sdp.setLocal(s.pc, offer));
         ObjectNode event = MediaMain.event("offer").put("pc", s.id).put("sdp", offer.sdp);
         ObjectNode mids = event.putObject("mids");
         for (RTCRtpTransceiver transceiver : s.pc.getTransceivers()) {
@@ -357,9 +326,7 @@ final class MediaEngine implements AutoCloseable {
     }
 
     private void answer(Peer s, String sdp) {
-        CompletableFuture<Void> set = new CompletableFuture<>();
-        s.pc.setRemoteDescription(new RTCSessionDescription(RTCSdpType.ANSWER, sdp), observer(set, "setRemoteDescription"));
-        await(set);
+        await(Sdp.setRemote(s.pc, new RTCSessionDescription(RTCSdpType.ANSWER, sdp)));
         s.remoteSet = true;
         s.pendingRemote.forEach(s.pc::addIceCandidate);
         s.pendingRemote.clear();
@@ -399,20 +366,6 @@ final class MediaEngine implements AutoCloseable {
                         .put("final", last));
             }
         }
-    }
-
-    private static SetSessionDescriptionObserver observer(CompletableFuture<Void> done, String what) {
-        return new SetSessionDescriptionObserver() {
-            @Override
-            public void onSuccess() {
-                done.complete(null);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                done.completeExceptionally(new IllegalStateException(what + ": " + error));
-            }
-        };
     }
 
     private static <T> T await(CompletableFuture<T> future) {

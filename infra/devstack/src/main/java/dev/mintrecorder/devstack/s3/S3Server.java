@@ -9,6 +9,10 @@ import org.gaul.s3proxy.auth.AuthenticationType;
 import org.gaul.s3proxy.blobstore.BlobStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.s3.S3Client;
 
 import java.net.URI;
 import java.nio.file.Path;
@@ -52,6 +56,15 @@ public final class S3Server implements DevstackComponent {
         }
         log.info("S3Proxy up at {} in {} ms", server.endpoint(), (System.nanoTime() - t0) / 1_000_000);
         return server;
+    }
+
+    /** A new path-style client for this server, with its credentials; the caller closes it. */
+    public S3Client client() {
+        return S3Client.builder().endpointOverride(endpoint()).forcePathStyle(true)
+                .region(Region.of(options.region()))
+                .credentialsProvider(StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(options.accessKeyId(), options.secretAccessKey())))
+                .build();
     }
 
     /** {@code http://127.0.0.1:port}, stable across {@link #stop()}/{@link #start()}. */

@@ -15,10 +15,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
 /** The player's routes against a real S3Proxy: HLS content types, no caching of what changes, read-only, 404s. */
@@ -32,9 +29,7 @@ class RecordingPlayerIT {
         Assumptions.assumeTrue(NodeScript.project().isPresent(), NodeScript.missingReason());
         s3 = S3Server.start(S3ServerOptions.defaults());
         S3ServerOptions o = s3.options();
-        try (S3Client client = S3Client.builder().endpointOverride(s3.endpoint()).forcePathStyle(true)
-                .region(Region.of(o.region())).credentialsProvider(StaticCredentialsProvider.create(
-                        AwsBasicCredentials.create(o.accessKeyId(), o.secretAccessKey()))).build()) {
+        try (S3Client client = s3.client()) {
             client.putObject(r -> r.bucket(o.bucket()).key("recordings/m/j/index.m3u8"),
                     RequestBody.fromString("#EXTM3U\n#EXT-X-PLAYLIST-TYPE:EVENT\n"));
             client.putObject(r -> r.bucket(o.bucket()).key("recordings/m/j/seg_000000.ts"),

@@ -2,19 +2,17 @@ package dev.mintrecorder.devstack.room;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.onvoid.webrtc.CreateSessionDescriptionObserver;
+import dev.mintrecorder.webrtc.Sdp;
 import dev.onvoid.webrtc.RTCAnswerOptions;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCOfferOptions;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
-import dev.onvoid.webrtc.SetSessionDescriptionObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import livekit.LivekitRtc;
 
 /** Blocking offer/answer steps and candidateInit JSON for the test peers (callbacks complete on libwebrtc threads). */
@@ -25,19 +23,15 @@ final class PeerSteps {
     }
 
     static void setRemote(RTCPeerConnection pc, RTCSdpType type, String sdp) {
-        run(done -> pc.setRemoteDescription(new RTCSessionDescription(type, sdp), observer(done)));
+        get(Sdp.setRemote(pc, new RTCSessionDescription(type, sdp)));
     }
 
     static RTCSessionDescription answer(RTCPeerConnection pc) {
-        CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-        pc.createAnswer(new RTCAnswerOptions(), creator(created));
-        return setLocal(pc, get(created));
+        return setLocal(pc, get(Sdp.createAnswer(pc, new RTCAnswerOptions())));
     }
 
     static RTCSessionDescription offer(RTCPeerConnection pc) {
-        CompletableFuture<RTCSessionDescription> created = new CompletableFuture<>();
-        pc.createOffer(new RTCOfferOptions(), creator(created));
-        return setLocal(pc, get(created));
+        return setLocal(pc, get(Sdp.createOffer(pc, new RTCOfferOptions())));
     }
 
     static String candidateInit(RTCIceCandidate candidate) {
@@ -56,28 +50,8 @@ final class PeerSteps {
     }
 
     private static RTCSessionDescription setLocal(RTCPeerConnection pc, RTCSessionDescription description) {
-        run(done -> pc.setLocalDescription(description, observer(done)));
+        get(Sdp.setLocal(pc, description));
         return description;
-    }
-
-    private static CreateSessionDescriptionObserver creator(CompletableFuture<RTCSessionDescription> created) {
-        return new CreateSessionDescriptionObserver() {
-            @Override
-            public void onSuccess(RTCSessionDescription description) {
-                created.complete(description);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                created.completeExceptionally(new IllegalStateException(error));
-            }
-        };
-    }
-
-    private static void run(Consumer<CompletableFuture<Void>> step) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        step.accept(done);
-        get(done);
     }
 
     private static <T> T get(CompletableFuture<T> future) {
@@ -86,19 +60,5 @@ final class PeerSteps {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static SetSessionDescriptionObserver observer(CompletableFuture<Void> done) {
-        return new SetSessionDescriptionObserver() {
-            @Override
-            public void onSuccess() {
-                done.complete(null);
-            }
-
-            @Override
-            public void onFailure(String error) {
-                done.completeExceptionally(new IllegalStateException(error));
-            }
-        };
     }
 }

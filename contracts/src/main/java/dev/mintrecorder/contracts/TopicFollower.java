@@ -1,4 +1,4 @@
-package dev.mintrecorder.worker.jobs;
+package dev.mintrecorder.contracts;
 
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -28,14 +28,15 @@ import java.util.function.Consumer;
 
 /**
  * Reads every partition of one topic, with no consumer group, on its own thread, and hands each record to a handler:
- * how a worker keeps a local view of a topic (the control table, the live recordings).
+ * how a worker keeps a local view of a topic (the control table, the live recordings), and how a client follows the
+ * status events ({@link StatusFeed}).
  *
  * <p>{@link #sync()} answers "have I seen everything that is on the topic now?": it completes once the follower has
  * handled every record written before the call. The job intake syncs before it decides, so a STOP or a heartbeat
  * written before a job was acquired is always seen. The follower rides out broker outages (the consumer reconnects;
  * pending syncs wait).
  */
-final class TopicFollower implements AutoCloseable {
+public final class TopicFollower implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TopicFollower.class);
     private static final Duration POLL = Duration.ofMillis(200);
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(5);
@@ -53,7 +54,7 @@ final class TopicFollower implements AutoCloseable {
     /**
      * @param lookback how far back to start reading; {@code null} reads from the beginning (a table)
      */
-    TopicFollower(String bootstrapServers, String clientId, String topic, Duration lookback, Clock clock,
+    public TopicFollower(String bootstrapServers, String clientId, String topic, Duration lookback, Clock clock,
                   Consumer<ConsumerRecord<byte[], byte[]>> handler) {
         this.topic = topic;
         this.lookback = lookback;
@@ -69,12 +70,12 @@ final class TopicFollower implements AutoCloseable {
         this.thread = Thread.ofVirtual().name("follow-" + topic).unstarted(this::run);
     }
 
-    void start() {
+    public void start() {
         thread.start();
     }
 
     /** Completes when every record on the topic at the time of the call has been handled. */
-    CompletableFuture<Void> sync() {
+    public CompletableFuture<Void> sync() {
         CompletableFuture<Void> f = new CompletableFuture<>();
         newSyncs.add(f);
         return f;
