@@ -1,12 +1,8 @@
 package dev.mintrecorder.worker.room;
 
 import dev.mintrecorder.worker.media.AudioChunk;
-import dev.mintrecorder.worker.media.AudioQueueSink;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
-import dev.mintrecorder.worker.media.QueueMeters;
 import dev.mintrecorder.worker.media.RawVideoFrame;
-import dev.mintrecorder.worker.media.StallDetector;
-import dev.mintrecorder.worker.media.VideoQueueSink;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrack;

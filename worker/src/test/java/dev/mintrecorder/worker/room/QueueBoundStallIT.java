@@ -4,7 +4,6 @@ import dev.mintrecorder.devstack.room.RoomServer;
 import dev.mintrecorder.devstack.room.RoomServerOptions;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
-import dev.mintrecorder.worker.media.NativeVideoFrame;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

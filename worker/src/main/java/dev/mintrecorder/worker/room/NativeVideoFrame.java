@@ -1,5 +1,6 @@
-package dev.mintrecorder.worker.media;
+package dev.mintrecorder.worker.room;
 
+import dev.mintrecorder.worker.media.RawVideoFrame;
 import dev.onvoid.webrtc.media.video.I420Buffer;
 import dev.onvoid.webrtc.media.video.VideoFrame;
 

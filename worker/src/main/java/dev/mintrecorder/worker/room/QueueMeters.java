@@ -1,5 +1,6 @@
-package dev.mintrecorder.worker.media;
+package dev.mintrecorder.worker.room;
 
+import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
