@@ -3,6 +3,7 @@ package dev.mintrecorder.worker.pipeline;
 import dev.mintrecorder.worker.jobs.RecordingSession;
 import dev.mintrecorder.worker.jobs.RecordingSessionFactory;
 import dev.mintrecorder.worker.jobs.SessionContext;
+import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import dev.mintrecorder.worker.media.MediaConfig;
 import dev.mintrecorder.worker.ops.WorkerConfig;
 import dev.mintrecorder.worker.room.RoomClient;
@@ -23,9 +24,10 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
     private static final Logger log = LoggerFactory.getLogger(PipelineSessionFactory.class);
 
     /** What recordings share; owned by the factory, never closed by a recording. */
-    record Shared(RoomClient rooms, S3Client s3, String bucket, UploadConfig upload, MediaConfig media) {
+    record Shared(RoomClient rooms, S3Client s3, String bucket, UploadConfig upload, MediaConfig media,
+                  BoundedFrameQueue.Limits videoQueue, BoundedFrameQueue.Limits audioQueue) {
         Shared withUpload(UploadConfig other) {
-            return new Shared(rooms, s3, bucket, other, media);
+            return new Shared(rooms, s3, bucket, other, media, videoQueue, audioQueue);
         }
     }
 
@@ -42,7 +44,8 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
             s3 = S3Clients.create(config.storage());
             RoomClient rooms = new RoomClient(config.room(), runtime, registry);
             this.webrtc = runtime;
-            this.shared = new Shared(rooms, s3, config.storage().bucket(), config.upload(), config.media());
+            this.shared = new Shared(rooms, s3, config.storage().bucket(), config.upload(), config.media(),
+                    config.room().videoQueue(), config.room().audioQueue());
         } catch (RuntimeException e) {
             if (s3 != null) {
                 s3.close();

@@ -10,6 +10,7 @@ import dev.mintrecorder.worker.jobs.SessionEnd;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import dev.mintrecorder.worker.media.EncodeSettings;
 import dev.mintrecorder.worker.media.EncoderStats;
+import dev.mintrecorder.worker.media.FrameQueues;
 import dev.mintrecorder.worker.media.MediaListener;
 import dev.mintrecorder.worker.media.RoomEncoder;
 import dev.mintrecorder.worker.memory.MemoryRooms;
@@ -34,7 +35,6 @@ import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.time.Duration;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -47,7 +47,9 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Stages</b>, in the order a frame flows, each owning its resources:
  * <ol>
- *   <li>room ({@link RoomSession}): the signal socket, the subscriber peer connection and the bounded frame queues;</li>
+ *   <li>room ({@link RoomSession}): the signal socket, the subscriber peer connection and the sinks that fill the
+ *       bounded frame queues ({@link FrameQueues}), which the recording creates, hands to the room and the encoder,
+ *       and closes last;</li>
  *   <li>encoder ({@link RoomEncoder}): a platform thread draining the queues into x264 + AAC and the segment muxer;</li>
  *   <li>sink ({@link MultipartSegmentSink}): each segment streamed into S3 as one multipart upload;</li>
  *   <li>index ({@link RecordingIndex}): manifest.json and index.m3u8, rewritten after each segment.</li>
@@ -67,7 +69,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Shutdown order</b> ({@link #finish}): stop the encoder (it flushes and closes the last segment) → wait for the
  * uploads → write the final playlist and manifest (ENDLIST; not on handover, where the next attempt continues them)
- * → close the room (leaves, closes the peer connection, releases queued frames) → stop the upload threads.
+ * → close the room (leaves, closes the peer connection) → close the queues (releases queued frames) → stop the
+ * upload threads.
  * Input stays open until the encoder has stopped, so the last segment ends where the encoder stopped, not earlier.
  */
 public final class RoomRecording implements RecordingSession {
@@ -100,6 +103,8 @@ public final class RoomRecording implements RecordingSession {
     private final JobEvents events;
     private final S3Retry retry;
     private final RecordingIndex index;
+    /** Made here, filled by the room, drained by the encoder, closed here after the room. */
+    private final FrameQueues queues;
     private final LinkedBlockingQueue<Command> commands = new LinkedBlockingQueue<>();
     private final CompletableFuture<SessionEnd> ended = new CompletableFuture<>();
     private final Thread controller;
@@ -123,6 +128,7 @@ public final class RoomRecording implements RecordingSession {
         this.events = context.events();
         this.retry = new S3Retry("recording-" + job.jobId(), shared.upload());
         this.index = new RecordingIndex(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), job.segmentS(), retry);
+        this.queues = FrameQueues.create(job.room(), shared.videoQueue(), shared.audioQueue());
         this.controller = Thread.ofVirtual().name("recording-" + job.jobId()).unstarted(this::run);
     }
 
@@ -235,20 +241,20 @@ public final class RoomRecording implements RecordingSession {
         transition(State.JOINING);
         RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
                 new VideoCap(job.video().maxHeight(), job.video().fps()), job.mintId().value(), job.jobId().toString());
-        room = shared.rooms().open(request, this::onRoomEvent);
+        room = shared.rooms().open(request, queues, this::onRoomEvent);
         room.completion().thenAccept(end -> commands.add(new Command.RoomEnded(end)));
     }
 
     private void startEncoder() {
         EncodeSettings settings = new EncodeSettings(job.video().maxHeight(), job.video().fps(), job.segmentS(),
                 startSequence, shared.media());
-        // The room owns both queues (and releases what is left in them); the encoder only polls them.
-        encoder = new RoomEncoder(job.jobId().toString(), settings, room.videoQueue()::poll, room.audioQueue()::poll,
+        // The room fills the queues and the encoder only polls them; this recording closes them at its end.
+        encoder = new RoomEncoder(job.jobId().toString(), settings, queues.video()::poll, queues.audio()::poll,
                 sink, mediaListener());
         encoder.start();
         // The memory governor watches this room's queues and upload buffers, and may pull its levers.
         memory = MemoryRooms.process().register(new RecordingMemory(job.mintId(), job.jobId(),
-                List.of(room.videoQueue(), room.audioQueue()), sink::bytesHeld,
+                queues.both(), sink::bytesHeld,
                 new RecordingMemory.Levers(room::lowerLayer, room::restoreLayer,
                         () -> commands.add(new Command.Handover(new CompletableFuture<>())))));
         transition(State.RECORDING);
@@ -262,7 +268,7 @@ public final class RoomRecording implements RecordingSession {
             return;
         }
         long deadline = System.nanoTime() + DRAIN.toNanos();
-        while (!room.videoQueue().isDrained() && System.nanoTime() < deadline
+        while (!queues.video().isDrained() && System.nanoTime() < deadline
                 && encoder.state() != RoomEncoder.State.FAILED) {
             // The encoder polls every 10 ms; checking at that pace costs nothing and the deadline bounds the wait.
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
@@ -308,7 +314,9 @@ public final class RoomRecording implements RecordingSession {
         }
     }
 
-    /** Releases the stages (governor registration, room, then upload threads) and completes {@link #ended()}. */
+    /**
+     * Releases the stages (governor registration, room, queues, then upload threads) and completes {@link #ended()}.
+     */
     private void finishWith(SessionEnd result) {
         try {
             if (memory != null) {
@@ -318,6 +326,7 @@ public final class RoomRecording implements RecordingSession {
                 room.close();
             }
         } finally {
+            queues.close();
             if (sink != null) {
                 sink.close();
             }
@@ -460,26 +469,23 @@ public final class RoomRecording implements RecordingSession {
 
     /** One line per segment: what the demo shows as progress and what an operator greps for. */
     private void logProgress(Manifest.Segment s, Manifest manifest) {
-        RoomSession r = room;
         RoomEncoder e = encoder;
-        BoundedFrameQueue.Stats video = r == null ? null : r.videoQueue().stats();
+        BoundedFrameQueue.Stats video = queues.video().stats();
         EncoderStats enc = e == null ? null : e.stats();
         log.info("progress job={} segment={} seconds={} bytes={} total_segments={} total_bytes={} "
                         + "video_queue_frames={} video_queue_bytes={} video_queue_high_water={} dropped_frames={} "
                         + "frames_encoded={} frames_skipped={} upload_bytes_held={}",
                 job.jobId(), s.seq(), String.format(java.util.Locale.ROOT, "%.2f", s.durationS()), s.bytes(),
                 manifest.segments().size(), manifest.totalBytes(),
-                video == null ? 0 : video.frames(), video == null ? 0 : video.bytes(),
-                video == null ? 0 : video.highWaterBytes(), manifest.droppedFrames(),
+                video.frames(), video.bytes(), video.highWaterBytes(), manifest.droppedFrames(),
                 enc == null ? 0 : enc.framesEncoded(), enc == null ? 0 : enc.framesSkipped(),
                 sink == null ? 0 : sink.bytesHeld());
     }
 
     /** Frames lost before encoding: the video queue's drops plus the frames the encoder thinned out. */
     private long droppedFrames() {
-        RoomSession r = room;
         RoomEncoder e = encoder;
-        return (r == null ? 0 : r.videoQueue().stats().dropped()) + (e == null ? 0 : e.stats().framesSkipped());
+        return queues.video().stats().dropped() + (e == null ? 0 : e.stats().framesSkipped());
     }
 
     // ---- how things end ----

@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.room;
 
+import dev.mintrecorder.worker.media.FrameQueues;
 import io.micrometer.core.instrument.MeterRegistry;
 import okhttp3.OkHttpClient;
 
@@ -26,12 +27,13 @@ public final class RoomClient implements AutoCloseable {
     }
 
     /**
-     * Joins {@code request.room()} as a hidden, subscribe-only participant and starts subscribing to the target.
-     * Returns at once; progress arrives at {@code listener} and the end in {@link RoomSession#completion()}.
-     * The caller owns the session and must {@link RoomSession#close()} it.
+     * Joins {@code request.room()} as a hidden, subscribe-only participant and starts subscribing to the target,
+     * whose decoded video and audio go into {@code queues}. Returns at once; progress arrives at {@code listener}
+     * and the end in {@link RoomSession#completion()}. The caller owns the session and the queues: it must
+     * {@link RoomSession#close()} the session, then close the queues.
      */
-    public RoomSession open(RoomRequest request, RoomListener listener) {
-        RoomSession session = new RoomSession(config, request, listener, http, runtime, registry);
+    public RoomSession open(RoomRequest request, FrameQueues queues, RoomListener listener) {
+        RoomSession session = new RoomSession(config, request, queues, listener, http, runtime, registry);
         session.start();
         return session;
     }

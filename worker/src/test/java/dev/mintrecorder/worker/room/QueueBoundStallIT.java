@@ -4,6 +4,7 @@ import dev.mintrecorder.devstack.room.RoomServer;
 import dev.mintrecorder.devstack.room.RoomServerOptions;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
+import dev.mintrecorder.worker.media.FrameQueues;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,8 +97,9 @@ class QueueBoundStallIT {
                 .withQueues(videoLimits, BoundedFrameQueue.Limits.of(500, 2L << 20));
         try (RoomClient client = new RoomClient(config, runtime, new SimpleMeterRegistry())) {
             long releasedBefore = NativeVideoFrame.releasedTotal();
+            FrameQueues queues = FrameQueues.create(room, config.videoQueue(), config.audioQueue());
             RoomSession session = client.open(new RoomRequest(room, "streamer", new VideoCap(720, 30), "Mint" + room,
-                    UUID.randomUUID().toString()), RoomListener.NONE);
+                    UUID.randomUUID().toString()), queues, RoomListener.NONE);
             await().atMost(Duration.ofSeconds(30)).until(() -> session.videoFramesDelivered() > 0);
             long rssBefore = rss();
             long peak = rssBefore;
@@ -109,9 +111,10 @@ class QueueBoundStallIT {
                 peak = Math.max(peak, rss());
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            BoundedFrameQueue.Stats stats = session.videoQueue().stats();
+            BoundedFrameQueue.Stats stats = queues.video().stats();
             session.close();
             session.completion().orTimeout(10, TimeUnit.SECONDS).join();
+            queues.close();
             server.endRoom(room);
             long delivered = session.videoFramesDelivered();
             return new Run(rssBefore, peak, delivered, NativeVideoFrame.releasedTotal() - releasedBefore, stats, seconds,

@@ -6,6 +6,7 @@ import dev.mintrecorder.devstack.room.RoomServerOptions;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.media.AudioChunk;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
+import dev.mintrecorder.worker.media.FrameQueues;
 import dev.mintrecorder.worker.media.RawVideoFrame;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import livekit.LivekitRtc.SignalRequest;
@@ -45,6 +46,7 @@ class RoomSessionIT {
 
     private final List<RoomSession> sessions = new ArrayList<>();
     private final List<Thread> consumers = new ArrayList<>();
+    private final List<FrameQueues> queues = new ArrayList<>();
 
     @BeforeAll
     static void start() {
@@ -76,6 +78,7 @@ class RoomSessionIT {
         for (Thread consumer : consumers) {
             consumer.join(5_000);
         }
+        queues.forEach(FrameQueues::close);
     }
 
     /** What one session saw, filled by its listener and its consumers. */
@@ -90,6 +93,8 @@ class RoomSessionIT {
         final AtomicReference<AudioChunk> lastChunk = new AtomicReference<>();
         /** A frame's timestamp minus System.nanoTime() when it was taken: shows which clock frames use. */
         final AtomicLong clockSkewNanos = new AtomicLong();
+        /** The queues the session fills (the test owns them, as the recording does). */
+        FrameQueues queues;
 
         @Override
         public void onEvent(RoomEvent event) {
@@ -106,10 +111,13 @@ class RoomSessionIT {
     }
 
     private RoomSession open(RoomClient via, String room, String target, VideoCap cap, Watch watch) {
-        RoomSession session = via.open(new RoomRequest(room, target, cap, "Mint" + room, UUID.randomUUID().toString()), watch);
+        watch.queues = FrameQueues.create(room, config.videoQueue(), config.audioQueue());
+        queues.add(watch.queues);
+        RoomSession session = via.open(new RoomRequest(room, target, cap, "Mint" + room, UUID.randomUUID().toString()),
+                watch.queues, watch);
         sessions.add(session);
-        consumers.add(Thread.ofVirtual().start(() -> consumeVideo(session.videoQueue(), watch)));
-        consumers.add(Thread.ofVirtual().start(() -> consumeAudio(session.audioQueue(), watch)));
+        consumers.add(Thread.ofVirtual().start(() -> consumeVideo(watch.queues.video(), watch)));
+        consumers.add(Thread.ofVirtual().start(() -> consumeAudio(watch.queues.audio(), watch)));
         return session;
     }
 
@@ -325,7 +333,7 @@ class RoomSessionIT {
         assertEquals(RoomEnd.Reason.ROOM_CLOSED, end.reason());
         assertTrue(end.detail().contains("ROOM_CLOSED"), end.detail());
         assertEquals(RoomState.CLOSED, session.state());
-        await().atMost(Duration.ofSeconds(5)).until(() -> session.videoQueue().isDrained());
+        await().atMost(Duration.ofSeconds(5)).until(() -> watch.queues.video().isDrained());
     }
 
     @Test
