@@ -13,6 +13,7 @@ import dev.mintrecorder.worker.media.EncoderStats;
 import dev.mintrecorder.worker.media.FrameQueues;
 import dev.mintrecorder.worker.media.MediaListener;
 import dev.mintrecorder.worker.media.RoomEncoder;
+import dev.mintrecorder.worker.media.SegmentDone;
 import dev.mintrecorder.worker.memory.MemoryRooms;
 import dev.mintrecorder.worker.memory.RecordingMemory;
 import dev.mintrecorder.worker.ops.LogContext;
@@ -34,8 +35,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -56,13 +55,14 @@ import java.util.concurrent.locks.LockSupport;
  * </ol>
  *
  * <p><b>Life</b> ({@link State}): start salvages a dead attempt's uploads when resuming, then joins the room; the
- * encoder starts once the target's tracks are subscribed (JOINED). A SEGMENT event follows each segment that is both
- * closed and uploaded. It ends on {@link #stop} (STOP, max duration), on {@link #handover()}, when the room ends on its
+ * encoder starts once the target's tracks are subscribed (JOINED). Each segment's writer reports it once
+ * ({@link SegmentDone}, through the segment's stream); the sink passes it on once it is uploaded, and the controller
+ * then adds it to the index and publishes a SEGMENT event. It ends on {@link #stop} (STOP, max duration), on {@link #handover()}, when the room ends on its
  * own (closed, target gone past the grace period, failure), or on an encoder or upload failure.
  *
- * <p><b>Confinement</b>: every lifecycle decision runs on one virtual thread, the controller, which takes
- * {@link Command}s from a queue. Room, encoder and upload callbacks only post commands (or publish an event), so they
- * return fast and the state needs no locks.
+ * <p><b>Confinement</b>: every lifecycle decision and every index change runs on one virtual thread, the
+ * controller, which takes {@link Command}s from a queue. Room, encoder and upload callbacks only post commands (or
+ * publish an event), so they return fast and the state needs no locks.
  *
  * <p>While it records, the room is registered with the memory governor ({@link MemoryRooms}), whose levers are the
  * room's video layer and an emergency handover.
@@ -95,6 +95,12 @@ public final class RoomRecording implements RecordingSession {
         record RoomEnded(RoomEnd end) implements Command { }
 
         record Failure(String error, StatusEvent.Scope scope) implements Command { }
+
+        /** A finished segment is uploaded to {@code key}: index it and report it. */
+        record SegmentStored(String key, SegmentDone segment) implements Command { }
+
+        /** Media stopped for {@code durationMs} before segment {@code beforeSequence}. */
+        record Gap(long beforeSequence, long durationMs) implements Command { }
     }
 
     private final PipelineSessionFactory.Shared shared;
@@ -117,9 +123,6 @@ public final class RoomRecording implements RecordingSession {
     private MultipartSegmentSink sink;
     private MemoryRooms.Registration memory;
     private SessionEnd.Failed firstFailure;
-
-    // Guarded by index (segment events come from the encoder and upload threads).
-    private final Set<Long> reported = new HashSet<>();
 
     RoomRecording(PipelineSessionFactory.Shared shared, SessionContext context) {
         this.shared = shared;
@@ -213,6 +216,8 @@ public final class RoomRecording implements RecordingSession {
                 }
             }
             case Command.Failure f -> finish(failed(f.error(), f.scope()), true);
+            case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
+            case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
         }
     }
 
@@ -227,10 +232,7 @@ public final class RoomRecording implements RecordingSession {
                 log.info("job {} resumes with nothing recorded yet (aborted empty {}): starting fresh", job.jobId(),
                         salvage.aborted());
             } else {
-                synchronized (index) {
-                    index.resume(salvage, context.workerId());
-                    index.manifest().segments().forEach(s -> reported.add(s.seq()));
-                }
+                index.resume(salvage, context.workerId());
                 startSequence = salvage.nextSequence();
                 log.info("job {} resumes at segment {}: salvaged {}, aborted empty {}", job.jobId(), startSequence,
                         salvage.completed().keySet(), salvage.aborted());
@@ -343,10 +345,8 @@ public final class RoomRecording implements RecordingSession {
             case SessionEnd.HandedOver h -> "handed over";
         };
         try {
-            synchronized (index) {
-                index.droppedFrames(droppedFrames());
-                index.end(reason);
-            }
+            index.droppedFrames(droppedFrames());
+            index.end(reason);
         } catch (RuntimeException e) {
             log.error("job {}: the final playlist could not be written", job.jobId(), e);
             if (result instanceof SessionEnd.Finished) {
@@ -355,12 +355,17 @@ public final class RoomRecording implements RecordingSession {
         }
     }
 
-    /** Failures posted while the encoder and uploads were finishing decide the outcome; nothing else is left to do. */
+    /**
+     * What was posted while the encoder and uploads were finishing: the last segments and gaps go into the index,
+     * failures decide the outcome; nothing else is left to do.
+     */
     private void drainCommandsForFailures() {
         for (Command c; (c = commands.poll()) != null; ) {
             switch (c) {
                 case Command.Failure f -> recordFailure(failed(f.error(), f.scope()));
                 case Command.Handover h -> h.done().complete(null);
+                case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
+                case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
                 default -> { }
             }
         }
@@ -408,16 +413,9 @@ public final class RoomRecording implements RecordingSession {
     private MediaListener mediaListener() {
         return new MediaListener() {
             @Override
-            public void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity) {
-                indexed(() -> index.segmentClosed(sequence, S3Keys.segment(job.mintId(), job.jobId(), sequence),
-                        durationSeconds, discontinuity));
-            }
-
-            @Override
             public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
-                synchronized (index) {
-                    index.gap(beforeSequence, TimeUnit.NANOSECONDS.toMillis(resumedNanos - lastMediaNanos));
-                }
+                commands.add(new Command.Gap(beforeSequence,
+                        TimeUnit.NANOSECONDS.toMillis(resumedNanos - lastMediaNanos)));
             }
 
             @Override
@@ -432,8 +430,8 @@ public final class RoomRecording implements RecordingSession {
     private SegmentUploadListener uploadListener() {
         return new SegmentUploadListener() {
             @Override
-            public void uploaded(long sequence, String key, long bytes) {
-                indexed(() -> index.segmentUploaded(sequence, key, bytes));
+            public void uploaded(String key, SegmentDone segment) {
+                commands.add(new Command.SegmentStored(key, segment));
             }
 
             @Override
@@ -445,37 +443,32 @@ public final class RoomRecording implements RecordingSession {
     }
 
     /**
-     * Applies a change to the index (which may publish the playlist) and reports each segment that became playable
-     * with a SEGMENT event. A failed publish fails the recording.
+     * A stored segment joins the index (which publishes the playlist), then is reported with a SEGMENT event and a
+     * progress line. A failed publish fails the recording.
      */
-    private void indexed(Runnable change) {
+    private void indexSegment(String key, SegmentDone s) {
         try {
-            synchronized (index) {
-                index.droppedFrames(droppedFrames());
-                change.run();
-                Manifest manifest = index.manifest();
-                for (Manifest.Segment s : manifest.segments()) {
-                    if (reported.add(s.seq())) {
-                        events.segment(s.seq(), s.key(), s.bytes(), s.durationS(), manifest.droppedFrames());
-                        logProgress(s, manifest);
-                    }
-                }
-            }
+            index.droppedFrames(droppedFrames());
+            index.add(key, s);
         } catch (RuntimeException e) {
             log.error("job {}: the playlist could not be written", job.jobId(), e);
             commands.add(new Command.Failure("the playlist could not be written to S3: " + describe(e), scopeOf(e)));
+            return;
         }
+        Manifest manifest = index.manifest();
+        events.segment(s.sequence(), key, s.bytes(), s.durationSeconds(), manifest.droppedFrames());
+        logProgress(s, manifest);
     }
 
     /** One line per segment: what the demo shows as progress and what an operator greps for. */
-    private void logProgress(Manifest.Segment s, Manifest manifest) {
+    private void logProgress(SegmentDone s, Manifest manifest) {
         RoomEncoder e = encoder;
         BoundedFrameQueue.Stats video = queues.video().stats();
         EncoderStats enc = e == null ? null : e.stats();
         log.info("progress job={} segment={} seconds={} bytes={} total_segments={} total_bytes={} "
                         + "video_queue_frames={} video_queue_bytes={} video_queue_high_water={} dropped_frames={} "
                         + "frames_encoded={} frames_skipped={} upload_bytes_held={}",
-                job.jobId(), s.seq(), String.format(java.util.Locale.ROOT, "%.2f", s.durationS()), s.bytes(),
+                job.jobId(), s.sequence(), String.format(java.util.Locale.ROOT, "%.2f", s.durationSeconds()), s.bytes(),
                 manifest.segments().size(), manifest.totalBytes(),
                 video.frames(), video.bytes(), video.highWaterBytes(), manifest.droppedFrames(),
                 enc == null ? 0 : enc.framesEncoded(), enc == null ? 0 : enc.framesSkipped(),

@@ -2,6 +2,7 @@ package dev.mintrecorder.worker.storage;
 
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.worker.media.SegmentDone;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -10,15 +11,15 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
  * Keeps one recording's {@link Manifest} and rewrites {@code manifest.json} and {@code index.m3u8} (PUT, with retry)
- * each time a segment is both closed by the encoder (which knows its duration) and uploaded (which makes it
- * playable). Thread-safe: the encoder thread and upload threads call it; PUTs are serialised.
+ * each time a finished segment is stored ({@link #add}: once per segment, with what its writer reported). The
+ * recording calls it from its controller thread; its methods are synchronized all the same, so PUTs are serialised
+ * whoever calls.
  */
 public final class RecordingIndex {
     private static final Logger log = LoggerFactory.getLogger(RecordingIndex.class);
@@ -27,16 +28,10 @@ public final class RecordingIndex {
     private final String manifestKey;
     private final String playlistKey;
     private final S3Retry retry;
-    private final Map<Long, Closed> closedNotUploaded = new HashMap<>();
-    private final Map<Long, Long> uploadedNotClosed = new HashMap<>();
-    private final Map<Long, String> keys = new HashMap<>();
     private Manifest manifest;
     private RuntimeException lastPublishError;
     /** The next new segment follows a resume: mark it as a discontinuity. */
     private boolean discontinuityPending;
-
-    private record Closed(double durationS, boolean discontinuity) {
-    }
 
     public RecordingIndex(S3Client s3, String bucket, MintId mint, UUID jobId, int segmentSeconds, S3Retry retry) {
         this.s3 = s3;
@@ -68,34 +63,12 @@ public final class RecordingIndex {
         publish();
     }
 
-    /** From the encoder: the segment's stream closed. */
-    public synchronized void segmentClosed(long seq, String key, double durationS, boolean discontinuity) {
-        keys.put(seq, key);
-        Long bytes = uploadedNotClosed.remove(seq);
-        Closed closed = new Closed(durationS, discontinuity);
-        if (bytes == null) {
-            closedNotUploaded.put(seq, closed);
-        } else {
-            add(seq, closed, bytes);
-        }
-    }
-
-    /** From the sink: the segment's upload completed. */
-    public synchronized void segmentUploaded(long seq, String key, long bytes) {
-        keys.put(seq, key);
-        Closed closed = closedNotUploaded.remove(seq);
-        if (closed == null) {
-            uploadedNotClosed.put(seq, bytes);
-        } else {
-            add(seq, closed, bytes);
-        }
-    }
-
-    private void add(long seq, Closed closed, long bytes) {
-        boolean discontinuity = closed.discontinuity() || discontinuityPending;
+    /** A finished segment is stored at {@code key}: it joins the manifest and the playlist, which are published. */
+    public synchronized void add(String key, SegmentDone segment) {
+        boolean discontinuity = segment.discontinuity() || discontinuityPending;
         discontinuityPending = false;
-        manifest = manifest.withSegment(new Manifest.Segment(seq, keys.remove(seq), closed.durationS(), bytes,
-                discontinuity, false));
+        manifest = manifest.withSegment(new Manifest.Segment(segment.sequence(), key, segment.durationSeconds(),
+                segment.bytes(), discontinuity, false));
         publish();
     }
 

@@ -47,8 +47,8 @@ class EncoderToS3IT {
                 MultipartSegmentSink sink = new MultipartSegmentSink(s3, storage.bucket(), MINT, job, upload,
                         new SegmentUploadListener() {
                             @Override
-                            public void uploaded(long sequence, String key, long bytes) {
-                                index.segmentUploaded(sequence, key, bytes);
+                            public void uploaded(String key, SegmentDone segment) {
+                                index.add(key, segment);
                             }
 
                             @Override
@@ -56,14 +56,7 @@ class EncoderToS3IT {
                                 failures.incrementAndGet();
                             }
                         });
-                AtomicInteger closed = new AtomicInteger();
                 MediaListener toIndex = new MediaListener() {
-                    @Override
-                    public void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity) {
-                        closed.incrementAndGet();
-                        index.segmentClosed(sequence, S3Keys.segment(MINT, job, sequence), durationSeconds, discontinuity);
-                    }
-
                     @Override
                     public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
                         index.gap(beforeSequence, (resumedNanos - lastMediaNanos) / 1_000_000);
@@ -82,6 +75,7 @@ class EncoderToS3IT {
                         ts -> ts < 6_000_000_000L || ts >= 6_000_000_000L + stall);
                 var settings = new EncodeSettings(720, fps, 2, 0,
                         new MediaConfig("veryfast", 800, 96, Duration.ofSeconds(2)));
+                long closed;
                 try (RoomEncoder enc = new RoomEncoder("e2e", settings, video, audio, sink, toIndex)) {
                     enc.start();
                     await().atMost(Duration.ofSeconds(60)).until(() -> video.exhausted() && audio.exhausted()
@@ -89,10 +83,11 @@ class EncoderToS3IT {
                     enc.stop();
                     assertTrue(enc.awaitTermination(Duration.ofSeconds(30)));
                     assertEquals(RoomEncoder.State.STOPPED, enc.state(), () -> String.valueOf(enc.failure()));
+                    closed = enc.stats().segments();
                 }
                 assertTrue(sink.awaitUploads(Duration.ofSeconds(30)));
                 sink.close();
-                await().atMost(Duration.ofSeconds(10)).until(() -> index.manifest().segments().size() == closed.get());
+                await().atMost(Duration.ofSeconds(10)).until(() -> index.manifest().segments().size() == closed);
                 index.end("stopped");
                 assertEquals(0, failures.get());
                 assertEquals(0, sink.bytesHeld());

@@ -9,6 +9,7 @@ import dev.mintrecorder.worker.media.MediaConfig;
 import dev.mintrecorder.worker.media.MediaListener;
 import dev.mintrecorder.worker.media.RawVideoFrame;
 import dev.mintrecorder.worker.media.RoomEncoder;
+import dev.mintrecorder.worker.media.TestSegments;
 import dev.mintrecorder.worker.room.RoomClient;
 import dev.mintrecorder.worker.room.RoomConfig;
 import dev.mintrecorder.worker.room.RoomListener;
@@ -20,7 +21,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,7 +66,7 @@ public final class RealTime720pSoakProbe {
                 return frame;
             };
             RoomEncoder encoder = new RoomEncoder("soak-" + room, settings, video, queues.audio()::poll,
-                    seq -> OutputStream.nullOutputStream(), MediaListener.NONE);
+                    TestSegments.discard(), MediaListener.NONE);
             encoder.start();
             int samples = seconds / SAMPLE_SECONDS;
             CountDownLatch done = new CountDownLatch(samples);
