@@ -129,7 +129,7 @@ public final class RoomRecording implements RecordingSession {
         this.context = context;
         this.job = context.job();
         this.events = context.events();
-        this.retry = new S3Retry("recording-" + job.jobId(), shared.upload());
+        this.retry = new S3Retry("recording-" + job.jobId(), shared.upload(), shared.registry());
         this.index = new RecordingIndex(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), job.segmentS(), retry);
         this.queues = FrameQueues.create(job.room(), shared.videoQueue(), shared.audioQueue());
         this.controller = Thread.ofVirtual().name("recording-" + job.jobId()).unstarted(this::run);
@@ -239,7 +239,7 @@ public final class RoomRecording implements RecordingSession {
             }
         }
         sink = new MultipartSegmentSink(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), shared.upload(),
-                uploadListener());
+                uploadListener(), shared.registry());
         transition(State.JOINING);
         RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
                 new VideoCap(job.video().maxHeight(), job.video().fps()), job.mintId().value(), job.jobId().toString());
@@ -255,7 +255,7 @@ public final class RoomRecording implements RecordingSession {
                 sink, mediaListener());
         encoder.start();
         // The memory governor watches this room's queues and upload buffers, and may pull its levers.
-        memory = MemoryRooms.process().register(new RecordingMemory(job.mintId(), job.jobId(),
+        memory = shared.memoryRooms().register(new RecordingMemory(job.mintId(), job.jobId(),
                 queues.both(), sink::bytesHeld,
                 new RecordingMemory.Levers(room::lowerLayer, room::restoreLayer,
                         () -> commands.add(new Command.Handover(new CompletableFuture<>())))));

@@ -5,7 +5,7 @@ import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.worker.media.SegmentDone;
 import dev.mintrecorder.worker.media.SegmentOutput;
 import dev.mintrecorder.worker.ops.LogContext;
-import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,11 +56,6 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSink.class);
     private static final int INITIAL_BUFFER = 256 * 1024;
 
-    /** Segment closed by the muxer → its upload completed: how long a finished segment waits to become playable. */
-    private static final Timer UPLOAD_LATENCY = Timer.builder("recorder.upload.latency")
-            .description("From a segment's close to its completed multipart upload")
-            .publishPercentileHistogram().register(Metrics.globalRegistry);
-
     private final S3Client s3;
     private final String bucket;
     private final MintId mint;
@@ -68,6 +63,8 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private final UploadConfig config;
     private final S3Retry retry;
     private final SegmentUploadListener listener;
+    /** Segment closed by the muxer → its upload completed: how long a finished segment waits to become playable. */
+    private final Timer uploadLatency;
     private final Semaphore partsInFlight;
     private final ExecutorService uploadThreads = Executors.newVirtualThreadPerTaskExecutor();
     /** Each upload task carries the MDC (mint_id/job_id) of the thread that submitted it. */
@@ -75,15 +72,19 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private final AtomicLong bytesHeld = new AtomicLong();
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
 
+    /** @param registry the worker's registry: upload latency and retries of every room add up there */
     public MultipartSegmentSink(S3Client s3, String bucket, MintId mint, UUID jobId, UploadConfig config,
-                                SegmentUploadListener listener) {
+                                SegmentUploadListener listener, MeterRegistry registry) {
         this.s3 = s3;
         this.bucket = bucket;
         this.mint = mint;
         this.jobId = jobId;
         this.config = config;
-        this.retry = new S3Retry("s3-" + jobId, config);
+        this.retry = new S3Retry("s3-" + jobId, config, registry);
         this.listener = listener;
+        this.uploadLatency = Timer.builder("recorder.upload.latency")
+                .description("From a segment's close to its completed multipart upload")
+                .publishPercentileHistogram().register(registry);
         this.partsInFlight = new Semaphore(config.maxPartsInFlight());
     }
 
@@ -253,7 +254,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             SegmentDone finished = report;
             track(done.handle((ok, e) -> {
                 if (e == null) {
-                    UPLOAD_LATENCY.record(System.nanoTime() - closedAt, TimeUnit.NANOSECONDS);
+                    uploadLatency.record(System.nanoTime() - closedAt, TimeUnit.NANOSECONDS);
                     if (finished != null) {
                         tell(() -> listener.uploaded(key, finished));
                     }

@@ -3,7 +3,7 @@ package dev.mintrecorder.worker.storage;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.github.resilience4j.retry.RetryConfig;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
@@ -16,14 +16,13 @@ import java.util.function.Supplier;
  * transient; any other S3 answer (403 bad credentials, 404 no such upload) fails at once.
  */
 public final class S3Retry {
-    /** Every room's retries, for the dashboard: the worker's registry is part of Micrometer's global one. */
-    private static final Counter RETRIES = Counter.builder("recorder.upload.retries")
-            .description("S3 calls retried after a transient failure").register(Metrics.globalRegistry);
-
     private final Retry retry;
     private final AtomicLong retries = new AtomicLong();
 
-    public S3Retry(String name, UploadConfig config) {
+    /** @param registry where every room's retries add up, for the dashboard (the worker's registry) */
+    public S3Retry(String name, UploadConfig config, MeterRegistry registry) {
+        Counter total = Counter.builder("recorder.upload.retries")
+                .description("S3 calls retried after a transient failure").register(registry);
         this.retry = Retry.of(name, RetryConfig.custom()
                 .maxAttempts(config.retryAttempts())
                 .intervalFunction(IntervalFunction.ofExponentialBackoff(config.retryInitialBackoff(), 2.0,
@@ -32,7 +31,7 @@ public final class S3Retry {
                 .build());
         retry.getEventPublisher().onRetry(e -> {
             retries.incrementAndGet();
-            RETRIES.increment();
+            total.increment();
         });
     }
 

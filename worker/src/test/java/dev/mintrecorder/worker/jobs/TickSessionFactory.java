@@ -1,8 +1,6 @@
 package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.StatusEvent;
-import dev.mintrecorder.worker.ops.WorkerConfig;
-import dev.mintrecorder.worker.storage.StorageConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -43,16 +41,6 @@ public final class TickSessionFactory implements RecordingSessionFactory {
                 .forcePathStyle(true)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secret)))
                 .build();
-    }
-
-    /** How a child-process worker ({@code WorkerMain} on the test class path) finds this factory. */
-    public static final class Provider implements RecordingSessionFactory.Provider {
-        @Override
-        public RecordingSessionFactory create(WorkerConfig config) {
-            StorageConfig s = config.storage();
-            return new TickSessionFactory(s3(s.endpoint(), s.region(), s.accessKeyId(), s.secretAccessKey()),
-                    s.bucket(), new SessionTracker());
-        }
     }
 
     @Override

@@ -1,7 +1,5 @@
 package dev.mintrecorder.worker.jobs;
 
-import dev.mintrecorder.worker.WorkerMain;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,8 +10,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * TEST ONLY: the real {@link WorkerMain} in a child JVM on the test class path, so its recording pipeline is the
- * {@link TickSessionFactory} (found as a service). Killed with SIGKILL or stopped with SIGTERM like a pod.
+ * TEST ONLY: the real worker in a child JVM on the test class path, started through {@link TickWorkerMain}, so its
+ * recording pipeline is the {@link TickSessionFactory}. Killed with SIGKILL or stopped with SIGTERM like a pod.
  */
 final class WorkerProcess implements AutoCloseable {
     private final Process process;
@@ -27,7 +25,7 @@ final class WorkerProcess implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-cp", System.getProperty("java.class.path"), WorkerMain.class.getName()))
+                    "-cp", System.getProperty("java.class.path"), TickWorkerMain.class.getName()))
                     .redirectErrorStream(true)
                     .redirectOutput(output.toFile());
             pb.environment().putAll(env);

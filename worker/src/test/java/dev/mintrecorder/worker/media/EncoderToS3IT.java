@@ -12,6 +12,7 @@ import dev.mintrecorder.worker.storage.S3Retry;
 import dev.mintrecorder.worker.storage.SegmentUploadListener;
 import dev.mintrecorder.worker.storage.StorageConfig;
 import dev.mintrecorder.worker.storage.UploadConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -42,7 +43,7 @@ class EncoderToS3IT {
             UUID job = UUID.randomUUID();
             try (S3Client s3 = S3Clients.create(storage)) {
                 RecordingIndex index = new RecordingIndex(s3, storage.bucket(), MINT, job, 2,
-                        new S3Retry("index", upload));
+                        new S3Retry("index", upload, new SimpleMeterRegistry()));
                 AtomicInteger failures = new AtomicInteger();
                 MultipartSegmentSink sink = new MultipartSegmentSink(s3, storage.bucket(), MINT, job, upload,
                         new SegmentUploadListener() {
@@ -55,7 +56,7 @@ class EncoderToS3IT {
                             public void failed(long sequence, String key, Exception error) {
                                 failures.incrementAndGet();
                             }
-                        });
+                        }, new SimpleMeterRegistry());
                 MediaListener toIndex = new MediaListener() {
                     @Override
                     public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {

@@ -9,7 +9,6 @@ import dev.mintrecorder.worker.media.SegmentOutput;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -59,12 +58,11 @@ class MultipartSegmentSinkIT {
         }
     }
 
-    /** The sink's meters live in Micrometer's global registry (the worker adds its Prometheus registry there). */
+    /** The registry the sinks get, as the worker's pipeline passes its own. */
     private static final SimpleMeterRegistry METERS = new SimpleMeterRegistry();
 
     @BeforeAll
     static void startS3() {
-        Metrics.globalRegistry.add(METERS);
         stack = Devstack.start(DevstackOptions.defaults().only(Devstack.Component.S3));
         StorageConfig config = StorageConfig.from(stack.env());
         s3 = S3Clients.create(config);
@@ -73,7 +71,6 @@ class MultipartSegmentSinkIT {
 
     @AfterAll
     static void stopS3() {
-        Metrics.globalRegistry.remove(METERS);
         if (s3 != null) {
             s3.close();
         }
@@ -94,7 +91,7 @@ class MultipartSegmentSinkIT {
     }
 
     private MultipartSegmentSink sink(UploadConfig config) {
-        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded);
+        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS);
         return sink;
     }
 
@@ -161,7 +158,7 @@ class MultipartSegmentSinkIT {
     @Test
     void aShortS3OutageIsRiddenOutByRetries() throws Exception {
         double retriesBefore = globalCount("recorder.upload.retries");
-        long uploadsBefore = Metrics.globalRegistry.timer("recorder.upload.latency").count();
+        long uploadsBefore = METERS.timer("recorder.upload.latency").count();
         MultipartSegmentSink sink = sink(CONFIG);
         byte[] data = random(2 * MIB, 3);
         SegmentOutput.Segment out = sink.open(1);
@@ -176,11 +173,11 @@ class MultipartSegmentSinkIT {
         assertArrayEquals(data, object(1));
         // What the dashboard shows: the retries, and an upload that took as long as the outage.
         assertTrue(globalCount("recorder.upload.retries") - retriesBefore >= 2);
-        assertEquals(uploadsBefore + 1, Metrics.globalRegistry.timer("recorder.upload.latency").count());
+        assertEquals(uploadsBefore + 1, METERS.timer("recorder.upload.latency").count());
     }
 
     private static double globalCount(String counter) {
-        return Metrics.globalRegistry.counter(counter).count();
+        return METERS.counter(counter).count();
     }
 
     @Test
@@ -205,7 +202,7 @@ class MultipartSegmentSinkIT {
     @Test
     void salvageCompletesUploadsWithPartsAbortsEmptyOnesAndContinuesTheNumbering() throws Exception {
         String prefix = S3Keys.jobPrefix(MINT, job);
-        S3Retry retry = new S3Retry("salvage", CONFIG);
+        S3Retry retry = new S3Retry("salvage", CONFIG, METERS);
         // A dead worker's state: segments 0-1 finished, 2 open with one 5 MiB part uploaded, 3 open and empty.
         MultipartSegmentSink dead = sink(CONFIG);
         for (long seq = 0; seq < 2; seq++) {
