@@ -130,7 +130,8 @@ public final class RoomRecording implements RecordingSession {
         this.job = context.job();
         this.events = context.events();
         this.retry = new S3Retry("recording-" + job.jobId(), shared.upload(), shared.registry());
-        this.index = new RecordingIndex(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), job.segmentS(), retry);
+        this.index = new RecordingIndex(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), job.segmentS(), retry,
+                shared.registry());
         this.queues = FrameQueues.create(job.room(), shared.videoQueue(), shared.audioQueue());
         this.controller = Thread.ofVirtual().name("recording-" + job.jobId()).unstarted(this::run);
     }
@@ -444,7 +445,8 @@ public final class RoomRecording implements RecordingSession {
 
     /**
      * A stored segment joins the index (which publishes the playlist), then is reported with a SEGMENT event and a
-     * progress line. A failed publish fails the recording.
+     * progress line. One failed publish is counted and logged by the index and repaired by the next; a playlist that
+     * cannot be written {@value RecordingIndex#MAX_FAILED_PUBLISHES_IN_A_ROW} times in a row fails the recording.
      */
     private void indexSegment(String key, SegmentDone s) {
         try {

@@ -43,7 +43,7 @@ class EncoderToS3IT {
             UUID job = UUID.randomUUID();
             try (S3Client s3 = S3Clients.create(storage)) {
                 RecordingIndex index = new RecordingIndex(s3, storage.bucket(), MINT, job, 2,
-                        new S3Retry("index", upload, new SimpleMeterRegistry()));
+                        new S3Retry("index", upload, new SimpleMeterRegistry()), new SimpleMeterRegistry());
                 AtomicInteger failures = new AtomicInteger();
                 MultipartSegmentSink sink = new MultipartSegmentSink(s3, storage.bucket(), MINT, job, upload,
                         new SegmentUploadListener() {

@@ -212,7 +212,7 @@ class MultipartSegmentSinkIT {
             }
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
-        RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 6, retry);
+        RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 6, retry, METERS);
         index.add(S3Keys.segment(MINT, job, 0), new SegmentDone(0, 6.0, false, 1000));
         byte[] part = random(5 * MIB, 7);
         OutputStream open = dead.open(2);
