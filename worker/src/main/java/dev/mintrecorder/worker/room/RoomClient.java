@@ -4,6 +4,7 @@ import dev.mintrecorder.worker.media.FrameQueues;
 import io.micrometer.core.instrument.MeterRegistry;
 import okhttp3.OkHttpClient;
 
+import javax.net.SocketFactory;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -18,12 +19,21 @@ public final class RoomClient implements AutoCloseable {
     private final OkHttpClient http;
 
     public RoomClient(RoomConfig config, WebRtcRuntime runtime, MeterRegistry registry) {
+        this(config, runtime, registry, SocketFactory.getDefault());
+    }
+
+    /**
+     * A client whose TCP connections (signal sockets, validate calls) come from {@code sockets}: the network as this
+     * client sees it. This is its fault-injection point: a test passes a factory whose sockets it can break, so a
+     * lost connection fails in OkHttp exactly as a network error would.
+     */
+    public RoomClient(RoomConfig config, WebRtcRuntime runtime, MeterRegistry registry, SocketFactory sockets) {
         this.config = Objects.requireNonNull(config);
         this.runtime = Objects.requireNonNull(runtime);
         this.registry = Objects.requireNonNull(registry);
         // No transport-level pings: LiveKit's own ping/pong and ping_timeout decide when the signal is lost.
-        this.http = new OkHttpClient.Builder().connectTimeout(Duration.ofSeconds(5)).readTimeout(Duration.ofSeconds(10))
-                .build();
+        this.http = new OkHttpClient.Builder().socketFactory(sockets).connectTimeout(Duration.ofSeconds(5))
+                .readTimeout(Duration.ofSeconds(10)).build();
     }
 
     /**

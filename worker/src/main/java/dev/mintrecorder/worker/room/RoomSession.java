@@ -208,15 +208,6 @@ public final class RoomSession implements AutoCloseable {
         return cap;
     }
 
-    /** Test hook and fault injection: drops the signal socket as a network failure would. */
-    public void dropSignal() {
-        post(() -> {
-            if (signal != null) {
-                signal.abort();
-            }
-        });
-    }
-
     /**
      * Leaves the room (if still in it), stops the media (the queues' input is finished) and stops the loop.
      * Teardown order: sinks removed and peer connection closed (in {@link SubscriberPeer#close()}), then the

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -254,10 +255,17 @@ class RoomSessionIT {
     }
 
     @Test
-    void aKilledSocketResumesAndMediaKeepsFlowing() {
+    void aKilledSocketResumesAndMediaKeepsFlowing() throws IOException {
         String room = newRoom("resume");
         Watch watch = new Watch();
-        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        BreakableSockets network = new BreakableSockets();
+        try (RoomClient breakable = new RoomClient(config, runtime, registry, network)) {
+            killedSocketsResume(room, watch, open(breakable, room, "streamer", new VideoCap(720, 30), watch), network);
+        }
+    }
+
+    private void killedSocketsResume(String room, Watch watch, RoomSession session, BreakableSockets network)
+            throws IOException {
         awaitSubscribed(session);
         server.killSignal(room, recorderIdentity(session));
         await().atMost(Duration.ofSeconds(20)).until(() -> !watch.all(RoomEvent.Resumed.class).isEmpty());
@@ -268,11 +276,12 @@ class RoomSessionIT {
         assertTrue(watch.all(RoomEvent.StateChanged.class).stream().anyMatch(c -> c.to() == RoomState.RECONNECTING));
 
         // The same from this side: the socket fails locally (as a network error would surface in OkHttp).
-        session.dropSignal();
+        network.breakAll();
         await().atMost(Duration.ofSeconds(20)).until(() -> watch.all(RoomEvent.Resumed.class).size() >= 2);
         await().atMost(Duration.ofSeconds(10)).until(() -> session.state() == RoomState.SUBSCRIBED);
         long later = watch.videoFrames.get();
         await().atMost(Duration.ofSeconds(10)).until(() -> watch.videoFrames.get() > later + 30);
+        session.close(); // before its client closes
     }
 
     @Test
