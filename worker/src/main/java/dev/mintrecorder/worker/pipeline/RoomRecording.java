@@ -57,8 +57,9 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>Life</b> ({@link State}): start salvages a dead attempt's uploads when resuming, then joins the room; the
  * encoder starts once the target's tracks are subscribed (JOINED). Each segment's writer reports it once
  * ({@link SegmentDone}, through the segment's stream); the sink passes it on once it is uploaded, and the controller
- * then adds it to the index and publishes a SEGMENT event. It ends on {@link #stop} (STOP, max duration), on {@link #handover()}, when the room ends on its
- * own (closed, target gone past the grace period, failure), or on an encoder or upload failure.
+ * then adds it to the index and publishes a SEGMENT event. It ends on {@link #stop} (STOP, max duration), on
+ * {@link #handover()}, when the room ends on its own (closed, target gone past the grace period, failure), or on an
+ * encoder or upload failure.
  *
  * <p><b>Confinement</b>: every lifecycle decision and every index change runs on one virtual thread, the
  * controller, which takes {@link Command}s from a queue. Room, encoder and upload callbacks only post commands (or
