@@ -1,6 +1,7 @@
 package dev.mintrecorder.bench;
 
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
+import dev.mintrecorder.worker.media.FrameQueues;
 import dev.mintrecorder.worker.room.RoomClient;
 import dev.mintrecorder.worker.room.RoomConfig;
 import dev.mintrecorder.worker.room.RoomListener;
@@ -40,10 +41,11 @@ public final class StallChild {
         RoomConfig config = RoomConfig.from(System.getenv());
         System.out.println("queues: video " + config.videoQueue() + ", audio " + config.audioQueue());
         try (WebRtcRuntime runtime = WebRtcRuntime.start();
-             RoomClient client = new RoomClient(config, runtime, new SimpleMeterRegistry())) {
+             RoomClient client = new RoomClient(config, runtime, new SimpleMeterRegistry());
+             FrameQueues queues = FrameQueues.create(room, config.videoQueue(), config.audioQueue())) {
             String job = UUID.randomUUID().toString();
             RoomSession session = client.open(new RoomRequest(room, target, new VideoCap(maxHeight, 30),
-                    "stall-" + room, job), RoomListener.NONE);
+                    "stall-" + room, job), queues, RoomListener.NONE);
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                     .until(() -> session.videoFramesDelivered() > 0);
             System.out.println("STALLING");
@@ -51,22 +53,22 @@ public final class StallChild {
             for (int second = 1; System.nanoTime() < end; second++) {
                 Timing.pause(Duration.ofNanos(Math.min(end, System.nanoTime() + TimeUnit.SECONDS.toNanos(1))
                         - System.nanoTime()));
-                print("stats", second, session);
+                print("stats", second, session, queues);
             }
-            print("DONE", stallSeconds, session);
+            print("DONE", stallSeconds, session, queues);
             session.close();
             session.completion().orTimeout(20, TimeUnit.SECONDS).join();
         }
         System.exit(0);
     }
 
-    private static void print(String what, int second, RoomSession session) {
+    private static void print(String what, int second, RoomSession session, FrameQueues queues) {
         MemoryUsage heap = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
-        BoundedFrameQueue.Stats v = session.videoQueue().stats();
+        BoundedFrameQueue.Stats v = queues.video().stats();
         System.out.println(String.format(Locale.ROOT, "%s second=%d delivered=%d enqueued=%d dropped=%d frames=%d "
                         + "bytes=%d high_water=%d audio_dropped=%d heap_used=%d heap_committed=%d gcs=%d", what, second,
                 session.videoFramesDelivered(), v.enqueued(), v.dropped(), v.frames(), v.bytes(), v.highWaterBytes(),
-                session.audioQueue().stats().dropped(), heap.getUsed(), heap.getCommitted(),
+                queues.audio().stats().dropped(), heap.getUsed(), heap.getCommitted(),
                 ManagementFactory.getGarbageCollectorMXBeans().stream()
                         .mapToLong(GarbageCollectorMXBean::getCollectionCount).sum()));
         System.out.flush();

@@ -3,13 +3,14 @@ package dev.mintrecorder.worker;
 import dev.mintrecorder.worker.events.EventPublisher;
 import dev.mintrecorder.worker.jobs.JobEngine;
 import dev.mintrecorder.worker.jobs.RecordingSessionFactory;
-import dev.mintrecorder.worker.jobs.UnavailableRecordingSessionFactory;
+import dev.mintrecorder.worker.memory.MemoryRooms;
 import dev.mintrecorder.worker.memory.WorkerMemory;
 import dev.mintrecorder.worker.ops.ConfigException;
 import dev.mintrecorder.worker.ops.LogContext;
 import dev.mintrecorder.worker.ops.OpsServer;
 import dev.mintrecorder.worker.ops.WorkerConfig;
-import io.micrometer.core.instrument.Metrics;
+import dev.mintrecorder.worker.pipeline.PipelineSessionFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -19,7 +20,6 @@ import sun.misc.Signal;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.List;
-import java.util.ServiceLoader;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -27,13 +27,34 @@ import java.util.concurrent.CountDownLatch;
  * memory governor and the operations endpoint ({@code /metrics}, {@code /health/live}, {@code /health/ready}), and on
  * SIGTERM (or SIGINT) drains: every recording is handed over to another worker, then the process exits 0 within
  * {@code DRAIN_GRACE_PERIOD}. A configuration error exits 2 with a message naming the variable.
+ *
+ * <p>This is where the worker is wired: the recording pipeline ({@link PipelineSessionFactory}) is built here with
+ * its dependencies, the meter registry that {@code /metrics} serves and the room registry the memory governor
+ * watches. Nothing is found on the class path and nothing is process-global.
  */
 public final class WorkerMain {
     private static final Logger log = LoggerFactory.getLogger(WorkerMain.class);
 
     private WorkerMain() {}
 
+    /**
+     * How the worker makes its recording pipeline, from its configuration and the two registries it shares with the
+     * rest of the worker. If the result is {@link AutoCloseable} it is closed after the job engine.
+     */
+    @FunctionalInterface
+    public interface Pipeline {
+        RecordingSessionFactory create(WorkerConfig config, MeterRegistry registry, MemoryRooms memoryRooms);
+    }
+
     public static void main(String[] args) throws InterruptedException {
+        run(PipelineSessionFactory::new);
+    }
+
+    /**
+     * Runs the worker with {@code pipeline} until SIGTERM or SIGINT, then exits. {@link #main} runs it with the real
+     * recording pipeline; tests run the same worker around a test double (see the test {@code TickWorkerMain}).
+     */
+    public static void run(Pipeline pipeline) throws InterruptedException {
         WorkerConfig config;
         try {
             config = WorkerConfig.load(System.getenv());
@@ -49,13 +70,15 @@ public final class WorkerMain {
         Signal.handle(new Signal("INT"), s -> terminate.countDown());
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        // Components built by a service provider (the recording pipeline) register their meters globally.
-        Metrics.globalRegistry.add(registry);
-        RecordingSessionFactory sessions = sessionFactory(config);
+        // The pipeline registers each running room here; the memory governor watches them.
+        MemoryRooms memoryRooms = new MemoryRooms();
+        RecordingSessionFactory sessions = pipeline.create(config, registry, memoryRooms);
+        log.info("recording pipeline: {}", sessions.getClass().getName());
         // Memory alarms get a producer of their own: the engine's is private to it.
         EventPublisher alarms = new EventPublisher(config.kafkaBootstrapServers(), config.workerId() + "-alarms",
                 config.jobs().deliveryTimeout());
-        WorkerMemory memory = WorkerMemory.start(config.workerId(), config.memory(), alarms::alarm, registry);
+        WorkerMemory memory = WorkerMemory.start(config.workerId(), config.memory(), alarms::alarm, registry,
+                memoryRooms);
         // The engine polls for a job only with one room's memory reserved in the governor's admission.
         JobEngine engine = new JobEngine(config.kafkaBootstrapServers(), config.workerId(), config.jobs(),
                 sessions, registry, Clock.systemUTC(), memory.admission());
@@ -90,26 +113,5 @@ public final class WorkerMain {
         ops.close();
         log.info("worker {}: {}", config.workerId(), handedOver ? "drained" : "grace period over; exiting");
         System.exit(0);
-    }
-
-    /**
-     * The recording pipeline, found as a {@link RecordingSessionFactory.Provider} service. Without one this build
-     * cannot record: it runs with {@link UnavailableRecordingSessionFactory}, which fails each job it takes and marks
-     * the worker not ready.
-     */
-    static RecordingSessionFactory sessionFactory(WorkerConfig config) {
-        List<RecordingSessionFactory.Provider> providers = ServiceLoader.load(RecordingSessionFactory.Provider.class)
-                .stream().map(ServiceLoader.Provider::get).toList();
-        if (providers.size() > 1) {
-            // A test class path lists test classes first, so a test double there replaces the real pipeline.
-            log.warn("more than one recording pipeline on the class path; using the first: {}", providers);
-        }
-        if (providers.isEmpty()) {
-            log.warn("no recording pipeline in this build: jobs taken will fail with \"{}\"",
-                    UnavailableRecordingSessionFactory.ERROR);
-            return new UnavailableRecordingSessionFactory();
-        }
-        log.info("recording pipeline: {}", providers.getFirst().getClass().getName());
-        return providers.getFirst().create(config);
     }
 }

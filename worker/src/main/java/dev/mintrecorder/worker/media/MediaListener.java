@@ -1,17 +1,11 @@
 package dev.mintrecorder.worker.media;
 
 /**
- * What the encoder reports while it records. Called on the encoder thread: implementations return fast (hand work to
- * another thread) and must not throw.
+ * What the encoder reports while it records, besides its segments (each segment is reported once, through its
+ * stream: {@link SegmentOutput.Segment#finish}). Called on the encoder thread: implementations return fast (hand
+ * work to another thread) and must not throw.
  */
 public interface MediaListener {
-    /**
-     * A segment's stream was closed.
-     *
-     * @param discontinuity whether this segment starts a new run after a media gap (the playlist marks it)
-     */
-    void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity);
-
     /**
      * Media stopped for longer than the gap threshold and resumed; timestamps are on the frames' clock.
      *
@@ -23,10 +17,6 @@ public interface MediaListener {
     void failed(Throwable error);
 
     MediaListener NONE = new MediaListener() {
-        @Override
-        public void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity) {
-        }
-
         @Override
         public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
         }

@@ -101,7 +101,7 @@ public final class RoomEncoder implements AutoCloseable {
             try {
                 v = new VideoEncoder(outWidth, outHeight, settings.fps(), m.videoBitrateKbps(), m.videoPreset());
                 a = new AudioEncoder(m.audioBitrateKbps());
-                segmenter = new Segmenter(output, countingListener(), settings.segmentSeconds(), nextSequence,
+                segmenter = new Segmenter(output, segments, settings.segmentSeconds(), nextSequence,
                         discontinuity, v.context(), a.context());
             } catch (RuntimeException e) {
                 if (a != null) {
@@ -372,25 +372,5 @@ public final class RoomEncoder implements AutoCloseable {
         outWidth = Math.max(2, w);
         outHeight = Math.max(2, h);
         log.info("encoder {}: input {}x{}, recording at {}x{}", name, width, height, outWidth, outHeight);
-    }
-
-    private MediaListener countingListener() {
-        return new MediaListener() {
-            @Override
-            public void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity) {
-                segments.incrementAndGet();
-                listener.segmentClosed(sequence, durationSeconds, bytes, discontinuity);
-            }
-
-            @Override
-            public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
-                listener.gap(beforeSequence, lastMediaNanos, resumedNanos);
-            }
-
-            @Override
-            public void failed(Throwable error) {
-                listener.failed(error);
-            }
-        };
     }
 }

@@ -11,8 +11,8 @@ import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static dev.mintrecorder.worker.media.FfmpegException.check;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
@@ -60,7 +60,7 @@ final class Segmenter implements AutoCloseable {
     private static final double MAX_INTERLEAVE_S = 1.0;
 
     private final SegmentOutput output;
-    private final MediaListener listener;
+    private final AtomicLong closedTotal;
     private final boolean discontinuity;
     private final AVFormatContext ctx;
     private final SegmentIo.Token muxToken;
@@ -83,13 +83,14 @@ final class Segmenter implements AutoCloseable {
 
     private static final class OpenSegment {
         final long sequence;
-        final OutputStream stream;
+        final SegmentOutput.Segment stream;
         final SegmentIo.Token token;
         final AVIOContext io;
         long bytes;
         double startPts;
 
-        OpenSegment(long sequence, OutputStream stream, SegmentIo.Token token, AVIOContext io, double startPts) {
+        OpenSegment(long sequence, SegmentOutput.Segment stream, SegmentIo.Token token, AVIOContext io,
+                    double startPts) {
             this.sequence = sequence;
             this.stream = stream;
             this.token = token;
@@ -101,12 +102,13 @@ final class Segmenter implements AutoCloseable {
     /**
      * Opens the muxer and, through it, the first segment.
      *
+     * @param closedTotal counts each segment this segmenter finishes (the encoder's statistics)
      * @param discontinuity whether the first segment follows a gap
      */
-    Segmenter(SegmentOutput output, MediaListener listener, int segmentSeconds, long startSequence,
+    Segmenter(SegmentOutput output, AtomicLong closedTotal, int segmentSeconds, long startSequence,
               boolean discontinuity, AVCodecContext video, AVCodecContext audio) {
         this.output = output;
-        this.listener = listener;
+        this.closedTotal = closedTotal;
         this.discontinuity = discontinuity;
         this.nextSequence = startSequence;
         this.videoCodecTb = video.time_base();
@@ -214,7 +216,7 @@ final class Segmenter implements AutoCloseable {
     /** Called from io_open: a new segment file. */
     AVIOContext openSegment() throws IOException {
         long seq = nextSequence++;
-        OutputStream stream = output.open(seq);
+        SegmentOutput.Segment stream = output.open(seq);
         SegmentIo.Token token = SegmentIo.registerStream(this);
         BytePointer buffer = new BytePointer(av_malloc(IO_BUFFER)).capacity(IO_BUFFER);
         AVIOContext io = avio_alloc_context(buffer, IO_BUFFER, 1, token, null, SegmentIo.WRITE, null);
@@ -247,7 +249,7 @@ final class Segmenter implements AutoCloseable {
         return size;
     }
 
-    /** Called from io_close2: flush, free the AVIOContext, close the Java stream and report the segment. */
+    /** Called from io_close2: flush, free the AVIOContext, and finish the segment's stream, which reports it. */
     int closeSegment(AVIOContext io) {
         OpenSegment seg = open;
         open = null;
@@ -259,16 +261,17 @@ final class Segmenter implements AutoCloseable {
             return 0;
         }
         SegmentIo.unregister(token);
+        double end = Double.isNaN(inFlightVideoPts) ? lastVideoEnd : inFlightVideoPts;
+        double duration = Double.isNaN(seg.startPts) || Double.isNaN(end) ? 0 : Math.max(0, end - seg.startPts);
         try {
-            seg.stream.close();
+            seg.stream.finish(new SegmentDone(seg.sequence, duration, discontinuity && segmentsClosed == 0,
+                    seg.bytes));
         } catch (IOException e) {
             ioFailure = e;
             return SegmentIo.AVERROR_EIO;
         }
-        double end = Double.isNaN(inFlightVideoPts) ? lastVideoEnd : inFlightVideoPts;
-        double duration = Double.isNaN(seg.startPts) || Double.isNaN(end) ? 0 : Math.max(0, end - seg.startPts);
-        listener.segmentClosed(seg.sequence, duration, seg.bytes, discontinuity && segmentsClosed == 0);
         segmentsClosed++;
+        closedTotal.incrementAndGet();
         return 0;
     }
 
@@ -315,7 +318,7 @@ final class Segmenter implements AutoCloseable {
         heldAudio.clear();
         if (open != null) {
             // The trailer failed before closing the segment: free its AVIOContext (the segment context freed below
-            // does not) and close its stream so its upload ends.
+            // does not) and close its stream (unfinished: not reported) so its upload ends.
             OpenSegment seg = open;
             open = null;
             SegmentIo.unregister(seg.token);

@@ -10,21 +10,13 @@ import java.util.function.Consumer;
 /**
  * The rooms the governor watches: the pipeline registers each running room and closes the registration at its end.
  * Listed in registration order, so the levers reach rooms in a stable order. Thread-safe.
+ *
+ * <p>One per worker: {@code WorkerMain} makes it and hands the same instance to the recording pipeline (which
+ * registers rooms) and to {@link WorkerMemory} (which watches them).
  */
 public final class MemoryRooms {
-    private static final MemoryRooms PROCESS = new MemoryRooms();
-
     private final Map<UUID, RoomMemory> rooms = new LinkedHashMap<>();
     private final List<Consumer<RoomMemory>> onRegister = new CopyOnWriteArrayList<>();
-
-    /**
-     * The worker process's registry. The recording pipeline is built by a {@code ServiceLoader} provider that gets only
-     * the configuration, so, like Micrometer's global registry, this is where it registers its rooms and where
-     * {@link WorkerMemory} watches them. Tests make their own {@code new MemoryRooms()}.
-     */
-    public static MemoryRooms process() {
-        return PROCESS;
-    }
 
     /** Calls {@code listener} with each room registered from now on (a room registers once it runs). */
     public void onRegister(Consumer<RoomMemory> listener) {

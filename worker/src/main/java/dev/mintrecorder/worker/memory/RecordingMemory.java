@@ -12,7 +12,7 @@ import java.util.function.LongSupplier;
  *
  * <pre>{@code
  * MemoryRooms.Registration reg = memoryRooms.register(new RecordingMemory(mint, jobId,
- *         List.of(room.videoQueue(), room.audioQueue()), () -> sink == null ? 0 : sink.bytesHeld(),
+ *         queues.both(), () -> sink == null ? 0 : sink.bytesHeld(),
  *         new RecordingMemory.Levers(room::lowerLayer, room::restoreLayer, this::handOverForMemory)));
  * ... at the recording's end: reg.close();
  * }</pre>

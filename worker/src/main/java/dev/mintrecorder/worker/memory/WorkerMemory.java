@@ -10,12 +10,13 @@ import java.time.Clock;
 import java.util.function.Consumer;
 
 /**
- * The worker's memory control, assembled: the budget ({@link MemoryBudget}), the room registry
- * ({@link MemoryRooms#process()}), the {@link Admission} the job engine asks before taking a job, and the running
- * {@link MemoryGovernor} acting through {@link WorkerGovernorActions}. One per worker.
+ * The worker's memory control, assembled: the budget ({@link MemoryBudget}), the room registry it is given
+ * ({@link MemoryRooms}, where the pipeline registers its rooms), the {@link Admission} the job engine asks before
+ * taking a job, and the running {@link MemoryGovernor} acting through {@link WorkerGovernorActions}. One per worker.
  *
  * <pre>{@code
- * WorkerMemory memory = WorkerMemory.start(config.workerId(), config.memory(), publisher::alarm, registry);
+ * MemoryRooms rooms = new MemoryRooms(); // also handed to the recording pipeline
+ * WorkerMemory memory = WorkerMemory.start(config.workerId(), config.memory(), publisher::alarm, registry, rooms);
  * ... engine asks memory.admission().tryReserve() before each poll
  * ... ops readiness: memory.governor()::notReadyReason; liveness: memory.governor()::notLiveReason
  * memory.close();
@@ -36,10 +37,9 @@ public final class WorkerMemory implements AutoCloseable {
 
     /** Resolves the budget, builds the admission and starts the governor's sampling. */
     public static WorkerMemory start(String workerId, MemoryConfig config, Consumer<MemoryAlarm> alarms,
-                                     MeterRegistry registry) {
+                                     MeterRegistry registry, MemoryRooms rooms) {
         long budget = MemoryBudget.resolve(config.budgetBytes());
         MemorySampler sampler = MemorySampler.jvm();
-        MemoryRooms rooms = MemoryRooms.process();
         // Admission reads RSS itself: a job may be offered between two samples, and before the first.
         Admission admission = new Admission(budget, config.roomCostBytes(), config.headroomBytes(),
                 () -> {

@@ -85,8 +85,11 @@ public enum Metric {
     UPLOAD_RETRIES(COUNTER, "recorder.upload.retries", null, List.of(), "S3 calls retried after a transient failure."),
     UPLOAD_LATENCY(TIMER, "recorder.upload.latency", "seconds", List.of(),
             "From a segment's close to its completed multipart upload."),
+    INDEX_PUBLISH_FAILURES(COUNTER, "recorder.index.publish.failures", null, List.of(),
+            "Writes of a recording's manifest.json and index.m3u8 that failed after retries; three in a row fail the "
+                    + "recording."),
 
-    // media: each room's bounded frame queues (media.QueueMeters), one per track.
+    // room: each room's bounded frame queues (room.QueueMeters), one per track.
     QUEUE_BYTES(GAUGE, "recorder.queue.bytes", "bytes", List.of("room", "track"), "Bytes held in the frame queue."),
     QUEUE_FRAMES(GAUGE, "recorder.queue.frames", null, List.of("room", "track"), "Frames held in the frame queue."),
     QUEUE_HIGH_WATER(GAUGE, "recorder.queue.high.water", "bytes", List.of("room", "track"),
@@ -96,7 +99,7 @@ public enum Metric {
     QUEUE_DROPPED(COUNTER, "recorder.queue.dropped", null, List.of("room", "track"),
             "Frames dropped (oldest first) because the frame queue was full."),
 
-    // media: each track's frame gaps (media.StallDetector).
+    // room: each track's frame gaps (room.StallDetector).
     TRACK_STALLS(COUNTER, "recorder.track.stalls", null, List.of("room", "track"),
             "Gaps between a track's frames longer than the stall threshold (ROOM_STALL_THRESHOLD)."),
     TRACK_GAP(GAUGE, "recorder.track.gap", "seconds", List.of("room", "track"), "Time since the track's last frame."),

@@ -3,7 +3,9 @@ package dev.mintrecorder.worker.pipeline;
 import dev.mintrecorder.worker.jobs.RecordingSession;
 import dev.mintrecorder.worker.jobs.RecordingSessionFactory;
 import dev.mintrecorder.worker.jobs.SessionContext;
+import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import dev.mintrecorder.worker.media.MediaConfig;
+import dev.mintrecorder.worker.memory.MemoryRooms;
 import dev.mintrecorder.worker.ops.WorkerConfig;
 import dev.mintrecorder.worker.room.RoomClient;
 import dev.mintrecorder.worker.room.WebRtcRuntime;
@@ -18,14 +20,30 @@ import software.amazon.awssdk.services.s3.S3Client;
  * Makes a {@link RoomRecording} per job attempt, and owns what every recording of this process shares: the WebRTC
  * receive factory, the room client and the S3 client. They are made once, here, and released in {@link #close()}
  * on worker shutdown, after the job engine has ended every recording.
+ *
+ * <p>{@code WorkerMain} builds it with its dependencies: the worker's meter registry (room, queue and upload meters
+ * go there) and the memory governor's room registry (each running recording registers there).
  */
 public final class PipelineSessionFactory implements RecordingSessionFactory, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PipelineSessionFactory.class);
 
-    /** What recordings share; owned by the factory, never closed by a recording. */
-    record Shared(RoomClient rooms, S3Client s3, String bucket, UploadConfig upload, MediaConfig media) {
-        Shared withUpload(UploadConfig other) {
-            return new Shared(rooms, s3, bucket, other, media);
+    /**
+     * What recordings share and use; owned by the factory, never closed by a recording.
+     *
+     * @param videoQueue the bound of each recording's video queue (the recording creates its queues)
+     * @param audioQueue the bound of each recording's audio queue
+     * @param registry where the recordings' meters go
+     * @param memoryRooms where each recording registers its room with the memory governor while it records
+     */
+    record Shared(RoomClient rooms, S3Client s3, String bucket, UploadConfig upload, MediaConfig media,
+                  BoundedFrameQueue.Limits videoQueue, BoundedFrameQueue.Limits audioQueue,
+                  MeterRegistry registry, MemoryRooms memoryRooms) {
+
+        /** The worker's settings for them, with these clients and registries. */
+        static Shared of(WorkerConfig config, RoomClient rooms, S3Client s3, MeterRegistry registry,
+                         MemoryRooms memoryRooms) {
+            return new Shared(rooms, s3, config.storage().bucket(), config.upload(), config.media(),
+                    config.room().videoQueue(), config.room().audioQueue(), registry, memoryRooms);
         }
     }
 
@@ -34,15 +52,18 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
 
     /**
      * Starts the WebRTC factory (a SYSTEM failure if it cannot: this worker cannot record) and the clients.
+     *
+     * @param registry the worker's meter registry (what {@code /metrics} serves)
+     * @param memoryRooms the worker's room registry, the one its memory governor watches
      */
-    public PipelineSessionFactory(WorkerConfig config, MeterRegistry registry) {
+    public PipelineSessionFactory(WorkerConfig config, MeterRegistry registry, MemoryRooms memoryRooms) {
         WebRtcRuntime runtime = WebRtcRuntime.start();
         S3Client s3 = null;
         try {
             s3 = S3Clients.create(config.storage());
             RoomClient rooms = new RoomClient(config.room(), runtime, registry);
             this.webrtc = runtime;
-            this.shared = new Shared(rooms, s3, config.storage().bucket(), config.upload(), config.media());
+            this.shared = Shared.of(config, rooms, s3, registry, memoryRooms);
         } catch (RuntimeException e) {
             if (s3 != null) {
                 s3.close();
@@ -54,9 +75,10 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
                 config.room().livekitUrl());
     }
 
-    /** What recordings share (tests make sessions with other upload settings from it). */
-    Shared shared() {
-        return shared;
+    /** A factory over parts made elsewhere (the room client must use {@code webrtc}); it owns and closes them. */
+    PipelineSessionFactory(WebRtcRuntime webrtc, Shared shared) {
+        this.webrtc = webrtc;
+        this.shared = shared;
     }
 
     @Override

@@ -10,8 +10,10 @@ import dev.mintrecorder.worker.jobs.SessionEnd;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import dev.mintrecorder.worker.media.EncodeSettings;
 import dev.mintrecorder.worker.media.EncoderStats;
+import dev.mintrecorder.worker.media.FrameQueues;
 import dev.mintrecorder.worker.media.MediaListener;
 import dev.mintrecorder.worker.media.RoomEncoder;
+import dev.mintrecorder.worker.media.SegmentDone;
 import dev.mintrecorder.worker.memory.MemoryRooms;
 import dev.mintrecorder.worker.memory.RecordingMemory;
 import dev.mintrecorder.worker.ops.LogContext;
@@ -33,9 +35,6 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -47,27 +46,32 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p><b>Stages</b>, in the order a frame flows, each owning its resources:
  * <ol>
- *   <li>room ({@link RoomSession}): the signal socket, the subscriber peer connection and the bounded frame queues;</li>
+ *   <li>room ({@link RoomSession}): the signal socket, the subscriber peer connection and the sinks that fill the
+ *       bounded frame queues ({@link FrameQueues}), which the recording creates, hands to the room and the encoder,
+ *       and closes last;</li>
  *   <li>encoder ({@link RoomEncoder}): a platform thread draining the queues into x264 + AAC and the segment muxer;</li>
  *   <li>sink ({@link MultipartSegmentSink}): each segment streamed into S3 as one multipart upload;</li>
  *   <li>index ({@link RecordingIndex}): manifest.json and index.m3u8, rewritten after each segment.</li>
  * </ol>
  *
  * <p><b>Life</b> ({@link State}): start salvages a dead attempt's uploads when resuming, then joins the room; the
- * encoder starts once the target's tracks are subscribed (JOINED). A SEGMENT event follows each segment that is both
- * closed and uploaded. It ends on {@link #stop} (STOP, max duration), on {@link #handover()}, when the room ends on its
- * own (closed, target gone past the grace period, failure), or on an encoder or upload failure.
+ * encoder starts once the target's tracks are subscribed (JOINED). Each segment's writer reports it once
+ * ({@link SegmentDone}, through the segment's stream); the sink passes it on once it is uploaded, and the controller
+ * then adds it to the index and publishes a SEGMENT event. It ends on {@link #stop} (STOP, max duration), on
+ * {@link #handover()}, when the room ends on its own (closed, target gone past the grace period, failure), or on an
+ * encoder or upload failure.
  *
- * <p><b>Confinement</b>: every lifecycle decision runs on one virtual thread, the controller, which takes
- * {@link Command}s from a queue. Room, encoder and upload callbacks only post commands (or publish an event), so they
- * return fast and the state needs no locks.
+ * <p><b>Confinement</b>: every lifecycle decision and every index change runs on one virtual thread, the
+ * controller, which takes {@link Command}s from a queue. Room, encoder and upload callbacks only post commands (or
+ * publish an event), so they return fast and the state needs no locks.
  *
  * <p>While it records, the room is registered with the memory governor ({@link MemoryRooms}), whose levers are the
  * room's video layer and an emergency handover.
  *
  * <p><b>Shutdown order</b> ({@link #finish}): stop the encoder (it flushes and closes the last segment) → wait for the
  * uploads → write the final playlist and manifest (ENDLIST; not on handover, where the next attempt continues them)
- * → close the room (leaves, closes the peer connection, releases queued frames) → stop the upload threads.
+ * → close the room (leaves, closes the peer connection) → close the queues (releases queued frames) → stop the
+ * upload threads.
  * Input stays open until the encoder has stopped, so the last segment ends where the encoder stopped, not earlier.
  */
 public final class RoomRecording implements RecordingSession {
@@ -92,6 +96,12 @@ public final class RoomRecording implements RecordingSession {
         record RoomEnded(RoomEnd end) implements Command { }
 
         record Failure(String error, StatusEvent.Scope scope) implements Command { }
+
+        /** A finished segment is uploaded to {@code key}: index it and report it. */
+        record SegmentStored(String key, SegmentDone segment) implements Command { }
+
+        /** Media stopped for {@code durationMs} before segment {@code beforeSequence}. */
+        record Gap(long beforeSequence, long durationMs) implements Command { }
     }
 
     private final PipelineSessionFactory.Shared shared;
@@ -100,6 +110,8 @@ public final class RoomRecording implements RecordingSession {
     private final JobEvents events;
     private final S3Retry retry;
     private final RecordingIndex index;
+    /** Made here, filled by the room, drained by the encoder, closed here after the room. */
+    private final FrameQueues queues;
     private final LinkedBlockingQueue<Command> commands = new LinkedBlockingQueue<>();
     private final CompletableFuture<SessionEnd> ended = new CompletableFuture<>();
     private final Thread controller;
@@ -113,16 +125,15 @@ public final class RoomRecording implements RecordingSession {
     private MemoryRooms.Registration memory;
     private SessionEnd.Failed firstFailure;
 
-    // Guarded by index (segment events come from the encoder and upload threads).
-    private final Set<Long> reported = new HashSet<>();
-
     RoomRecording(PipelineSessionFactory.Shared shared, SessionContext context) {
         this.shared = shared;
         this.context = context;
         this.job = context.job();
         this.events = context.events();
-        this.retry = new S3Retry("recording-" + job.jobId(), shared.upload());
-        this.index = new RecordingIndex(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), job.segmentS(), retry);
+        this.retry = new S3Retry("recording-" + job.jobId(), shared.upload(), shared.registry());
+        this.index = new RecordingIndex(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), job.segmentS(), retry,
+                shared.registry());
+        this.queues = FrameQueues.create(job.room(), shared.videoQueue(), shared.audioQueue());
         this.controller = Thread.ofVirtual().name("recording-" + job.jobId()).unstarted(this::run);
     }
 
@@ -207,6 +218,8 @@ public final class RoomRecording implements RecordingSession {
                 }
             }
             case Command.Failure f -> finish(failed(f.error(), f.scope()), true);
+            case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
+            case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
         }
     }
 
@@ -221,34 +234,31 @@ public final class RoomRecording implements RecordingSession {
                 log.info("job {} resumes with nothing recorded yet (aborted empty {}): starting fresh", job.jobId(),
                         salvage.aborted());
             } else {
-                synchronized (index) {
-                    index.resume(salvage, context.workerId());
-                    index.manifest().segments().forEach(s -> reported.add(s.seq()));
-                }
+                index.resume(salvage, context.workerId());
                 startSequence = salvage.nextSequence();
                 log.info("job {} resumes at segment {}: salvaged {}, aborted empty {}", job.jobId(), startSequence,
                         salvage.completed().keySet(), salvage.aborted());
             }
         }
         sink = new MultipartSegmentSink(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), shared.upload(),
-                uploadListener());
+                uploadListener(), shared.registry());
         transition(State.JOINING);
         RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
                 new VideoCap(job.video().maxHeight(), job.video().fps()), job.mintId().value(), job.jobId().toString());
-        room = shared.rooms().open(request, this::onRoomEvent);
+        room = shared.rooms().open(request, queues, this::onRoomEvent);
         room.completion().thenAccept(end -> commands.add(new Command.RoomEnded(end)));
     }
 
     private void startEncoder() {
         EncodeSettings settings = new EncodeSettings(job.video().maxHeight(), job.video().fps(), job.segmentS(),
                 startSequence, shared.media());
-        // The room owns both queues (and releases what is left in them); the encoder only polls them.
-        encoder = new RoomEncoder(job.jobId().toString(), settings, room.videoQueue()::poll, room.audioQueue()::poll,
+        // The room fills the queues and the encoder only polls them; this recording closes them at its end.
+        encoder = new RoomEncoder(job.jobId().toString(), settings, queues.video()::poll, queues.audio()::poll,
                 sink, mediaListener());
         encoder.start();
         // The memory governor watches this room's queues and upload buffers, and may pull its levers.
-        memory = MemoryRooms.process().register(new RecordingMemory(job.mintId(), job.jobId(),
-                List.of(room.videoQueue(), room.audioQueue()), sink::bytesHeld,
+        memory = shared.memoryRooms().register(new RecordingMemory(job.mintId(), job.jobId(),
+                queues.both(), sink::bytesHeld,
                 new RecordingMemory.Levers(room::lowerLayer, room::restoreLayer,
                         () -> commands.add(new Command.Handover(new CompletableFuture<>())))));
         transition(State.RECORDING);
@@ -262,7 +272,7 @@ public final class RoomRecording implements RecordingSession {
             return;
         }
         long deadline = System.nanoTime() + DRAIN.toNanos();
-        while (!room.videoQueue().isDrained() && System.nanoTime() < deadline
+        while (!queues.video().isDrained() && System.nanoTime() < deadline
                 && encoder.state() != RoomEncoder.State.FAILED) {
             // The encoder polls every 10 ms; checking at that pace costs nothing and the deadline bounds the wait.
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(10));
@@ -308,7 +318,9 @@ public final class RoomRecording implements RecordingSession {
         }
     }
 
-    /** Releases the stages (governor registration, room, then upload threads) and completes {@link #ended()}. */
+    /**
+     * Releases the stages (governor registration, room, queues, then upload threads) and completes {@link #ended()}.
+     */
     private void finishWith(SessionEnd result) {
         try {
             if (memory != null) {
@@ -318,6 +330,7 @@ public final class RoomRecording implements RecordingSession {
                 room.close();
             }
         } finally {
+            queues.close();
             if (sink != null) {
                 sink.close();
             }
@@ -334,10 +347,8 @@ public final class RoomRecording implements RecordingSession {
             case SessionEnd.HandedOver h -> "handed over";
         };
         try {
-            synchronized (index) {
-                index.droppedFrames(droppedFrames());
-                index.end(reason);
-            }
+            index.droppedFrames(droppedFrames());
+            index.end(reason);
         } catch (RuntimeException e) {
             log.error("job {}: the final playlist could not be written", job.jobId(), e);
             if (result instanceof SessionEnd.Finished) {
@@ -346,12 +357,17 @@ public final class RoomRecording implements RecordingSession {
         }
     }
 
-    /** Failures posted while the encoder and uploads were finishing decide the outcome; nothing else is left to do. */
+    /**
+     * What was posted while the encoder and uploads were finishing: the last segments and gaps go into the index,
+     * failures decide the outcome; nothing else is left to do.
+     */
     private void drainCommandsForFailures() {
         for (Command c; (c = commands.poll()) != null; ) {
             switch (c) {
                 case Command.Failure f -> recordFailure(failed(f.error(), f.scope()));
                 case Command.Handover h -> h.done().complete(null);
+                case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
+                case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
                 default -> { }
             }
         }
@@ -399,16 +415,9 @@ public final class RoomRecording implements RecordingSession {
     private MediaListener mediaListener() {
         return new MediaListener() {
             @Override
-            public void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity) {
-                indexed(() -> index.segmentClosed(sequence, S3Keys.segment(job.mintId(), job.jobId(), sequence),
-                        durationSeconds, discontinuity));
-            }
-
-            @Override
             public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
-                synchronized (index) {
-                    index.gap(beforeSequence, TimeUnit.NANOSECONDS.toMillis(resumedNanos - lastMediaNanos));
-                }
+                commands.add(new Command.Gap(beforeSequence,
+                        TimeUnit.NANOSECONDS.toMillis(resumedNanos - lastMediaNanos)));
             }
 
             @Override
@@ -423,8 +432,8 @@ public final class RoomRecording implements RecordingSession {
     private SegmentUploadListener uploadListener() {
         return new SegmentUploadListener() {
             @Override
-            public void uploaded(long sequence, String key, long bytes) {
-                indexed(() -> index.segmentUploaded(sequence, key, bytes));
+            public void uploaded(String key, SegmentDone segment) {
+                commands.add(new Command.SegmentStored(key, segment));
             }
 
             @Override
@@ -436,50 +445,43 @@ public final class RoomRecording implements RecordingSession {
     }
 
     /**
-     * Applies a change to the index (which may publish the playlist) and reports each segment that became playable
-     * with a SEGMENT event. A failed publish fails the recording.
+     * A stored segment joins the index (which publishes the playlist), then is reported with a SEGMENT event and a
+     * progress line. One failed publish is counted and logged by the index and repaired by the next; a playlist that
+     * cannot be written {@value RecordingIndex#MAX_FAILED_PUBLISHES_IN_A_ROW} times in a row fails the recording.
      */
-    private void indexed(Runnable change) {
+    private void indexSegment(String key, SegmentDone s) {
         try {
-            synchronized (index) {
-                index.droppedFrames(droppedFrames());
-                change.run();
-                Manifest manifest = index.manifest();
-                for (Manifest.Segment s : manifest.segments()) {
-                    if (reported.add(s.seq())) {
-                        events.segment(s.seq(), s.key(), s.bytes(), s.durationS(), manifest.droppedFrames());
-                        logProgress(s, manifest);
-                    }
-                }
-            }
+            index.droppedFrames(droppedFrames());
+            index.add(key, s);
         } catch (RuntimeException e) {
             log.error("job {}: the playlist could not be written", job.jobId(), e);
             commands.add(new Command.Failure("the playlist could not be written to S3: " + describe(e), scopeOf(e)));
+            return;
         }
+        Manifest manifest = index.manifest();
+        events.segment(s.sequence(), key, s.bytes(), s.durationSeconds(), manifest.droppedFrames());
+        logProgress(s, manifest);
     }
 
     /** One line per segment: what the demo shows as progress and what an operator greps for. */
-    private void logProgress(Manifest.Segment s, Manifest manifest) {
-        RoomSession r = room;
+    private void logProgress(SegmentDone s, Manifest manifest) {
         RoomEncoder e = encoder;
-        BoundedFrameQueue.Stats video = r == null ? null : r.videoQueue().stats();
+        BoundedFrameQueue.Stats video = queues.video().stats();
         EncoderStats enc = e == null ? null : e.stats();
         log.info("progress job={} segment={} seconds={} bytes={} total_segments={} total_bytes={} "
                         + "video_queue_frames={} video_queue_bytes={} video_queue_high_water={} dropped_frames={} "
                         + "frames_encoded={} frames_skipped={} upload_bytes_held={}",
-                job.jobId(), s.seq(), String.format(java.util.Locale.ROOT, "%.2f", s.durationS()), s.bytes(),
+                job.jobId(), s.sequence(), String.format(java.util.Locale.ROOT, "%.2f", s.durationSeconds()), s.bytes(),
                 manifest.segments().size(), manifest.totalBytes(),
-                video == null ? 0 : video.frames(), video == null ? 0 : video.bytes(),
-                video == null ? 0 : video.highWaterBytes(), manifest.droppedFrames(),
+                video.frames(), video.bytes(), video.highWaterBytes(), manifest.droppedFrames(),
                 enc == null ? 0 : enc.framesEncoded(), enc == null ? 0 : enc.framesSkipped(),
                 sink == null ? 0 : sink.bytesHeld());
     }
 
     /** Frames lost before encoding: the video queue's drops plus the frames the encoder thinned out. */
     private long droppedFrames() {
-        RoomSession r = room;
         RoomEncoder e = encoder;
-        return (r == null ? 0 : r.videoQueue().stats().dropped()) + (e == null ? 0 : e.stats().framesSkipped());
+        return queues.video().stats().dropped() + (e == null ? 0 : e.stats().framesSkipped());
     }
 
     // ---- how things end ----

@@ -10,7 +10,8 @@ import java.util.Map;
 /**
  * LiveKit connection, subscription and per-track queue settings.
  *
- * @param videoQueue the per-room video queue's bound (frames and bytes); see {@link BoundedFrameQueue}
+ * @param videoQueue the per-room video queue's bound (frames and bytes); see {@link BoundedFrameQueue} (the
+ *                   recording creates the queues the room fills)
  * @param audioQueue the per-room audio queue's bound
  * @param tracksTimeout how long to wait for the target's tracks after joining (the server's own
  *                      "track not found" comes only after about 60 s)

@@ -1,12 +1,6 @@
 package dev.mintrecorder.worker.room;
 
-import dev.mintrecorder.worker.media.AudioChunk;
-import dev.mintrecorder.worker.media.AudioQueueSink;
-import dev.mintrecorder.worker.media.BoundedFrameQueue;
-import dev.mintrecorder.worker.media.QueueMeters;
-import dev.mintrecorder.worker.media.RawVideoFrame;
-import dev.mintrecorder.worker.media.StallDetector;
-import dev.mintrecorder.worker.media.VideoQueueSink;
+import dev.mintrecorder.worker.media.FrameQueues;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
@@ -47,7 +41,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One recorder's presence in one room: the signal protocol, the subscription to the target's camera and
- * microphone, the subscriber peer connection and the bounded queues its sinks fill.
+ * microphone, the subscriber peer connection, and the sinks that fill the bounded queues it is given.
  *
  * <p>Confinement: every state change runs on one virtual thread, the room's loop (like a per-track worker in
  * LiveKit Egress). Socket, WebRTC and timer callbacks only post work to it, so this class needs no locks, and
@@ -56,7 +50,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Ending: the session ends itself ({@link #completion()}) when the room closes, the target stays away past
  * the grace period, or something fails. Ending stops the input: sinks removed, peer connection closed, queues
  * finished, so the consumer drains what is left. {@link #close()} is the owner's last call in every case; it ends
- * the session if needed, then closes the queues (releasing any frame left) and stops the loop.
+ * the session if needed and stops the loop. The queues are not the room's: their creator closes them after this.
  */
 public final class RoomSession implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(RoomSession.class);
@@ -71,8 +65,7 @@ public final class RoomSession implements AutoCloseable {
     private final ScheduledExecutorService loop;
     private final CompletableFuture<RoomEnd> completion = new CompletableFuture<>();
 
-    private final BoundedFrameQueue<RawVideoFrame> videoQueue;
-    private final BoundedFrameQueue<AudioChunk> audioQueue;
+    private final FrameQueues queues;
     private final StallDetector videoStall;
     private final StallDetector audioStall;
     private final VideoQueueSink videoSink;
@@ -106,10 +99,11 @@ public final class RoomSession implements AutoCloseable {
     private ScheduledFuture<?> tracksTimer;
     private final List<ScheduledFuture<?>> periodic = new ArrayList<>();
 
-    RoomSession(RoomConfig config, RoomRequest request, RoomListener listener, OkHttpClient http,
+    RoomSession(RoomConfig config, RoomRequest request, FrameQueues queues, RoomListener listener, OkHttpClient http,
                 WebRtcRuntime runtime, MeterRegistry registry) {
         this.config = config;
         this.request = request;
+        this.queues = queues;
         this.listener = listener;
         this.http = http;
         this.runtime = runtime;
@@ -123,8 +117,6 @@ public final class RoomSession implements AutoCloseable {
         executor.setRemoveOnCancelPolicy(true);
         this.loop = executor;
         Tags tags = Tags.of("room", request.room());
-        this.videoQueue = BoundedFrameQueue.video(request.room() + "/video", config.videoQueue());
-        this.audioQueue = BoundedFrameQueue.audio(request.room() + "/audio", config.audioQueue());
         StallDetector.Listener stallListener = new StallDetector.Listener() {
             @Override
             public void stalled(String track, Duration gap) {
@@ -140,24 +132,14 @@ public final class RoomSession implements AutoCloseable {
         };
         this.videoStall = new StallDetector("video", config.stallThreshold(), System::nanoTime, stallListener, registry, tags);
         this.audioStall = new StallDetector("audio", config.stallThreshold(), System::nanoTime, stallListener, registry, tags);
-        this.videoSink = new VideoQueueSink(videoQueue, videoStall);
-        this.audioSink = new AudioQueueSink(audioQueue, audioStall);
+        this.videoSink = new VideoQueueSink(queues.video(), videoStall);
+        this.audioSink = new AudioQueueSink(queues.audio(), audioStall);
         this.stats = new ReceiverStats(registry, tags);
-        this.videoMeters = new QueueMeters(videoQueue, registry, tags.and("track", "video"));
-        this.audioMeters = new QueueMeters(audioQueue, registry, tags.and("track", "audio"));
+        this.videoMeters = new QueueMeters(queues.video(), registry, tags.and("track", "video"));
+        this.audioMeters = new QueueMeters(queues.audio(), registry, tags.and("track", "audio"));
     }
 
     // ---- the API the recording session uses ----
-
-    /** Decoded video of the target's camera; the consumer polls it and closes each frame. */
-    public BoundedFrameQueue<RawVideoFrame> videoQueue() {
-        return videoQueue;
-    }
-
-    /** PCM of the target's microphone. */
-    public BoundedFrameQueue<AudioChunk> audioQueue() {
-        return audioQueue;
-    }
 
     /** Completes once, with why the room ended; never exceptionally. */
     public CompletableFuture<RoomEnd> completion() {
@@ -226,20 +208,11 @@ public final class RoomSession implements AutoCloseable {
         return cap;
     }
 
-    /** Test hook and fault injection: drops the signal socket as a network failure would. */
-    public void dropSignal() {
-        post(() -> {
-            if (signal != null) {
-                signal.abort();
-            }
-        });
-    }
-
     /**
-     * Leaves the room (if still in it), stops the media, releases every frame still queued and stops the loop.
+     * Leaves the room (if still in it), stops the media (the queues' input is finished) and stops the loop.
      * Teardown order: sinks removed and peer connection closed (in {@link SubscriberPeer#close()}), then the
-     * queues, then the meters. Idempotent; waits up to a few seconds for the loop, so never call it from a
-     * {@link RoomListener} (which runs on that loop).
+     * meters. The queues' owner closes them after this, which releases any frame still queued. Idempotent; waits
+     * up to a few seconds for the loop, so never call it from a {@link RoomListener} (which runs on that loop).
      */
     @Override
     public void close() {
@@ -257,8 +230,6 @@ public final class RoomSession implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        videoQueue.close();
-        audioQueue.close();
         videoStall.close();
         audioStall.close();
         stats.close();
@@ -712,10 +683,9 @@ public final class RoomSession implements AutoCloseable {
             signal = null;
         }
         closePeer();
-        videoQueue.finishInput();
-        audioQueue.finishInput();
+        queues.finishInput();
         LOG.info("room ended: {} ({}); video {} delivered, {}; audio {} delivered, {}", end.reason(), end.detail(),
-                videoSink.delivered(), videoQueue.stats(), audioSink.delivered(), audioQueue.stats());
+                videoSink.delivered(), queues.video().stats(), audioSink.delivered(), queues.audio().stats());
         completion.complete(end);
     }
 

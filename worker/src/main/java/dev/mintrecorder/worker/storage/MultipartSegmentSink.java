@@ -2,10 +2,11 @@ package dev.mintrecorder.worker.storage;
 
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.worker.media.SegmentDone;
 import dev.mintrecorder.worker.media.SegmentOutput;
 import dev.mintrecorder.worker.ops.LogContext;
 import dev.mintrecorder.worker.ops.Metric;
-import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +23,6 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,7 +45,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <ul>
  *   <li>{@link #open} starts {@code CreateMultipartUpload} (asynchronously, so the encoder never waits on it);</li>
  *   <li>the stream uploads a part whenever its buffer reaches the part size (at least 5 MiB);</li>
- *   <li>{@code close()} uploads the last (possibly small) part and completes the upload, again asynchronously.</li>
+ *   <li>{@code finish(done)} uploads the last (possibly small) part and completes the upload, again asynchronously;
+ *       once it is complete the segment is reported to the listener, once, as its writer described it.</li>
  * </ul>
  * At most {@link UploadConfig#maxPartsInFlight()} parts of this room upload at once: a writer that needs another
  * waits (backpressure on the encoder thread), so the room's segment memory is bounded by
@@ -56,9 +57,6 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSink.class);
     private static final int INITIAL_BUFFER = 256 * 1024;
 
-    /** Segment closed by the muxer → its upload completed: how long a finished segment waits to become playable. */
-    private static final Timer UPLOAD_LATENCY = Metric.UPLOAD_LATENCY.timer(Metrics.globalRegistry);
-
     private final S3Client s3;
     private final String bucket;
     private final MintId mint;
@@ -66,6 +64,8 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private final UploadConfig config;
     private final S3Retry retry;
     private final SegmentUploadListener listener;
+    /** Segment closed by the muxer → its upload completed: how long a finished segment waits to become playable. */
+    private final Timer uploadLatency;
     private final Semaphore partsInFlight;
     private final ExecutorService uploadThreads = Executors.newVirtualThreadPerTaskExecutor();
     /** Each upload task carries the MDC (mint_id/job_id) of the thread that submitted it. */
@@ -73,15 +73,17 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private final AtomicLong bytesHeld = new AtomicLong();
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
 
+    /** @param registry the worker's registry: upload latency and retries of every room add up there */
     public MultipartSegmentSink(S3Client s3, String bucket, MintId mint, UUID jobId, UploadConfig config,
-                                SegmentUploadListener listener) {
+                                SegmentUploadListener listener, MeterRegistry registry) {
         this.s3 = s3;
         this.bucket = bucket;
         this.mint = mint;
         this.jobId = jobId;
         this.config = config;
-        this.retry = new S3Retry("s3-" + jobId, config);
+        this.retry = new S3Retry("s3-" + jobId, config, registry);
         this.listener = listener;
+        this.uploadLatency = Metric.UPLOAD_LATENCY.timer(registry);
         this.partsInFlight = new Semaphore(config.maxPartsInFlight());
     }
 
@@ -96,7 +98,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     }
 
     @Override
-    public OutputStream open(long sequence) {
+    public SegmentOutput.Segment open(long sequence) {
         return new SegmentStream(sequence, S3Keys.segment(mint, jobId, sequence));
     }
 
@@ -130,15 +132,16 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     }
 
     /** One segment: one multipart upload. Written by the encoder thread only. */
-    private final class SegmentStream extends OutputStream {
+    private final class SegmentStream extends SegmentOutput.Segment {
         private final long sequence;
         private final String key;
         private final CompletableFuture<String> uploadId;
         private final List<CompletableFuture<CompletedPart>> parts = new ArrayList<>();
         private byte[] buffer = new byte[0];
         private int length;
-        private long bytes;
         private boolean closed;
+        /** What the writer reported on finish; null for a stream only closed (not reported). */
+        private SegmentDone report;
         private volatile Exception failure;
 
         SegmentStream(long sequence, String key) {
@@ -166,7 +169,6 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                 ensureCapacity(length + room);
                 System.arraycopy(b, off, buffer, length, room);
                 length += room;
-                bytes += room;
                 bytesHeld.addAndGet(room);
                 off += room;
                 len -= room;
@@ -216,6 +218,15 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             parts.add(track(part));
         }
 
+        /** Completes the upload like {@link #close()}, then reports the segment as {@code done} once it is stored. */
+        @Override
+        public void finish(SegmentDone done) throws IOException {
+            if (!closed) {
+                report = done;
+                close();
+            }
+        }
+
         /** Sends the last part and completes the upload in the background; never blocks on S3 beyond the slot wait. */
         @Override
         public void close() throws IOException {
@@ -239,10 +250,13 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                                 .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()).build()));
                         return null;
                     }, uploads);
+            SegmentDone finished = report;
             track(done.handle((ok, e) -> {
                 if (e == null) {
-                    UPLOAD_LATENCY.record(System.nanoTime() - closedAt, TimeUnit.NANOSECONDS);
-                    tell(() -> listener.uploaded(sequence, key, bytes));
+                    uploadLatency.record(System.nanoTime() - closedAt, TimeUnit.NANOSECONDS);
+                    if (finished != null) {
+                        tell(() -> listener.uploaded(key, finished));
+                    }
                 } else {
                     Exception error = unwrap(e);
                     failure = error;

@@ -2,6 +2,10 @@ package dev.mintrecorder.worker.storage;
 
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.worker.media.SegmentDone;
+import dev.mintrecorder.worker.ops.Metric;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
@@ -10,40 +14,56 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
  * Keeps one recording's {@link Manifest} and rewrites {@code manifest.json} and {@code index.m3u8} (PUT, with retry)
- * each time a segment is both closed by the encoder (which knows its duration) and uploaded (which makes it
- * playable). Thread-safe: the encoder thread and upload threads call it; PUTs are serialised.
+ * each time a finished segment is stored ({@link #add}: once per segment, with what its writer reported). The
+ * recording calls it from its controller thread; its methods are synchronized all the same, so PUTs are serialised
+ * whoever calls.
+ *
+ * <p><b>Failed writes.</b> Every publish rewrites both files whole, so a publish that fails (S3 refused it even after
+ * {@link S3Retry}'s retries) is repaired by the next one. A failed publish is therefore not fatal at once, but never
+ * silent: it counts in {@code recorder.index.publish.failures} and is logged as an error naming the playlist. A
+ * playlist that stays unwritable must not go unnoticed: viewers and the service would see a recording that stopped
+ * growing while the worker keeps recording into it. So after {@value #MAX_FAILED_PUBLISHES_IN_A_ROW} failed
+ * publishes in a row {@link #add} throws {@link PublishException}, and the recording fails with that error. The final
+ * publish ({@link #end}) has no next one to repair it: its failure is counted and thrown at once.
  */
 public final class RecordingIndex {
     private static final Logger log = LoggerFactory.getLogger(RecordingIndex.class);
+    /** Failed publishes in a row after which {@link #add} fails the recording (see the class comment). */
+    public static final int MAX_FAILED_PUBLISHES_IN_A_ROW = 3;
+
     private final S3Client s3;
     private final String bucket;
     private final String manifestKey;
     private final String playlistKey;
     private final S3Retry retry;
-    private final Map<Long, Closed> closedNotUploaded = new HashMap<>();
-    private final Map<Long, Long> uploadedNotClosed = new HashMap<>();
-    private final Map<Long, String> keys = new HashMap<>();
+    private final Counter publishFailures;
     private Manifest manifest;
-    private RuntimeException lastPublishError;
+    private int failedInARow;
     /** The next new segment follows a resume: mark it as a discontinuity. */
     private boolean discontinuityPending;
 
-    private record Closed(double durationS, boolean discontinuity) {
+    /** The playlist could not be written {@value #MAX_FAILED_PUBLISHES_IN_A_ROW} times in a row. */
+    public static final class PublishException extends RuntimeException {
+        PublishException(String message, Throwable cause) {
+            super(message, cause);
+        }
     }
 
-    public RecordingIndex(S3Client s3, String bucket, MintId mint, UUID jobId, int segmentSeconds, S3Retry retry) {
+    /** @param registry where failed index writes are counted (the worker's registry) */
+    public RecordingIndex(S3Client s3, String bucket, MintId mint, UUID jobId, int segmentSeconds, S3Retry retry,
+                          MeterRegistry registry) {
         this.s3 = s3;
         this.bucket = bucket;
         this.manifestKey = S3Keys.manifest(mint, jobId);
         this.playlistKey = S3Keys.playlist(mint, jobId);
         this.retry = retry;
+        this.publishFailures = Metric.INDEX_PUBLISH_FAILURES.counter(registry);
         this.manifest = Manifest.start(mint.value(), jobId.toString(), segmentSeconds);
     }
 
@@ -54,6 +74,8 @@ public final class RecordingIndex {
     /**
      * Continues a recording another worker started: its manifest (if it wrote one) plus the segments salvage
      * completed, then a resume entry. The next segment is marked as a discontinuity. Publishes at once.
+     *
+     * @throws PublishException as {@link #add} does
      */
     public synchronized void resume(Salvage.Result salvage, String workerId) {
         Manifest m = salvage.manifest().orElse(manifest);
@@ -68,34 +90,18 @@ public final class RecordingIndex {
         publish();
     }
 
-    /** From the encoder: the segment's stream closed. */
-    public synchronized void segmentClosed(long seq, String key, double durationS, boolean discontinuity) {
-        keys.put(seq, key);
-        Long bytes = uploadedNotClosed.remove(seq);
-        Closed closed = new Closed(durationS, discontinuity);
-        if (bytes == null) {
-            closedNotUploaded.put(seq, closed);
-        } else {
-            add(seq, closed, bytes);
-        }
-    }
-
-    /** From the sink: the segment's upload completed. */
-    public synchronized void segmentUploaded(long seq, String key, long bytes) {
-        keys.put(seq, key);
-        Closed closed = closedNotUploaded.remove(seq);
-        if (closed == null) {
-            uploadedNotClosed.put(seq, bytes);
-        } else {
-            add(seq, closed, bytes);
-        }
-    }
-
-    private void add(long seq, Closed closed, long bytes) {
-        boolean discontinuity = closed.discontinuity() || discontinuityPending;
+    /**
+     * A finished segment is stored at {@code key}: it joins the manifest and the playlist, which are published. A
+     * failed publish is counted and logged; the next one repairs it.
+     *
+     * @throws PublishException when this was the {@value #MAX_FAILED_PUBLISHES_IN_A_ROW}th failed publish in a row
+     *         (the segment is in the manifest all the same, for the final publish)
+     */
+    public synchronized void add(String key, SegmentDone segment) {
+        boolean discontinuity = segment.discontinuity() || discontinuityPending;
         discontinuityPending = false;
-        manifest = manifest.withSegment(new Manifest.Segment(seq, keys.remove(seq), closed.durationS(), bytes,
-                discontinuity, false));
+        manifest = manifest.withSegment(new Manifest.Segment(segment.sequence(), key, segment.durationSeconds(),
+                segment.bytes(), discontinuity, false));
         publish();
     }
 
@@ -112,30 +118,34 @@ public final class RecordingIndex {
     /**
      * Marks the recording finished and publishes the final playlist (with ENDLIST) and manifest.
      *
-     * @throws RuntimeException when S3 still refuses after retries: the recording's index is then stale
+     * @throws RuntimeException when S3 still refuses after retries (counted): the recording's index is then stale
      */
     public synchronized void end(String reason) {
         manifest = manifest.ended(reason);
-        writeBoth();
-        lastPublishError = null;
+        try {
+            writeBoth();
+        } catch (RuntimeException e) {
+            publishFailures.increment();
+            throw e;
+        }
+        failedInARow = 0;
     }
 
-    /** The error of the last failed intermediate publish, or null if the last one succeeded. */
-    public synchronized RuntimeException lastPublishError() {
-        return lastPublishError;
-    }
-
-    /**
-     * Intermediate publishes do not throw: each one rewrites the whole state, so the next success repairs a
-     * failed one. The error is kept for the session to check ({@link #lastPublishError()}).
-     */
+    /** An intermediate publish: a failure is counted and logged, and thrown only when too many come in a row. */
     private void publish() {
         try {
             writeBoth();
-            lastPublishError = null;
+            failedInARow = 0;
         } catch (RuntimeException e) {
-            lastPublishError = e;
-            log.warn("could not publish {} (the next segment retries): {}", playlistKey, e.toString());
+            failedInARow++;
+            publishFailures.increment();
+            log.error("could not write {} and its manifest.json: failed publish {} in a row of {} allowed before "
+                    + "the recording fails (the next publish rewrites both): {}", playlistKey, failedInARow,
+                    MAX_FAILED_PUBLISHES_IN_A_ROW, e.toString());
+            if (failedInARow >= MAX_FAILED_PUBLISHES_IN_A_ROW) {
+                throw new PublishException("the playlist could not be written " + failedInARow
+                        + " times in a row: " + e.getMessage(), e);
+            }
         }
     }
 

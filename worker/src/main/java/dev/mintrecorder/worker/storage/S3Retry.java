@@ -4,7 +4,7 @@ import dev.mintrecorder.worker.ops.Metric;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Metrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.github.resilience4j.retry.RetryConfig;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkServiceException;
@@ -17,13 +17,12 @@ import java.util.function.Supplier;
  * transient; any other S3 answer (403 bad credentials, 404 no such upload) fails at once.
  */
 public final class S3Retry {
-    /** Every room's retries, for the dashboard: the worker's registry is part of Micrometer's global one. */
-    private static final Counter RETRIES = Metric.UPLOAD_RETRIES.counter(Metrics.globalRegistry);
-
     private final Retry retry;
     private final AtomicLong retries = new AtomicLong();
 
-    public S3Retry(String name, UploadConfig config) {
+    /** @param registry where every room's retries add up, for the dashboard (the worker's registry) */
+    public S3Retry(String name, UploadConfig config, MeterRegistry registry) {
+        Counter total = Metric.UPLOAD_RETRIES.counter(registry);
         this.retry = Retry.of(name, RetryConfig.custom()
                 .maxAttempts(config.retryAttempts())
                 .intervalFunction(IntervalFunction.ofExponentialBackoff(config.retryInitialBackoff(), 2.0,
@@ -32,7 +31,7 @@ public final class S3Retry {
                 .build());
         retry.getEventPublisher().onRetry(e -> {
             retries.incrementAndGet();
-            RETRIES.increment();
+            total.increment();
         });
     }
 

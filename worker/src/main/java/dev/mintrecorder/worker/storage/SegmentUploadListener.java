@@ -1,8 +1,14 @@
 package dev.mintrecorder.worker.storage;
 
+import dev.mintrecorder.worker.media.SegmentDone;
+
 /** Outcome of each segment's multipart upload. Called on an upload thread; implementations return fast. */
 public interface SegmentUploadListener {
-    void uploaded(long sequence, String key, long bytes);
+    /**
+     * A finished segment is stored (its upload completed), with what its writer reported when it finished it. Once
+     * per finished segment; a stream that was closed without being finished is not reported.
+     */
+    void uploaded(String key, SegmentDone segment);
 
     /** The upload was aborted after an unrecoverable or persistent failure; the segment is lost. */
     void failed(long sequence, String key, Exception error);

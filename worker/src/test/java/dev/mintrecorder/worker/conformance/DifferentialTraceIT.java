@@ -10,6 +10,7 @@ import dev.mintrecorder.devstack.conformance.NodeScript;
 import dev.mintrecorder.devstack.room.RoomServer;
 import dev.mintrecorder.devstack.room.RoomServerOptions;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
+import dev.mintrecorder.worker.media.FrameQueues;
 import dev.mintrecorder.worker.room.JoinToken;
 import dev.mintrecorder.worker.room.RoomClient;
 import dev.mintrecorder.worker.room.RoomConfig;
@@ -56,6 +57,7 @@ class DifferentialTraceIT {
     private static RoomServer server;
     private static WebRtcRuntime runtime;
     private static RoomClient client;
+    private static RoomConfig config;
 
     /** A difference we mean: the check holds for (worker value, SDK value), and the reason. */
     record Intended(BiPredicate<Object, Object> check, String reason) {
@@ -99,7 +101,7 @@ class DifferentialTraceIT {
         Assumptions.assumeTrue(NodeScript.project().isPresent(), NodeScript.missingReason());
         server = RoomServer.start(RoomServerOptions.defaults().withTraceSignals(true));
         runtime = WebRtcRuntime.start();
-        RoomConfig config = RoomConfig.from(Map.of()).withServer(server.url(), server.apiKey(), server.apiSecret());
+        config = RoomConfig.from(Map.of()).withServer(server.url(), server.apiKey(), server.apiSecret());
         client = new RoomClient(config, runtime, new SimpleMeterRegistry());
     }
 
@@ -128,7 +130,8 @@ class DifferentialTraceIT {
         List<RoomEvent> events = new CopyOnWriteArrayList<>();
         List<SignalRequest> worker;
         List<SignalRequest> sdk;
-        try (RoomSession session = client.open(request, events::add);
+        try (FrameQueues queues = FrameQueues.create(room, config.videoQueue(), config.audioQueue());
+             RoomSession session = client.open(request, queues, events::add);
              NodeScript official = NodeScript.start("subscribe.mjs", List.of("--url", server.url(), "--token", token,
                      "--target", "streamer", "--maxWidth", String.valueOf(cap.maxWidth()),
                      "--maxHeight", String.valueOf(cap.maxHeight())))) {

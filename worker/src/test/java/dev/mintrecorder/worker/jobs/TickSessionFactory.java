@@ -1,17 +1,11 @@
 package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.StatusEvent;
-import dev.mintrecorder.worker.ops.WorkerConfig;
-import dev.mintrecorder.worker.storage.StorageConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -34,25 +28,6 @@ public final class TickSessionFactory implements RecordingSessionFactory {
         this.s3 = s3;
         this.bucket = bucket;
         this.tracker = tracker;
-    }
-
-    private static S3Client s3(String endpoint, String region, String accessKey, String secret) {
-        return S3Client.builder()
-                .endpointOverride(URI.create(endpoint))
-                .region(Region.of(region))
-                .forcePathStyle(true)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secret)))
-                .build();
-    }
-
-    /** How a child-process worker ({@code WorkerMain} on the test class path) finds this factory. */
-    public static final class Provider implements RecordingSessionFactory.Provider {
-        @Override
-        public RecordingSessionFactory create(WorkerConfig config) {
-            StorageConfig s = config.storage();
-            return new TickSessionFactory(s3(s.endpoint(), s.region(), s.accessKeyId(), s.secretAccessKey()),
-                    s.bucket(), new SessionTracker());
-        }
     }
 
     @Override

@@ -4,7 +4,6 @@ import com.sun.management.OperatingSystemMXBean;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
-import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
 
@@ -28,7 +27,7 @@ class EncodeSpeedBench {
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
-        RoomEncoder enc = new RoomEncoder("bench", settings, video, audio, seq -> OutputStream.nullOutputStream(),
+        RoomEncoder enc = new RoomEncoder("bench", settings, video, audio, TestSegments.discard(),
                 MediaListener.NONE);
         enc.start();
         await().atMost(Duration.ofMinutes(5)).until(() -> video.exhausted() && audio.exhausted()

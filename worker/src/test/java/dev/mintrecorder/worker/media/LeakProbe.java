@@ -25,11 +25,6 @@ public final class LeakProbe {
         List<Long> rss = new CopyOnWriteArrayList<>();
         MediaListener sampler = new MediaListener() {
             @Override
-            public void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity) {
-                rss.add(Pointer.physicalBytes());
-            }
-
-            @Override
             public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
             }
 
@@ -39,7 +34,9 @@ public final class LeakProbe {
             }
         };
         var settings = new EncodeSettings(360, fps, 2, 0, new MediaConfig("veryfast", 800, 96, Duration.ofSeconds(2)));
-        RoomEncoder enc = new RoomEncoder("leak", settings, video, audio, seq -> OutputStream.nullOutputStream(), sampler);
+        SegmentOutput sampleAtClose = TestSegments.into(seq -> OutputStream.nullOutputStream(),
+                done -> rss.add(Pointer.physicalBytes()));
+        RoomEncoder enc = new RoomEncoder("leak", settings, video, audio, sampleAtClose, sampler);
         enc.start();
         await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(50)).until(() ->
                 (video.exhausted() && audio.exhausted()) || enc.state() == RoomEncoder.State.FAILED);

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,17 +34,15 @@ class RoomEncoderTest {
         final List<Closed> closed = new CopyOnWriteArrayList<>();
         final List<long[]> gaps = new CopyOnWriteArrayList<>();
         volatile Throwable failure;
-
-        @Override
-        public OutputStream open(long sequence) {
+        private final SegmentOutput inMemory = TestSegments.into(sequence -> {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             files.put(sequence, out);
             return out;
-        }
+        }, d -> closed.add(new Closed(d.sequence(), d.durationSeconds(), d.bytes(), d.discontinuity())));
 
         @Override
-        public void segmentClosed(long sequence, double durationSeconds, long bytes, boolean discontinuity) {
-            closed.add(new Closed(sequence, durationSeconds, bytes, discontinuity));
+        public Segment open(long sequence) throws IOException {
+            return inMemory.open(sequence);
         }
 
         @Override

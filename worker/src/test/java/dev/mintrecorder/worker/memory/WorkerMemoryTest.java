@@ -20,7 +20,7 @@ class WorkerMemoryTest {
         List<MemoryAlarm> alarms = new CopyOnWriteArrayList<>();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (WorkerMemory memory = WorkerMemory.start("worker-m", MemoryConfig.from(Map.of(
-                "MEMORY_BUDGET_BYTES", Long.toString(64L << 30))), alarms::add, registry)) {
+                "MEMORY_BUDGET_BYTES", Long.toString(64L << 30))), alarms::add, registry, new MemoryRooms())) {
             UUID job = UUID.randomUUID();
             Admission.Reservation r = memory.admission().tryReserve().orElseThrow().forJob(job);
             assertEquals(96L << 20, memory.admission().reservedBytes());

@@ -1,12 +1,12 @@
 package dev.mintrecorder.worker.ops;
 
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
-import dev.mintrecorder.worker.media.QueueMeters;
-import dev.mintrecorder.worker.media.StallDetector;
 import dev.mintrecorder.worker.memory.Admission;
 import dev.mintrecorder.worker.memory.MemoryConfig;
 import dev.mintrecorder.worker.memory.MemoryGovernor;
 import dev.mintrecorder.worker.memory.MemoryRooms;
+import dev.mintrecorder.worker.room.QueueMeters;
+import dev.mintrecorder.worker.room.StallDetector;
 import dev.mintrecorder.worker.memory.ProcessMemory;
 import dev.mintrecorder.worker.memory.WorkerGovernorActions;
 import io.micrometer.core.instrument.Tags;

@@ -8,8 +8,12 @@ import dev.mintrecorder.devstack.junit.DevstackExtension;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.jobs.JobEngine;
 import dev.mintrecorder.worker.memory.Admission;
+import dev.mintrecorder.worker.memory.MemoryRooms;
 import dev.mintrecorder.worker.ops.WorkerConfig;
+import dev.mintrecorder.worker.room.RoomClient;
+import dev.mintrecorder.worker.room.WebRtcRuntime;
 import dev.mintrecorder.worker.storage.S3Clients;
+import dev.mintrecorder.worker.storage.UploadConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -38,7 +42,9 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
     Devstack devstack;
     WorkerConfig config;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    final MemoryRooms memoryRooms = new MemoryRooms();
     private PipelineSessionFactory factory;
+    private PipelineSessionFactory.Shared shared;
     S3Client s3;
     RecordingJobs jobs;
     StatusFeed status;
@@ -66,12 +72,26 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
         status = StatusFeed.start(devstack.kafkaBootstrap());
     }
 
-    /** This JVM's pipeline (its WebRTC factory starts on first use: tests with worker processes do not need it). */
+    /**
+     * This JVM's pipeline, wired here from its parts as {@code WorkerMain} wires the real one (its WebRTC factory
+     * starts on first use: tests with worker processes do not need it). The factory owns and closes the parts.
+     */
     PipelineSessionFactory factory() {
         if (factory == null) {
-            factory = new PipelineSessionFactory(config, registry);
+            WebRtcRuntime runtime = WebRtcRuntime.start();
+            shared = PipelineSessionFactory.Shared.of(config, new RoomClient(config.room(), runtime, registry),
+                    S3Clients.create(config.storage()), registry, memoryRooms);
+            factory = new PipelineSessionFactory(runtime, shared);
         }
         return factory;
+    }
+
+    /** What this JVM's recordings share, but with other upload settings: a recording with its own retry policy. */
+    PipelineSessionFactory.Shared shared(UploadConfig upload) {
+        factory();
+        PipelineSessionFactory.Shared s = shared;
+        return new PipelineSessionFactory.Shared(s.rooms(), s.s3(), s.bucket(), upload, s.media(), s.videoQueue(),
+                s.audioQueue(), s.registry(), s.memoryRooms());
     }
 
     /** Starts this JVM's job engine on the pipeline. */

@@ -3,11 +3,13 @@ package dev.mintrecorder.worker.pipeline;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import dev.mintrecorder.worker.media.EncodeSettings;
 import dev.mintrecorder.worker.media.EncoderStats;
+import dev.mintrecorder.worker.media.FrameQueues;
 import dev.mintrecorder.worker.media.FrameSource;
 import dev.mintrecorder.worker.media.MediaConfig;
 import dev.mintrecorder.worker.media.MediaListener;
 import dev.mintrecorder.worker.media.RawVideoFrame;
 import dev.mintrecorder.worker.media.RoomEncoder;
+import dev.mintrecorder.worker.media.TestSegments;
 import dev.mintrecorder.worker.room.RoomClient;
 import dev.mintrecorder.worker.room.RoomConfig;
 import dev.mintrecorder.worker.room.RoomListener;
@@ -19,7 +21,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,9 +52,10 @@ public final class RealTime720pSoakProbe {
         boolean ok;
         try (WebRtcRuntime runtime = WebRtcRuntime.start();
              RoomClient client = new RoomClient(config, runtime, new SimpleMeterRegistry())) {
+            FrameQueues queues = FrameQueues.create(room, config.videoQueue(), config.audioQueue());
             RoomSession session = client.open(new RoomRequest(room, publisher, new VideoCap(720, FPS), "Mint" + room,
-                    UUID.randomUUID().toString()), RoomListener.NONE);
-            BoundedFrameQueue<RawVideoFrame> videoQueue = session.videoQueue();
+                    UUID.randomUUID().toString()), queues, RoomListener.NONE);
+            BoundedFrameQueue<RawVideoFrame> videoQueue = queues.video();
             // When the first frame reached the encoder: the expected frame count runs from there.
             AtomicLong firstFrameNanos = new AtomicLong();
             FrameSource<RawVideoFrame> video = timeout -> {
@@ -63,8 +65,8 @@ public final class RealTime720pSoakProbe {
                 }
                 return frame;
             };
-            RoomEncoder encoder = new RoomEncoder("soak-" + room, settings, video, session.audioQueue()::poll,
-                    seq -> OutputStream.nullOutputStream(), MediaListener.NONE);
+            RoomEncoder encoder = new RoomEncoder("soak-" + room, settings, video, queues.audio()::poll,
+                    TestSegments.discard(), MediaListener.NONE);
             encoder.start();
             int samples = seconds / SAMPLE_SECONDS;
             CountDownLatch done = new CountDownLatch(samples);
@@ -90,7 +92,7 @@ public final class RealTime720pSoakProbe {
             long first = firstFrameNanos.get();
             long expected = first == 0 ? 0 : (stopped - first) * FPS / 1_000_000_000L;
             BoundedFrameQueue.Stats vq = videoQueue.stats();
-            BoundedFrameQueue.Stats aq = session.audioQueue().stats();
+            BoundedFrameQueue.Stats aq = queues.audio().stats();
             System.out.println("STATS encoded=" + stats.framesEncoded() + " expected=" + expected
                     + " delivered=" + session.videoFramesDelivered() + " skipped=" + stats.framesSkipped()
                     + " videoDropped=" + vq.dropped() + " audioDropped=" + aq.dropped()
@@ -99,6 +101,7 @@ public final class RealTime720pSoakProbe {
             ok = encoder.state() == RoomEncoder.State.STOPPED;
             session.close();
             session.completion().orTimeout(10, TimeUnit.SECONDS).join();
+            queues.close();
         }
         System.out.flush();
         // Exit explicitly: a lingering native or pool thread must not keep the child alive past its report.

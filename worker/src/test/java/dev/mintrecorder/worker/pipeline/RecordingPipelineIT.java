@@ -144,7 +144,7 @@ class RecordingPipelineIT {
         try (EventPublisher publisher = new EventPublisher(stack.devstack.kafkaBootstrap(), "s3-down-it",
                 Duration.ofSeconds(60))) {
             JobEvents events = new JobEvents(publisher, Clock.systemUTC(), job.jobId(), job.mintId(), "it", 1);
-            RoomRecording recording = new RoomRecording(stack.factory().shared().withUpload(quick),
+            RoomRecording recording = new RoomRecording(stack.shared(quick),
                     new SessionContext(job, 1, false, "it", events));
             recording.start();
             await().atMost(Duration.ofSeconds(60)).until(() ->

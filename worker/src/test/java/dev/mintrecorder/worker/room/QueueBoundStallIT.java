@@ -4,7 +4,8 @@ import dev.mintrecorder.devstack.room.RoomServer;
 import dev.mintrecorder.devstack.room.RoomServerOptions;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
-import dev.mintrecorder.worker.media.NativeVideoFrame;
+import dev.mintrecorder.worker.media.FrameQueues;
+import dev.mintrecorder.worker.media.RawVideoFrame;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -96,9 +98,16 @@ class QueueBoundStallIT {
         RoomConfig config = RoomConfig.from(Map.of()).withServer(server.url(), server.apiKey(), server.apiSecret())
                 .withQueues(videoLimits, BoundedFrameQueue.Limits.of(500, 2L << 20));
         try (RoomClient client = new RoomClient(config, runtime, new SimpleMeterRegistry())) {
-            long releasedBefore = NativeVideoFrame.releasedTotal();
+            // Nobody polls, so every native frame the sink delivers leaves through the queue (dropped, refused after
+            // the end, or released on close): count the releases there.
+            LongAdder released = new LongAdder();
+            FrameQueues queues = new FrameQueues(new BoundedFrameQueue<>(room + "/video", config.videoQueue(),
+                    RawVideoFrame::sizeBytes, frame -> {
+                        frame.close();
+                        released.increment();
+                    }), BoundedFrameQueue.audio(room + "/audio", config.audioQueue()));
             RoomSession session = client.open(new RoomRequest(room, "streamer", new VideoCap(720, 30), "Mint" + room,
-                    UUID.randomUUID().toString()), RoomListener.NONE);
+                    UUID.randomUUID().toString()), queues, RoomListener.NONE);
             await().atMost(Duration.ofSeconds(30)).until(() -> session.videoFramesDelivered() > 0);
             long rssBefore = rss();
             long peak = rssBefore;
@@ -110,12 +119,13 @@ class QueueBoundStallIT {
                 peak = Math.max(peak, rss());
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            BoundedFrameQueue.Stats stats = session.videoQueue().stats();
+            BoundedFrameQueue.Stats stats = queues.video().stats();
             session.close();
             session.completion().orTimeout(10, TimeUnit.SECONDS).join();
+            queues.close();
             server.endRoom(room);
             long delivered = session.videoFramesDelivered();
-            return new Run(rssBefore, peak, delivered, NativeVideoFrame.releasedTotal() - releasedBefore, stats, seconds,
+            return new Run(rssBefore, peak, delivered, released.sum(), stats, seconds,
                     session.videoSinkMeanNanos());
         }
     }

@@ -6,6 +6,7 @@ import dev.mintrecorder.devstack.room.RoomServerOptions;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.media.AudioChunk;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
+import dev.mintrecorder.worker.media.FrameQueues;
 import dev.mintrecorder.worker.media.RawVideoFrame;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import livekit.LivekitRtc.SignalRequest;
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -45,6 +47,7 @@ class RoomSessionIT {
 
     private final List<RoomSession> sessions = new ArrayList<>();
     private final List<Thread> consumers = new ArrayList<>();
+    private final List<FrameQueues> queues = new ArrayList<>();
 
     @BeforeAll
     static void start() {
@@ -76,6 +79,7 @@ class RoomSessionIT {
         for (Thread consumer : consumers) {
             consumer.join(5_000);
         }
+        queues.forEach(FrameQueues::close);
     }
 
     /** What one session saw, filled by its listener and its consumers. */
@@ -90,6 +94,8 @@ class RoomSessionIT {
         final AtomicReference<AudioChunk> lastChunk = new AtomicReference<>();
         /** A frame's timestamp minus System.nanoTime() when it was taken: shows which clock frames use. */
         final AtomicLong clockSkewNanos = new AtomicLong();
+        /** The queues the session fills (the test owns them, as the recording does). */
+        FrameQueues queues;
 
         @Override
         public void onEvent(RoomEvent event) {
@@ -106,10 +112,13 @@ class RoomSessionIT {
     }
 
     private RoomSession open(RoomClient via, String room, String target, VideoCap cap, Watch watch) {
-        RoomSession session = via.open(new RoomRequest(room, target, cap, "Mint" + room, UUID.randomUUID().toString()), watch);
+        watch.queues = FrameQueues.create(room, config.videoQueue(), config.audioQueue());
+        queues.add(watch.queues);
+        RoomSession session = via.open(new RoomRequest(room, target, cap, "Mint" + room, UUID.randomUUID().toString()),
+                watch.queues, watch);
         sessions.add(session);
-        consumers.add(Thread.ofVirtual().start(() -> consumeVideo(session.videoQueue(), watch)));
-        consumers.add(Thread.ofVirtual().start(() -> consumeAudio(session.audioQueue(), watch)));
+        consumers.add(Thread.ofVirtual().start(() -> consumeVideo(watch.queues.video(), watch)));
+        consumers.add(Thread.ofVirtual().start(() -> consumeAudio(watch.queues.audio(), watch)));
         return session;
     }
 
@@ -246,10 +255,17 @@ class RoomSessionIT {
     }
 
     @Test
-    void aKilledSocketResumesAndMediaKeepsFlowing() {
+    void aKilledSocketResumesAndMediaKeepsFlowing() throws IOException {
         String room = newRoom("resume");
         Watch watch = new Watch();
-        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        BreakableSockets network = new BreakableSockets();
+        try (RoomClient breakable = new RoomClient(config, runtime, registry, network)) {
+            killedSocketsResume(room, watch, open(breakable, room, "streamer", new VideoCap(720, 30), watch), network);
+        }
+    }
+
+    private void killedSocketsResume(String room, Watch watch, RoomSession session, BreakableSockets network)
+            throws IOException {
         awaitSubscribed(session);
         server.killSignal(room, recorderIdentity(session));
         await().atMost(Duration.ofSeconds(20)).until(() -> !watch.all(RoomEvent.Resumed.class).isEmpty());
@@ -260,11 +276,12 @@ class RoomSessionIT {
         assertTrue(watch.all(RoomEvent.StateChanged.class).stream().anyMatch(c -> c.to() == RoomState.RECONNECTING));
 
         // The same from this side: the socket fails locally (as a network error would surface in OkHttp).
-        session.dropSignal();
+        network.breakAll();
         await().atMost(Duration.ofSeconds(20)).until(() -> watch.all(RoomEvent.Resumed.class).size() >= 2);
         await().atMost(Duration.ofSeconds(10)).until(() -> session.state() == RoomState.SUBSCRIBED);
         long later = watch.videoFrames.get();
         await().atMost(Duration.ofSeconds(10)).until(() -> watch.videoFrames.get() > later + 30);
+        session.close(); // before its client closes
     }
 
     @Test
@@ -325,7 +342,7 @@ class RoomSessionIT {
         assertEquals(RoomEnd.Reason.ROOM_CLOSED, end.reason());
         assertTrue(end.detail().contains("ROOM_CLOSED"), end.detail());
         assertEquals(RoomState.CLOSED, session.state());
-        await().atMost(Duration.ofSeconds(5)).until(() -> session.videoQueue().isDrained());
+        await().atMost(Duration.ofSeconds(5)).until(() -> watch.queues.video().isDrained());
     }
 
     @Test

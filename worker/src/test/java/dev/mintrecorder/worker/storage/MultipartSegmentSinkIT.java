@@ -4,10 +4,11 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.junit.WithDevstack;
+import dev.mintrecorder.worker.media.SegmentDone;
+import dev.mintrecorder.worker.media.SegmentOutput;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import io.micrometer.core.instrument.Metrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -48,8 +49,8 @@ class MultipartSegmentSinkIT {
         final Map<Long, Exception> failed = new ConcurrentHashMap<>();
 
         @Override
-        public void uploaded(long sequence, String key, long bytes) {
-            uploaded.put(sequence, bytes);
+        public void uploaded(String key, SegmentDone segment) {
+            uploaded.put(segment.sequence(), segment.bytes());
         }
 
         @Override
@@ -58,12 +59,11 @@ class MultipartSegmentSinkIT {
         }
     }
 
-    /** The sink's meters live in Micrometer's global registry (the worker adds its Prometheus registry there). */
+    /** The registry the sinks get, as the worker's pipeline passes its own. */
     private static final SimpleMeterRegistry METERS = new SimpleMeterRegistry();
 
     @BeforeAll
     static void connect(Devstack devstack) {
-        Metrics.globalRegistry.add(METERS);
         stack = devstack;
         StorageConfig config = StorageConfig.from(stack.env());
         s3 = S3Clients.create(config);
@@ -72,7 +72,6 @@ class MultipartSegmentSinkIT {
 
     @AfterAll
     static void close() {
-        Metrics.globalRegistry.remove(METERS);
         if (s3 != null) {
             s3.close();
         }
@@ -90,7 +89,7 @@ class MultipartSegmentSinkIT {
     }
 
     private MultipartSegmentSink sink(UploadConfig config) {
-        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded);
+        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS);
         return sink;
     }
 
@@ -98,6 +97,11 @@ class MultipartSegmentSinkIT {
         byte[] b = new byte[size];
         new Random(seed).nextBytes(b);
         return b;
+    }
+
+    /** Ends a segment of {@code bytes} as the muxer does: finished, with its figures (2 s here). */
+    private static void finish(SegmentOutput.Segment out, long seq, long bytes) throws IOException {
+        out.finish(new SegmentDone(seq, 2.0, false, bytes));
     }
 
     /** Writes like the muxer does: in 64 KiB pieces. */
@@ -119,9 +123,10 @@ class MultipartSegmentSinkIT {
     void aSmallSegmentGoesUpAsOnePartWhenItCloses() throws Exception {
         MultipartSegmentSink sink = sink(CONFIG);
         byte[] data = random(1_500_000, 1);
-        try (OutputStream out = sink.open(0)) {
+        try (SegmentOutput.Segment out = sink.open(0)) {
             writeInPieces(out, data);
             assertEquals(data.length, sink.bytesHeld(), "held until close: smaller than a part");
+            finish(out, 0, data.length);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.containsKey(0L));
         assertEquals(data.length, recorded.uploaded.get(0L));
@@ -134,14 +139,14 @@ class MultipartSegmentSinkIT {
     void aLongSegmentStreamsFiveMebibytePartsBeforeItCloses() throws Exception {
         MultipartSegmentSink sink = sink(CONFIG);
         byte[] data = random(12 * MIB + 12345, 2);
-        OutputStream out = sink.open(3);
+        SegmentOutput.Segment out = sink.open(3);
         writeInPieces(out, java.util.Arrays.copyOf(data, 11 * MIB));
         // Two full 5 MiB parts are in S3 while the segment is still open.
         await().atMost(Duration.ofSeconds(20)).until(() -> openUploads().size() == 1 && s3.listParts(r -> r.bucket(bucket)
                 .key(openUploads().getFirst().key()).uploadId(openUploads().getFirst().uploadId())).parts().size() == 2);
         assertTrue(sink.bytesHeld() <= CONFIG.partSizeBytes() * (CONFIG.maxPartsInFlight() + 1));
         out.write(data, 11 * MIB, data.length - 11 * MIB);
-        out.close();
+        finish(out, 3, data.length);
         await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.containsKey(3L));
         assertArrayEquals(data, object(3));
         assertEquals(0, sink.bytesHeld());
@@ -151,14 +156,14 @@ class MultipartSegmentSinkIT {
     @Test
     void aShortS3OutageIsRiddenOutByRetries() throws Exception {
         double retriesBefore = globalCount("recorder.upload.retries");
-        long uploadsBefore = Metrics.globalRegistry.timer("recorder.upload.latency").count();
+        long uploadsBefore = METERS.timer("recorder.upload.latency").count();
         MultipartSegmentSink sink = sink(CONFIG);
         byte[] data = random(2 * MIB, 3);
-        OutputStream out = sink.open(1);
+        SegmentOutput.Segment out = sink.open(1);
         writeInPieces(out, data);
         await().atMost(Duration.ofSeconds(10)).until(() -> openUploads().size() == 1);
         stack.s3().stop();
-        out.close(); // the last part and the completion now fail and retry
+        finish(out, 1, data.length); // the last part and the completion now fail and retry
         await().atMost(Duration.ofSeconds(10)).until(() -> sink.retries() >= 2);
         stack.s3().start();
         await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.containsKey(1L));
@@ -166,11 +171,11 @@ class MultipartSegmentSinkIT {
         assertArrayEquals(data, object(1));
         // What the dashboard shows: the retries, and an upload that took as long as the outage.
         assertTrue(globalCount("recorder.upload.retries") - retriesBefore >= 2);
-        assertEquals(uploadsBefore + 1, Metrics.globalRegistry.timer("recorder.upload.latency").count());
+        assertEquals(uploadsBefore + 1, METERS.timer("recorder.upload.latency").count());
     }
 
     private static double globalCount(String counter) {
-        return Metrics.globalRegistry.counter(counter).count();
+        return METERS.counter(counter).count();
     }
 
     @Test
@@ -179,8 +184,9 @@ class MultipartSegmentSinkIT {
         // with 400 EntityTooSmall: not transient, so no retry, and the upload must be aborted, not left open.
         UploadConfig tooSmallParts = new UploadConfig(MIB, 2, 8, Duration.ofMillis(100), Duration.ofSeconds(1));
         MultipartSegmentSink sink = sink(tooSmallParts);
-        try (OutputStream out = sink.open(2)) {
+        try (SegmentOutput.Segment out = sink.open(2)) {
             writeInPieces(out, random(2 * MIB + 100, 4));
+            finish(out, 2, 2 * MIB + 100);
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> recorded.failed.containsKey(2L));
         assertTrue(recorded.failed.get(2L).getMessage().contains("EntityTooSmall")
@@ -194,18 +200,18 @@ class MultipartSegmentSinkIT {
     @Test
     void salvageCompletesUploadsWithPartsAbortsEmptyOnesAndContinuesTheNumbering() throws Exception {
         String prefix = S3Keys.jobPrefix(MINT, job);
-        S3Retry retry = new S3Retry("salvage", CONFIG);
+        S3Retry retry = new S3Retry("salvage", CONFIG, METERS);
         // A dead worker's state: segments 0-1 finished, 2 open with one 5 MiB part uploaded, 3 open and empty.
         MultipartSegmentSink dead = sink(CONFIG);
         for (long seq = 0; seq < 2; seq++) {
-            try (OutputStream out = dead.open(seq)) {
+            try (SegmentOutput.Segment out = dead.open(seq)) {
                 out.write(random(1000, seq));
+                finish(out, seq, 1000);
             }
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
-        RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 6, retry);
-        index.segmentClosed(0, S3Keys.segment(MINT, job, 0), 6.0, false);
-        index.segmentUploaded(0, S3Keys.segment(MINT, job, 0), 1000);
+        RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 6, retry, METERS);
+        index.add(S3Keys.segment(MINT, job, 0), new SegmentDone(0, 6.0, false, 1000));
         byte[] part = random(5 * MIB, 7);
         OutputStream open = dead.open(2);
         open.write(part);
@@ -232,8 +238,7 @@ class MultipartSegmentSinkIT {
 
         // The resuming worker continues the manifest and the playlist.
         index.resume(result, "worker-b");
-        index.segmentClosed(3, S3Keys.segment(MINT, job, 3), 6.0, false);
-        index.segmentUploaded(3, S3Keys.segment(MINT, job, 3), 2000);
+        index.add(S3Keys.segment(MINT, job, 3), new SegmentDone(3, 6.0, false, 2000));
         index.end("stopped");
         String playlist = s3.getObjectAsBytes(r -> r.bucket(bucket).key(S3Keys.playlist(MINT, job))).asUtf8String();
         assertEquals("""

@@ -1,5 +1,7 @@
-package dev.mintrecorder.worker.media;
+package dev.mintrecorder.worker.room;
 
+import dev.mintrecorder.worker.media.BoundedFrameQueue;
+import dev.mintrecorder.worker.media.RawVideoFrame;
 import dev.onvoid.webrtc.media.video.VideoFrame;
 import dev.onvoid.webrtc.media.video.VideoTrackSink;
 import org.slf4j.Logger;

@@ -1,11 +1,11 @@
-package dev.mintrecorder.worker.media;
+package dev.mintrecorder.worker.room;
 
+import dev.mintrecorder.worker.media.RawVideoFrame;
 import dev.onvoid.webrtc.media.video.I420Buffer;
 import dev.onvoid.webrtc.media.video.VideoFrame;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 
 /**
  * A libwebrtc {@link VideoFrame} handed to the encoder as a {@link RawVideoFrame}, without copying.
@@ -17,9 +17,6 @@ import java.util.concurrent.atomic.LongAdder;
  * {@link #close()} must run exactly once, which the {@link AtomicBoolean} guarantees even under races.
  */
 public final class NativeVideoFrame implements RawVideoFrame {
-    /** Process-wide count of native frames released through this class (tests compare it with deliveries). */
-    private static final LongAdder RELEASED = new LongAdder();
-
     private final VideoFrame frame;
     private final I420Buffer i420;
     private final AtomicBoolean released = new AtomicBoolean();
@@ -35,13 +32,8 @@ public final class NativeVideoFrame implements RawVideoFrame {
             return new NativeVideoFrame(frame, frame.buffer.toI420());
         } catch (RuntimeException e) {
             frame.release();
-            RELEASED.increment();
             throw e;
         }
-    }
-
-    public static long releasedTotal() {
-        return RELEASED.sum();
     }
 
     @Override
@@ -102,6 +94,5 @@ public final class NativeVideoFrame implements RawVideoFrame {
             throw new IllegalStateException("video frame released twice");
         }
         frame.release();
-        RELEASED.increment();
     }
 }

@@ -1,4 +1,4 @@
-package dev.mintrecorder.worker.media;
+package dev.mintrecorder.worker.room;
 
 import dev.mintrecorder.worker.ops.Metric;
 import io.micrometer.core.instrument.Counter;

@@ -5,9 +5,9 @@ import dev.mintrecorder.contracts.StatusEvent;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The factory a worker built without a recording pipeline runs with. It records nothing: every session fails at once
- * with a SYSTEM error, so the job is published as FAILED with that error and the worker reports not ready and stops
- * taking jobs (other workers, which can record, take them).
+ * TEST ONLY: a pipeline that cannot record. Every session fails at once with a SYSTEM error, so the job is published
+ * as FAILED with that error and the worker reports not ready and stops taking jobs (other workers, which can record,
+ * take them): how a worker whose pipeline is broken behaves.
  */
 public final class UnavailableRecordingSessionFactory implements RecordingSessionFactory {
     public static final String ERROR = "recording pipeline not available in this build";

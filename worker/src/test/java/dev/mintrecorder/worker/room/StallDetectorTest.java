@@ -1,4 +1,4 @@
-package dev.mintrecorder.worker.media;
+package dev.mintrecorder.worker.room;
 
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

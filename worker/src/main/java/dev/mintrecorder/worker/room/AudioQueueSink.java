@@ -1,5 +1,7 @@
-package dev.mintrecorder.worker.media;
+package dev.mintrecorder.worker.room;
 
+import dev.mintrecorder.worker.media.AudioChunk;
+import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import dev.onvoid.webrtc.media.audio.AudioTrackSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,6 +1,7 @@
-package dev.mintrecorder.worker.media;
+package dev.mintrecorder.worker.room;
 
 import dev.mintrecorder.worker.ops.Metric;
+import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;

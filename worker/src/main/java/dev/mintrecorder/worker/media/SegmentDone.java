@@ -1,0 +1,14 @@
+package dev.mintrecorder.worker.media;
+
+/**
+ * A finished segment as its writer (the segment muxer) knows it. The writer reports it once, when it ends the
+ * segment's stream ({@link SegmentOutput.Segment#finish}); the output passes it on from there (the storage sink, once
+ * the segment is uploaded, to the one place that indexes it).
+ *
+ * @param sequence the segment's number
+ * @param durationSeconds from its first video frame to the end of its last (or to the keyframe that cut it)
+ * @param discontinuity whether it starts a new run after a media gap (the playlist marks it)
+ * @param bytes the segment's size as written
+ */
+public record SegmentDone(long sequence, double durationSeconds, boolean discontinuity, long bytes) {
+}

@@ -1,0 +1,137 @@
+package dev.mintrecorder.worker.storage;
+
+import dev.mintrecorder.contracts.MintId;
+import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.worker.media.SegmentDone;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What a failed index write does (the class comment of {@link RecordingIndex}): one failed publish is counted and
+ * repaired by the next; {@value RecordingIndex#MAX_FAILED_PUBLISHES_IN_A_ROW} in a row fail the recording; a failed
+ * final publish is thrown at once. S3 here is an in-memory stand-in whose PUTs can be made to fail.
+ */
+class RecordingIndexTest {
+    private static final MintId MINT = MintId.of("7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr");
+    /** One attempt per call: the retry policy itself is S3Retry's business, not this test's. */
+    private static final UploadConfig NO_RETRY = new UploadConfig(UploadConfig.MIN_PART_SIZE, 1, 1,
+            Duration.ofMillis(10), Duration.ofMillis(10));
+
+    private final UUID job = UUID.randomUUID();
+    private final FakeS3 s3 = new FakeS3();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final RecordingIndex index = new RecordingIndex(s3, "b", MINT, job, 2,
+            new S3Retry("index-test", NO_RETRY, registry), registry);
+
+    /** Objects by key; PUTs fail while {@code failing} is above zero (each failure counts it down), or always if -1. */
+    static final class FakeS3 implements S3Client {
+        final Map<String, String> objects = new ConcurrentHashMap<>();
+        final AtomicInteger failing = new AtomicInteger();
+
+        @Override
+        public PutObjectResponse putObject(PutObjectRequest request, RequestBody body) {
+            int f = failing.get();
+            if (f == -1 || f > 0 && failing.compareAndSet(f, f - 1)) {
+                throw SdkClientException.create("Connection refused");
+            }
+            try (var in = body.contentStreamProvider().newStream()) {
+                objects.put(request.key(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return PutObjectResponse.builder().build();
+        }
+
+        @Override
+        public String serviceName() {
+            return "s3";
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+
+    private SegmentDone segment(long seq) {
+        return new SegmentDone(seq, 2.0, false, 1000 + seq);
+    }
+
+    private String key(long seq) {
+        return S3Keys.segment(MINT, job, seq);
+    }
+
+    private String playlist() {
+        return s3.objects.get(S3Keys.playlist(MINT, job));
+    }
+
+    private double failures() {
+        return registry.get("recorder.index.publish.failures").counter().count();
+    }
+
+    @Test
+    void aFailedPublishIsCountedAndTheNextOneRepairsIt() {
+        index.add(key(0), segment(0));
+        s3.failing.set(1);
+        assertDoesNotThrow(() -> index.add(key(1), segment(1)), "one failed publish does not fail the recording");
+        assertEquals(1, failures());
+        assertFalse(playlist().contains("seg_000001.ts"), "S3 holds the playlist of before");
+
+        index.add(key(2), segment(2));
+        assertTrue(playlist().contains("seg_000001.ts") && playlist().contains("seg_000002.ts"), playlist());
+        assertEquals(1, failures());
+    }
+
+    @Test
+    void aPlaylistThatCannotBeWrittenSeveralTimesInARowFailsTheRecording() {
+        index.add(key(0), segment(0));
+        s3.failing.set(-1);
+        for (long seq = 1; seq < RecordingIndex.MAX_FAILED_PUBLISHES_IN_A_ROW; seq++) {
+            long s = seq;
+            assertDoesNotThrow(() -> index.add(key(s), segment(s)));
+        }
+        long last = RecordingIndex.MAX_FAILED_PUBLISHES_IN_A_ROW;
+        RecordingIndex.PublishException e = assertThrows(RecordingIndex.PublishException.class,
+                () -> index.add(key(last), segment(last)));
+        assertTrue(e.getMessage().contains("could not be written " + last + " times in a row"), e.getMessage());
+        assertEquals(last, failures());
+        assertEquals(last + 1, index.manifest().segments().size(), "the manifest keeps every segment for the end");
+    }
+
+    @Test
+    void successesInBetweenResetTheCount() {
+        for (long seq = 0; seq < 3 * RecordingIndex.MAX_FAILED_PUBLISHES_IN_A_ROW; seq++) {
+            s3.failing.set(seq % 2 == 0 ? 1 : 0);
+            long s = seq;
+            assertDoesNotThrow(() -> index.add(key(s), segment(s)));
+        }
+    }
+
+    @Test
+    void aFailedFinalPublishIsCountedAndThrown() {
+        index.add(key(0), segment(0));
+        s3.failing.set(-1);
+        assertThrows(SdkClientException.class, () -> index.end("stopped"));
+        assertEquals(1, failures());
+        assertFalse(playlist().contains("#EXT-X-ENDLIST"));
+    }
+}
