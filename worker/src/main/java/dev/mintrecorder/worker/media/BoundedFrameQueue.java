@@ -34,7 +34,7 @@ import java.util.function.ToLongFunction;
  * @param <T> the element type, for example {@link RawVideoFrame} or {@link AudioChunk}
  */
 public final class BoundedFrameQueue<T> implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(BoundedFrameQueue.class);
+    private static final Logger log = LoggerFactory.getLogger(BoundedFrameQueue.class);
 
     /** The limits of one queue. {@code bounded=false} is the benchmark's baseline only: it never drops. */
     public record Limits(int maxFrames, long maxBytes, boolean bounded) {
@@ -278,7 +278,7 @@ public final class BoundedFrameQueue<T> implements AutoCloseable {
             release.accept(element);
         } catch (RuntimeException e) {
             // A failing release must not stop the others, nor reach a native callback thread.
-            LOG.warn("queue {}: release failed", name, e);
+            log.warn("queue {}: release failed", name, e);
         }
     }
 }

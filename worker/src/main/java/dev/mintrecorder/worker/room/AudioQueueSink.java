@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.LongAdder;
  * rather than copied again. Only 16-bit PCM is accepted, which is what libwebrtc's playout path delivers.
  */
 public final class AudioQueueSink implements AudioTrackSink {
-    private static final Logger LOG = LoggerFactory.getLogger(AudioQueueSink.class);
+    private static final Logger log = LoggerFactory.getLogger(AudioQueueSink.class);
 
     private final BoundedFrameQueue<AudioChunk> queue;
     private final StallDetector stall;
@@ -32,7 +32,7 @@ public final class AudioQueueSink implements AudioTrackSink {
         delivered.increment();
         stall.onFrame();
         if (bitsPerSample != 16) {
-            LOG.warn("audio sink of {}: unexpected {} bits per sample, chunk dropped", queue.name(), bitsPerSample);
+            log.warn("audio sink of {}: unexpected {} bits per sample, chunk dropped", queue.name(), bitsPerSample);
             return;
         }
         queue.offer(new AudioChunk(data, sampleRate, channels, frames, System.nanoTime()));

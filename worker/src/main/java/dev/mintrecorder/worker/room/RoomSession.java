@@ -53,7 +53,7 @@ import java.util.concurrent.TimeUnit;
  * the session if needed and stops the loop. The queues are not the room's: their creator closes them after this.
  */
 public final class RoomSession implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(RoomSession.class);
+    private static final Logger log = LoggerFactory.getLogger(RoomSession.class);
     private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
 
     private final RoomConfig config;
@@ -120,13 +120,13 @@ public final class RoomSession implements AutoCloseable {
         StallDetector.Listener stallListener = new StallDetector.Listener() {
             @Override
             public void stalled(String track, Duration gap) {
-                LOG.warn("{} track stalled: no frame for {} ms", track, gap.toMillis());
+                log.warn("{} track stalled: no frame for {} ms", track, gap.toMillis());
                 emit(new RoomEvent.Stalled(track, gap));
             }
 
             @Override
             public void resumed(String track, Duration gap) {
-                LOG.info("{} track flows again after {} ms", track, gap.toMillis());
+                log.info("{} track flows again after {} ms", track, gap.toMillis());
                 emit(new RoomEvent.StallEnded(track, gap));
             }
         };
@@ -179,7 +179,7 @@ public final class RoomSession implements AutoCloseable {
             VideoCap lower = cap.lower();
             if (!lower.equals(cap)) {
                 cap = lower;
-                LOG.info("lowering the video layer to {}p{}", cap.maxHeight(), cap.fps());
+                log.info("lowering the video layer to {}p{}", cap.maxHeight(), cap.fps());
                 sendTrackSettings();
                 emit(new RoomEvent.LayerChanged(cap));
             }
@@ -194,7 +194,7 @@ public final class RoomSession implements AutoCloseable {
         post(() -> {
             if (!cap.equals(request.videoCap())) {
                 cap = request.videoCap();
-                LOG.info("restoring the video layer to {}p{}", cap.maxHeight(), cap.fps());
+                log.info("restoring the video layer to {}p{}", cap.maxHeight(), cap.fps());
                 sendTrackSettings();
                 emit(new RoomEvent.LayerChanged(cap));
             }
@@ -224,7 +224,7 @@ public final class RoomSession implements AutoCloseable {
         loop.shutdown();
         try {
             if (!loop.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("room {} loop did not stop in time", request.room());
+                log.warn("room {} loop did not stop in time", request.room());
                 loop.shutdownNow();
             }
         } catch (InterruptedException e) {
@@ -241,7 +241,7 @@ public final class RoomSession implements AutoCloseable {
 
     void start() {
         post(() -> {
-            LOG.info("joining room {} as {} (target {}, cap {}p{})", request.room(), identity,
+            log.info("joining room {} as {} (target {}, cap {}p{})", request.room(), identity,
                     request.targetIdentity() == null ? "first video publisher" : request.targetIdentity(),
                     cap.maxHeight(), cap.fps());
             tracksTimer = loop.schedule(() -> withMdc(this::checkTracksArrived), config.tracksTimeout().toMillis(),
@@ -311,10 +311,10 @@ public final class RoomSession implements AutoCloseable {
             }
             case UPDATE -> applyParticipants(message.getUpdate().getParticipantsList());
             case REFRESH_TOKEN -> token = message.getRefreshToken();
-            case SUBSCRIPTION_RESPONSE -> LOG.warn("subscription to {} failed: {}",
+            case SUBSCRIPTION_RESPONSE -> log.warn("subscription to {} failed: {}",
                     message.getSubscriptionResponse().getTrackSid(), message.getSubscriptionResponse().getErr());
             case PONG, PONG_RESP -> { } // lastMessageNanos is all a pong is for
-            default -> LOG.debug("signal message {} ignored", message.getMessageCase());
+            default -> log.debug("signal message {} ignored", message.getMessageCase());
         }
     }
 
@@ -331,7 +331,7 @@ public final class RoomSession implements AutoCloseable {
         joinedOnce = true;
         resuming = false;
         moveTo(RoomState.JOINED);
-        LOG.info("joined room {} (room sid {}, participant sid {}, {} others)", request.room(), join.getRoom().getSid(),
+        log.info("joined room {} (room sid {}, participant sid {}, {} others)", request.room(), join.getRoom().getSid(),
                 participantSid, join.getOtherParticipantsCount());
         emit(new RoomEvent.Joined(join.getRoom().getSid(), participantSid));
         if (rejoin) {
@@ -344,11 +344,11 @@ public final class RoomSession implements AutoCloseable {
         for (ParticipantTracker.Change change : tracker.apply(infos)) {
             switch (change) {
                 case ParticipantTracker.Change.TargetChosen chosen -> {
-                    LOG.info("target is {}", chosen.identity());
+                    log.info("target is {}", chosen.identity());
                     emit(new RoomEvent.TargetChosen(chosen.identity()));
                 }
                 case ParticipantTracker.Change.TrackPublished published ->
-                        LOG.info("target published {} {}", published.track().getType(), published.track().getSid());
+                        log.info("target published {} {}", published.track().getType(), published.track().getSid());
                 case ParticipantTracker.Change.TrackUnpublished unpublished -> {
                     subscribed.remove(unpublished.trackSid());
                     if (unpublished.trackSid().equals(audioSid)) {
@@ -378,7 +378,7 @@ public final class RoomSession implements AutoCloseable {
         tracks.video().ifPresent(t -> videoSid = t.getSid());
         tracks.audio().ifPresent(t -> audioSid = t.getSid());
         subscribed.addAll(fresh);
-        LOG.info("subscribing to {}", fresh);
+        log.info("subscribing to {}", fresh);
         signal.send(SignalRequest.newBuilder().setSubscription(UpdateSubscription.newBuilder()
                 .addAllTrackSids(fresh).setSubscribe(true)).build());
         // Track settings follow the subscription's offer (onOffer): sent earlier, the server discards them.
@@ -417,7 +417,7 @@ public final class RoomSession implements AutoCloseable {
         String id = track.getId();
         if (track instanceof VideoTrack video) {
             if (!id.equals(videoSid)) {
-                LOG.warn("video track {} is not the subscribed camera {}; recording it anyway", id, videoSid);
+                log.warn("video track {} is not the subscribed camera {}; recording it anyway", id, videoSid);
             }
             peer.attach(video, videoSink);
             videoAttached = true;
@@ -430,7 +430,7 @@ public final class RoomSession implements AutoCloseable {
             }
         } else if (track instanceof AudioTrack audio) {
             if (!id.equals(audioSid)) {
-                LOG.warn("audio track {} is not the subscribed microphone {}; recording it anyway", id, audioSid);
+                log.warn("audio track {} is not the subscribed microphone {}; recording it anyway", id, audioSid);
             }
             peer.attach(audio, audioSink);
             audioAttached = true;
@@ -439,7 +439,7 @@ public final class RoomSession implements AutoCloseable {
     }
 
     private void targetGone(String who, String why) {
-        LOG.info("target {} {}; waiting up to {} for it", who, why, config.targetLeftGrace());
+        log.info("target {} {}; waiting up to {} for it", who, why, config.targetLeftGrace());
         if (state == RoomState.SUBSCRIBED) {
             moveTo(RoomState.JOINED);
         }
@@ -464,11 +464,11 @@ public final class RoomSession implements AutoCloseable {
 
     private void onLeave(LeaveRequest leave, boolean firstMessage) {
         DisconnectReason reason = leave.getReason();
-        LOG.info("server says leave: reason {}, action {}", reason, leave.getAction());
+        log.info("server says leave: reason {}, action {}", reason, leave.getAction());
         if (reason == DisconnectReason.ROOM_CLOSED || reason == DisconnectReason.ROOM_DELETED) {
             end(new RoomEnd(RoomEnd.Reason.ROOM_CLOSED, "room " + request.room() + " ended: " + reason, null));
         } else if (resuming) {
-            LOG.info("resume refused ({}); joining again", reason);
+            log.info("resume refused ({}); joining again", reason);
             rejoin();
         } else if (firstMessage && !joinedOnce) {
             fail(RoomException.session(RoomException.Kind.JOIN_REJECTED, "join rejected: " + reason));
@@ -490,9 +490,9 @@ public final class RoomSession implements AutoCloseable {
             return;
         }
         stopPinging();
-        LOG.warn("signal lost: {}", why);
+        log.warn("signal lost: {}", why);
         if (upgradeStatus != 0 && resuming) {
-            LOG.info("resume refused (HTTP {}); joining again", upgradeStatus);
+            log.info("resume refused (HTTP {}); joining again", upgradeStatus);
             rejoin();
         } else if (upgradeStatus >= 500 && joinedOnce) {
             retryLater(why, this::rejoin); // the server is restarting; the room may come back
@@ -520,7 +520,7 @@ public final class RoomSession implements AutoCloseable {
     private void resume() {
         resuming = true;
         abortSignal();
-        LOG.info("resuming session {}", participantSid);
+        log.info("resuming session {}", participantSid);
         connect(SignalUrls.rtc(config.livekitUrl(), token, participantSid));
     }
 
@@ -536,7 +536,7 @@ public final class RoomSession implements AutoCloseable {
         }
         signal.send(SignalRequest.newBuilder().setSyncState(sync).build());
         moveTo(videoAttached ? RoomState.SUBSCRIBED : RoomState.JOINED);
-        LOG.info("resumed");
+        log.info("resumed");
         emit(new RoomEvent.Resumed());
     }
 
@@ -619,7 +619,7 @@ public final class RoomSession implements AutoCloseable {
             @Override
             public void onConnectionState(RTCPeerConnectionState connection) {
                 post(() -> {
-                    LOG.info("subscriber peer connection {}", connection);
+                    log.info("subscriber peer connection {}", connection);
                     // Media lost while the signal lives (as LiveKit's SDKs do): resume, which restarts ICE, or
                     // rejoin when the server refuses. A closed (superseded) connection reports CLOSED, not FAILED.
                     if (connection == RTCPeerConnectionState.FAILED
@@ -660,12 +660,12 @@ public final class RoomSession implements AutoCloseable {
         }
         RoomState previous = state;
         state = next;
-        LOG.info("room state {} -> {}", previous, next);
+        log.info("room state {} -> {}", previous, next);
         emit(new RoomEvent.StateChanged(previous, next));
     }
 
     private void fail(RoomException error) {
-        LOG.warn("room failed ({} scope, {}): {}", error.scope(), error.kind(), error.getMessage());
+        log.warn("room failed ({} scope, {}): {}", error.scope(), error.kind(), error.getMessage());
         end(RoomEnd.failed(error));
     }
 
@@ -684,7 +684,7 @@ public final class RoomSession implements AutoCloseable {
         }
         closePeer();
         queues.finishInput();
-        LOG.info("room ended: {} ({}); video {} delivered, {}; audio {} delivered, {}", end.reason(), end.detail(),
+        log.info("room ended: {} ({}); video {} delivered, {}; audio {} delivered, {}", end.reason(), end.detail(),
                 videoSink.delivered(), queues.video().stats(), audioSink.delivered(), queues.audio().stats());
         completion.complete(end);
     }
@@ -716,7 +716,7 @@ public final class RoomSession implements AutoCloseable {
         try {
             listener.onEvent(event);
         } catch (RuntimeException e) {
-            LOG.warn("room listener failed on {}", event, e);
+            log.warn("room listener failed on {}", event, e);
         }
     }
 
@@ -724,7 +724,7 @@ public final class RoomSession implements AutoCloseable {
         try {
             loop.execute(() -> withMdc(task));
         } catch (RejectedExecutionException closed) {
-            LOG.debug("room loop stopped; dropped a task");
+            log.debug("room loop stopped; dropped a task");
         }
     }
 
@@ -736,7 +736,7 @@ public final class RoomSession implements AutoCloseable {
         try {
             task.run();
         } catch (RuntimeException e) {
-            LOG.error("room loop task failed", e);
+            log.error("room loop task failed", e);
             if (state != RoomState.CLOSED) {
                 fail(e instanceof RoomException re ? re : new RoomException(RoomException.Scope.SESSION,
                         RoomException.Kind.MEDIA_FAILED, "room client error: " + e, e));

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * what they mean. A new socket is opened for every join, resume or rejoin.
  */
 final class SignalClient {
-    private static final Logger LOG = LoggerFactory.getLogger(SignalClient.class);
+    private static final Logger log = LoggerFactory.getLogger(SignalClient.class);
 
     /** Called on OkHttp's reader thread; implementations hand off to the room's loop. */
     interface Listener {
@@ -48,13 +48,13 @@ final class SignalClient {
                 try {
                     listener.onMessage(SignalClient.this, SignalResponse.parseFrom(bytes.toByteArray()));
                 } catch (InvalidProtocolBufferException e) {
-                    LOG.warn("unreadable signal message ({} bytes) ignored", bytes.size(), e);
+                    log.warn("unreadable signal message ({} bytes) ignored", bytes.size(), e);
                 }
             }
 
             @Override
             public void onMessage(WebSocket webSocket, String text) {
-                LOG.warn("unexpected text signal message ignored: {}", text);
+                log.warn("unexpected text signal message ignored: {}", text);
             }
 
             @Override
@@ -119,7 +119,7 @@ final class SignalClient {
             status = response.code();
             body = response.body().string().strip();
         } catch (IOException e) {
-            LOG.debug("validate call failed", e);
+            log.debug("validate call failed", e);
         }
         String detail = body.isEmpty() ? "HTTP " + status : body + " (HTTP " + status + ")";
         return switch (status) {

@@ -40,7 +40,7 @@ import java.util.concurrent.TimeoutException;
  * sinks first, then closes the connection; remote tracks are not disposed (they die with the connection).
  */
 final class SubscriberPeer implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(SubscriberPeer.class);
+    private static final Logger log = LoggerFactory.getLogger(SubscriberPeer.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration SDP_TIMEOUT = Duration.ofSeconds(10);
 
@@ -105,7 +105,7 @@ final class SubscriberPeer implements AutoCloseable {
             pc.addIceCandidate(new RTCIceCandidate(init.path("sdpMid").asText(null),
                     init.path("sdpMLineIndex").asInt(0), candidate));
         } catch (IOException e) {
-            LOG.warn("{}: unreadable remote candidate {}", name, candidateInitJson, e);
+            log.warn("{}: unreadable remote candidate {}", name, candidateInitJson, e);
         }
     }
 

@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.LongAdder;
  * Every frame is released exactly once: by the queue (drop, close), by the consumer, or here if wrapping fails.
  */
 public final class VideoQueueSink implements VideoTrackSink {
-    private static final Logger LOG = LoggerFactory.getLogger(VideoQueueSink.class);
+    private static final Logger log = LoggerFactory.getLogger(VideoQueueSink.class);
 
     private final BoundedFrameQueue<RawVideoFrame> queue;
     private final StallDetector stall;
@@ -38,7 +38,7 @@ public final class VideoQueueSink implements VideoTrackSink {
             queue.offer(NativeVideoFrame.wrap(frame));
         } catch (RuntimeException e) {
             // wrap() released the frame; an exception must not unwind into native code.
-            LOG.warn("video sink of {} failed", queue.name(), e);
+            log.warn("video sink of {} failed", queue.name(), e);
         }
         callbackNanos.add(System.nanoTime() - start);
     }

@@ -26,7 +26,7 @@ import java.util.Set;
  * exit until the factory is disposed, because native threads keep it alive.
  */
 public final class WebRtcRuntime implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(WebRtcRuntime.class);
+    private static final Logger log = LoggerFactory.getLogger(WebRtcRuntime.class);
 
     private final HeadlessAudioDeviceModule adm;
     private final PeerConnectionFactory factory;
@@ -49,7 +49,7 @@ public final class WebRtcRuntime implements AutoCloseable {
             PeerConnectionFactory factory = new PeerConnectionFactory(adm);
             adm.initPlayout();
             adm.startPlayout();
-            LOG.info("WebRTC receive factory started (headless audio playout)");
+            log.info("WebRTC receive factory started (headless audio playout)");
             return new WebRtcRuntime(adm, factory);
         } catch (RuntimeException | UnsatisfiedLinkError e) {
             if (adm != null) {
@@ -99,6 +99,6 @@ public final class WebRtcRuntime implements AutoCloseable {
         adm.stopPlayout();
         factory.dispose();
         adm.dispose();
-        LOG.info("WebRTC receive factory disposed");
+        log.info("WebRTC receive factory disposed");
     }
 }

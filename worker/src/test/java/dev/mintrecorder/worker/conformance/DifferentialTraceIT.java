@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
  * values and say why. Any other difference fails.
  */
 class DifferentialTraceIT {
-    private static final Logger LOG = LoggerFactory.getLogger(DifferentialTraceIT.class);
+    private static final Logger log = LoggerFactory.getLogger(DifferentialTraceIT.class);
     private static RoomServer server;
     private static WebRtcRuntime runtime;
     private static RoomClient client;
@@ -165,7 +165,7 @@ class DifferentialTraceIT {
                 problems.add("the intended difference in " + facet + " changed (" + intended.reason() + "): worker "
                         + wv + ", SDK " + sv);
             } else if (intended != null) {
-                LOG.info("intended difference {}: worker {}, SDK {}: {}", facet, wv, sv, intended.reason());
+                log.info("intended difference {}: worker {}, SDK {}: {}", facet, wv, sv, intended.reason());
             }
         }
         if (!problems.isEmpty()) {
@@ -268,7 +268,7 @@ class DifferentialTraceIT {
                     : r;
             return TextFormat.printer().emittingSingleLine(true).printToString(shown);
         };
-        LOG.info("{} sent {} requests:\n  {}", who, trace.size(),
+        log.info("{} sent {} requests:\n  {}", who, trace.size(),
                 trace.stream().map(line).collect(Collectors.joining("\n  ")));
     }
 }

@@ -33,7 +33,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Both figures are printed and written to {@code target/room-stall-report.txt}.
  */
 class QueueBoundStallIT {
-    private static final Logger LOG = LoggerFactory.getLogger(QueueBoundStallIT.class);
+    private static final Logger log = LoggerFactory.getLogger(QueueBoundStallIT.class);
     private static final Duration STALL = Duration.ofSeconds(30);
     private static final long BOUND_BYTES = 48L << 20;
     /** The unbounded run stops early past this growth, to keep the machine usable. */
@@ -75,9 +75,9 @@ class QueueBoundStallIT {
     @Test
     void aStalledConsumerStaysWithinTheBoundAndTheUnboundedBaselineDoesNot() throws IOException {
         Run bounded = stalledRun(BoundedFrameQueue.Limits.of(60, BOUND_BYTES));
-        LOG.info(bounded.line("bounded"));
+        log.info(bounded.line("bounded"));
         Run unbounded = stalledRun(BoundedFrameQueue.Limits.unbounded());
-        LOG.info(unbounded.line("unbounded"));
+        log.info(unbounded.line("unbounded"));
         Path report = Path.of("target", "room-stall-report.txt");
         Files.createDirectories(report.getParent());
         Files.writeString(report, bounded.line("bounded") + "\n" + unbounded.line("unbounded") + "\n");

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * and kills the process only if it does not exit.
  */
 public final class NodeScript implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(NodeScript.class);
+    private static final Logger log = LoggerFactory.getLogger(NodeScript.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String name;
@@ -86,7 +86,7 @@ public final class NodeScript implements AutoCloseable {
             // rtc-node logs its own debug lines to stdout unless NODE_ENV is production.
             builder.environment().put("NODE_ENV", "production");
             Process process = builder.start();
-            LOG.info("started node {} (pid {})", script, process.pid());
+            log.info("started node {} (pid {})", script, process.pid());
             return new NodeScript(script, process);
         } catch (IOException e) {
             throw new IllegalStateException("cannot start node " + script, e);
@@ -98,21 +98,21 @@ public final class NodeScript implements AutoCloseable {
                 out ? process.getInputStream() : process.getErrorStream(), StandardCharsets.UTF_8))) {
             for (String line; (line = reader.readLine()) != null; ) {
                 if (!out) {
-                    LOG.info("{} stderr: {}", name, line);
+                    log.info("{} stderr: {}", name, line);
                     continue;
                 }
                 try {
                     JsonNode node = JSON.readTree(line);
                     lines.add(node);
                     if (!"stats".equals(node.path("event").asText()) && !"progress".equals(node.path("event").asText())) {
-                        LOG.info("{}: {}", name, line);
+                        log.info("{}: {}", name, line);
                     }
                 } catch (IOException e) {
-                    LOG.info("{} (not JSON): {}", name, line);
+                    log.info("{} (not JSON): {}", name, line);
                 }
             }
         } catch (IOException e) {
-            LOG.debug("{}: output closed: {}", name, e.toString());
+            log.debug("{}: output closed: {}", name, e.toString());
         }
     }
 
@@ -176,7 +176,7 @@ public final class NodeScript implements AutoCloseable {
         process.toHandle().destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
-                LOG.warn("{} ignored SIGTERM; killing it", name);
+                log.warn("{} ignored SIGTERM; killing it", name);
                 process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
             }
             stdout.join(2_000);

@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * {@code pc}. The child's stderr is inherited, so its logs land in the parent's output.
  */
 public final class MediaProcess implements MediaControl, AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(MediaProcess.class);
+    private static final Logger log = LoggerFactory.getLogger(MediaProcess.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Process process;
@@ -99,14 +99,14 @@ public final class MediaProcess implements MediaControl, AutoCloseable {
     @Override
     public synchronized void send(ObjectNode command) {
         if (!process.isAlive()) {
-            LOG.warn("media process is gone; dropped {}", command.path("op").asText());
+            log.warn("media process is gone; dropped {}", command.path("op").asText());
             return;
         }
         try {
             commands.write((command.toString() + "\n").getBytes(StandardCharsets.UTF_8));
             commands.flush();
         } catch (IOException e) {
-            LOG.warn("media process command {} failed: {}", command.path("op").asText(), e.toString());
+            log.warn("media process command {} failed: {}", command.path("op").asText(), e.toString());
         }
     }
 
@@ -119,7 +119,7 @@ public final class MediaProcess implements MediaControl, AutoCloseable {
                     event = JSON.readTree(line);
                 } catch (IOException e) {
                     // libwebrtc writes a few lines straight to fd 1 (e.g. at thread detach); they are not events.
-                    LOG.info("media process (native): {}", line);
+                    log.info("media process (native): {}", line);
                     continue;
                 }
                 if ("ready".equals(event.path("ev").asText())) {
@@ -130,16 +130,16 @@ public final class MediaProcess implements MediaControl, AutoCloseable {
                 if (listener != null) {
                     listener.accept(event);
                 } else if ("error".equals(event.path("ev").asText())) {
-                    LOG.warn("media process error: {}", event.path("message").asText());
+                    log.warn("media process error: {}", event.path("message").asText());
                 }
             }
         } catch (IOException e) {
             if (!closing) {
-                LOG.warn("media process event stream failed", e);
+                log.warn("media process event stream failed", e);
             }
         }
         if (!closing) {
-            LOG.error("media process exited unexpectedly (exit code {})", process.isAlive() ? "?" : process.exitValue());
+            log.error("media process exited unexpectedly (exit code {})", process.isAlive() ? "?" : process.exitValue());
         }
     }
 
@@ -150,7 +150,7 @@ public final class MediaProcess implements MediaControl, AutoCloseable {
         try {
             commands.close();
         } catch (IOException e) {
-            LOG.debug("closing media stdin", e);
+            log.debug("closing media stdin", e);
         }
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {

@@ -43,7 +43,7 @@ import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
  * while a recording runs). Nothing can be written.
  */
 public final class RecordingPlayer implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(RecordingPlayer.class);
+    private static final Logger log = LoggerFactory.getLogger(RecordingPlayer.class);
     private static final Map<String, String> TYPES = Map.of(
             ".m3u8", "application/vnd.apple.mpegurl",
             ".ts", "video/mp2t",
@@ -118,7 +118,7 @@ public final class RecordingPlayer implements AutoCloseable {
             player.close();
             throw new IllegalStateException("recording player did not start", e);
         }
-        LOG.info("recording player on {}", player.baseUrl());
+        log.info("recording player on {}", player.baseUrl());
         return player;
     }
 
@@ -146,7 +146,7 @@ public final class RecordingPlayer implements AutoCloseable {
                         : status(response, 404, callback);
             };
         } catch (IOException | RuntimeException e) {
-            LOG.warn("recording player: {} failed: {}", path, e.toString());
+            log.warn("recording player: {} failed: {}", path, e.toString());
             return status(response, 502, callback);
         }
     }
@@ -212,7 +212,7 @@ public final class RecordingPlayer implements AutoCloseable {
         try {
             jetty.stop();
         } catch (Exception e) {
-            LOG.warn("stopping the recording player", e);
+            log.warn("stopping the recording player", e);
         }
         s3.close();
     }

@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * Nothing here blocks for long: WebSocket sends are asynchronous and media commands are pipe writes.
  */
 final class Room {
-    private static final Logger LOG = LoggerFactory.getLogger(Room.class);
+    private static final Logger log = LoggerFactory.getLogger(Room.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     static final int PROTOCOL_VERSION = 16;
 
@@ -122,7 +122,7 @@ final class Room {
         }
         // Right after join the server offers the subscriber connection (data channels, and any tracks).
         negotiate(p, false);
-        LOG.info("room {}: {} joined (protocol {}, auto_subscribe {}, hidden {})", name, grant.identity(),
+        log.info("room {}: {} joined (protocol {}, auto_subscribe {}, hidden {})", name, grant.identity(),
                 protocol, autoSubscribe, grant.hidden());
         return p;
     }
@@ -134,7 +134,7 @@ final class Room {
     synchronized Optional<Participant> resume(SignalConnection socket, JoinGrant grant, boolean refuse) {
         Participant p = participants.get(grant.identity());
         if (p == null || refuse || p.mediaDropped) {
-            LOG.info("room {}: resume of {} refused", name, grant.identity());
+            log.info("room {}: resume of {} refused", name, grant.identity());
             if (p != null) {
                 leaveAndRemove(p, DisconnectReason.STATE_MISMATCH, LeaveRequest.Action.RECONNECT);
             }
@@ -163,7 +163,7 @@ final class Room {
         // A pending offer died with the old socket: offer again, with an ICE restart.
         p.awaitingAnswer = false;
         negotiate(p, true);
-        LOG.info("room {}: {} resumed", name, grant.identity());
+        log.info("room {}: {} resumed", name, grant.identity());
         return Optional.of(p);
     }
 
@@ -174,7 +174,7 @@ final class Room {
         p.socket = null;
         p.moveTo(Participant.State.DETACHED);
         Duration window = options.timeouts().resumeWindow();
-        LOG.info("room {}: signal of {} closed; resumable for {}", name, p.identity(), window);
+        log.info("room {}: signal of {} closed; resumable for {}", name, p.identity(), window);
         p.departure = timers.schedule(() -> departIfDetached(p), window.toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -193,7 +193,7 @@ final class Room {
         if (options.traceSignals()) {
             p.trace.add(request);
         }
-        LOG.debug("room {}: {} sent {}", name, p.identity(), request.getMessageCase());
+        log.debug("room {}: {} sent {}", name, p.identity(), request.getMessageCase());
         switch (request.getMessageCase()) {
             case ANSWER -> onAnswer(p, request.getAnswer());
             case TRICKLE -> onTrickle(p, request.getTrickle());
@@ -204,23 +204,23 @@ final class Room {
                     .setLastPingTimestamp(request.getPingReq().getTimestamp())
                     .setTimestamp(System.currentTimeMillis())).build());
             case LEAVE -> {
-                LOG.info("room {}: {} left ({})", name, p.identity(), request.getLeave().getReason());
+                log.info("room {}: {} left ({})", name, p.identity(), request.getLeave().getReason());
                 remove(p, DisconnectReason.CLIENT_INITIATED);
                 if (p.socket != null) {
                     p.socket.close("left");
                 }
             }
             // The server keeps the subscriptions across a resume, so the client's view is only recorded.
-            case SYNC_STATE -> LOG.debug("room {}: {} sync_state {}", name, p.identity(), request.getSyncState());
+            case SYNC_STATE -> log.debug("room {}: {} sync_state {}", name, p.identity(), request.getSyncState());
             case ADD_TRACK -> onAddTrack(p, request.getAddTrack());
             case OFFER -> onPublisherOffer(p, request.getOffer());
-            default -> LOG.debug("room {}: {} request {} ignored", name, p.identity(), request.getMessageCase());
+            default -> log.debug("room {}: {} request {} ignored", name, p.identity(), request.getMessageCase());
         }
     }
 
     private void onAnswer(Participant p, LivekitRtc.SessionDescription answer) {
         if (answer.getId() != 0 && answer.getId() != p.offerId) {
-            LOG.debug("room {}: stale answer {} from {} (offer {})", name, answer.getId(), p.identity(), p.offerId);
+            log.debug("room {}: stale answer {} from {} (offer {})", name, answer.getId(), p.identity(), p.offerId);
             return;
         }
         media.send(MediaProcess.command("answer").put("pc", p.pcId).put("sdp", answer.getSdp()));
@@ -240,7 +240,7 @@ final class Room {
         try {
             init = JSON.readTree(trickle.getCandidateInit());
         } catch (IOException e) {
-            LOG.warn("room {}: bad candidateInit from {}: {}", name, p.identity(), trickle.getCandidateInit());
+            log.warn("room {}: bad candidateInit from {}: {}", name, p.identity(), trickle.getCandidateInit());
             return;
         }
         String candidate = init.path("candidate").asText("");
@@ -253,7 +253,7 @@ final class Room {
 
     private void onSubscription(Participant p, LivekitRtc.UpdateSubscription update) {
         if (!p.grant.canSubscribe()) {
-            LOG.warn("room {}: {} may not subscribe", name, p.identity());
+            log.warn("room {}: {} may not subscribe", name, p.identity());
             return;
         }
         List<String> sids = new ArrayList<>(update.getTrackSidsList());
@@ -357,7 +357,7 @@ final class Room {
     /** AddTrackRequest: announce the track's sid now (TrackPublishedResponse); it is published when media arrives. */
     private void onAddTrack(Participant p, LivekitRtc.AddTrackRequest add) {
         if (!p.grant.canPublish()) {
-            LOG.warn("room {}: {} may not publish", name, p.identity());
+            log.warn("room {}: {} may not publish", name, p.identity());
             return;
         }
         LivekitModels.TrackInfo info = LivekitModels.TrackInfo.newBuilder().setSid(Ids.next("TR_"))
@@ -372,7 +372,7 @@ final class Room {
     /** The client's publisher offer: answered from the media process's receiving factory. */
     private void onPublisherOffer(Participant p, LivekitRtc.SessionDescription offer) {
         if (!p.grant.canPublish()) {
-            LOG.warn("room {}: {} offered to publish without permission", name, p.identity());
+            log.warn("room {}: {} offered to publish without permission", name, p.identity());
             return;
         }
         if (!p.publisherPcCreated) {
@@ -395,11 +395,11 @@ final class Room {
                     .setCandidateInit(candidateInit(event)).setTarget(SignalTarget.PUBLISHER)
                     .setFinal(event.path("final").asBoolean())).build());
             case "track" -> onPublishedMedia(p, event.path("trackId").asText(), event.path("kind").asText());
-            case "pcState" -> LOG.info("room {}: publisher connection of {} is {}", name, p.identity(),
+            case "pcState" -> log.info("room {}: publisher connection of {} is {}", name, p.identity(),
                     event.path("state").asText());
-            case "error" -> LOG.warn("room {}: media error for {}'s publisher: {}", name, p.identity(),
+            case "error" -> log.warn("room {}: media error for {}'s publisher: {}", name, p.identity(),
                     event.path("message").asText());
-            default -> LOG.debug("room {}: media event {}", name, event);
+            default -> log.debug("room {}: media event {}", name, event);
         }
     }
 
@@ -409,7 +409,7 @@ final class Room {
         String cid = p.pendingTracks.containsKey(trackId) ? trackId : p.pendingTracks.entrySet().stream()
                 .filter(e -> e.getValue().getType() == type).map(Map.Entry::getKey).findFirst().orElse(null);
         if (cid == null) {
-            LOG.warn("room {}: {} sent {} media {} without an AddTrackRequest", name, p.identity(), kind, trackId);
+            log.warn("room {}: {} sent {} media {} without an AddTrackRequest", name, p.identity(), kind, trackId);
             return;
         }
         LivekitModels.TrackInfo info = p.pendingTracks.remove(cid);
@@ -424,7 +424,7 @@ final class Room {
             broadcast(p.info(), null);
         }
         autoSubscribeAll(List.of(info.getSid()));
-        LOG.info("room {}: {} published {} track {}", name, p.identity(), kind, info.getSid());
+        log.info("room {}: {} published {} track {}", name, p.identity(), kind, info.getSid());
     }
 
     private static String candidateInit(JsonNode event) {
@@ -453,7 +453,7 @@ final class Room {
     /** livekit-server: a subscriber offer left unanswered forces a full reconnect (Leave, action RECONNECT). */
     private synchronized void offerExpired(Participant p, int offerId) {
         if (p.state != Participant.State.GONE && p.awaitingAnswer && p.offerId == offerId) {
-            LOG.warn("room {}: {} did not answer offer {} within {}", name, p.identity(), offerId,
+            log.warn("room {}: {} did not answer offer {} within {}", name, p.identity(), offerId,
                     options.timeouts().offerTimeout());
             leaveAndRemove(p, DisconnectReason.UNKNOWN_REASON, LeaveRequest.Action.RECONNECT);
         }
@@ -471,7 +471,7 @@ final class Room {
                 || participants.values().stream().anyMatch(p -> !p.grant.hidden());
         if (!visible && !closed && departure == null) {
             Duration timeout = options.timeouts().departureTimeout();
-            LOG.info("room {}: no visible participant left; closing in {}", name, timeout);
+            log.info("room {}: no visible participant left; closing in {}", name, timeout);
             departure = timers.schedule(this::departed, timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
@@ -503,10 +503,10 @@ final class Room {
             case "candidate" -> p.send(SignalResponse.newBuilder().setTrickle(LivekitRtc.TrickleRequest.newBuilder()
                     .setCandidateInit(candidateInit(event)).setTarget(SignalTarget.SUBSCRIBER)
                     .setFinal(event.path("final").asBoolean())).build());
-            case "pcState" -> LOG.info("room {}: subscriber connection of {} is {}", name, p.identity(),
+            case "pcState" -> log.info("room {}: subscriber connection of {} is {}", name, p.identity(),
                     event.path("state").asText());
-            case "error" -> LOG.warn("room {}: media error for {}: {}", name, p.identity(), event.path("message").asText());
-            default -> LOG.debug("room {}: media event {}", name, event);
+            case "error" -> log.warn("room {}: media error for {}: {}", name, p.identity(), event.path("message").asText());
+            default -> log.debug("room {}: media event {}", name, event);
         }
     }
 
@@ -583,7 +583,7 @@ final class Room {
         if (publisher != null && !publisher.left) {
             media.send(MediaProcess.command("closeSource").put("room", name));
         }
-        LOG.info("room {} closed ({})", name, reason);
+        log.info("room {} closed ({})", name, reason);
     }
 
     synchronized List<SignalRequest> trace(String identity) {

@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * then the child, in that order.
  */
 public final class RoomServer implements DevstackComponent {
-    private static final Logger LOG = LoggerFactory.getLogger(RoomServer.class);
+    private static final Logger log = LoggerFactory.getLogger(RoomServer.class);
 
     private final RoomServerOptions options;
     private final TokenVerifier tokens;
@@ -76,7 +76,7 @@ public final class RoomServer implements DevstackComponent {
             server.close();
             throw new IllegalStateException("room server failed to start", e);
         }
-        LOG.info("room server on {} (media pid {})", server.url(), media.pid());
+        log.info("room server on {} (media pid {})", server.url(), media.pid());
         return server;
     }
 
@@ -92,7 +92,7 @@ public final class RoomServer implements DevstackComponent {
                 try {
                     return new SignalEndpoint(checkJoin(request), this);
                 } catch (JoinRejected e) {
-                    LOG.info("refused /rtc upgrade: {} {}", e.status(), e.getMessage());
+                    log.info("refused /rtc upgrade: {} {}", e.status(), e.getMessage());
                     plain(response, e.status(), e.getMessage(), callback);
                     return null;
                 }
@@ -373,7 +373,7 @@ public final class RoomServer implements DevstackComponent {
         try {
             jetty.stop();
         } catch (Exception e) {
-            LOG.warn("stopping the room server's HTTP listener", e);
+            log.warn("stopping the room server's HTTP listener", e);
         }
         timers.shutdownNow();
         media.close();

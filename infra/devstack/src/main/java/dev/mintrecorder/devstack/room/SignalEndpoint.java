@@ -13,7 +13,7 @@ import org.slf4j.LoggerFactory;
  * Public only because Jetty invokes listener methods reflectively.
  */
 public final class SignalEndpoint implements Session.Listener.AutoDemanding {
-    private static final Logger LOG = LoggerFactory.getLogger(SignalEndpoint.class);
+    private static final Logger log = LoggerFactory.getLogger(SignalEndpoint.class);
 
     /** The checked upgrade: who joins which room, and how. */
     record Join(Room room, JoinGrant grant, int protocol, boolean autoSubscribe, boolean reconnect) {
@@ -47,10 +47,10 @@ public final class SignalEndpoint implements Session.Listener.AutoDemanding {
             }
             callback.succeed();
         } catch (InvalidProtocolBufferException e) {
-            LOG.warn("room {}: undecodable signal request from {}", join.room().name, join.grant().identity());
+            log.warn("room {}: undecodable signal request from {}", join.room().name, join.grant().identity());
             callback.fail(e);
         } catch (RuntimeException e) {
-            LOG.warn("room {}: signal request from {} failed", join.room().name, join.grant().identity(), e);
+            log.warn("room {}: signal request from {} failed", join.room().name, join.grant().identity(), e);
             callback.succeed();
         }
     }
@@ -65,6 +65,6 @@ public final class SignalEndpoint implements Session.Listener.AutoDemanding {
 
     @Override
     public void onWebSocketError(Throwable cause) {
-        LOG.debug("room {}: signal socket of {} failed: {}", join.room().name, join.grant().identity(), cause.toString());
+        log.debug("room {}: signal socket of {} failed: {}", join.room().name, join.grant().identity(), cause.toString());
     }
 }
