@@ -7,7 +7,7 @@ import dev.mintrecorder.worker.room.RoomConfig;
 import dev.mintrecorder.worker.room.RoomListener;
 import dev.mintrecorder.worker.room.RoomRequest;
 import dev.mintrecorder.worker.room.RoomSession;
-import dev.mintrecorder.worker.room.VideoCap;
+import dev.mintrecorder.worker.room.LayerCap;
 import dev.mintrecorder.worker.room.WebRtcRuntime;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -44,7 +44,7 @@ public final class StallChild {
              RoomClient client = new RoomClient(config, runtime, new SimpleMeterRegistry());
              FrameQueues queues = FrameQueues.create(room, config.videoQueue(), config.audioQueue())) {
             String job = UUID.randomUUID().toString();
-            RoomSession session = client.open(new RoomRequest(room, target, new VideoCap(maxHeight, 30),
+            RoomSession session = client.open(new RoomRequest(room, target, new LayerCap(maxHeight, 30),
                     "stall-" + room, job), queues, RoomListener.NONE);
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                     .until(() -> session.videoFramesDelivered() > 0);

@@ -3,7 +3,7 @@ package dev.mintrecorder.worker;
 import dev.mintrecorder.worker.events.EventPublisher;
 import dev.mintrecorder.worker.jobs.JobEngine;
 import dev.mintrecorder.worker.jobs.RecordingSessionFactory;
-import dev.mintrecorder.worker.memory.MemoryRooms;
+import dev.mintrecorder.worker.memory.RoomMemoryRegistry;
 import dev.mintrecorder.worker.memory.WorkerMemory;
 import dev.mintrecorder.worker.ops.ConfigException;
 import dev.mintrecorder.worker.ops.LogContext;
@@ -43,7 +43,7 @@ public final class WorkerMain {
      */
     @FunctionalInterface
     public interface Pipeline {
-        RecordingSessionFactory create(WorkerConfig config, MeterRegistry registry, MemoryRooms memoryRooms);
+        RecordingSessionFactory create(WorkerConfig config, MeterRegistry registry, RoomMemoryRegistry roomMemories);
     }
 
     public static void main(String[] args) throws InterruptedException {
@@ -71,14 +71,14 @@ public final class WorkerMain {
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         // The pipeline registers each running room here; the memory governor watches them.
-        MemoryRooms memoryRooms = new MemoryRooms();
-        RecordingSessionFactory sessions = pipeline.create(config, registry, memoryRooms);
+        RoomMemoryRegistry roomMemories = new RoomMemoryRegistry();
+        RecordingSessionFactory sessions = pipeline.create(config, registry, roomMemories);
         log.info("recording pipeline: {}", sessions.getClass().getName());
         // Memory alarms get a producer of their own: the engine's is private to it.
         EventPublisher alarms = new EventPublisher(config.kafkaBootstrapServers(), config.workerId() + "-alarms",
                 config.jobs().deliveryTimeout());
         WorkerMemory memory = WorkerMemory.start(config.workerId(), config.memory(), alarms::alarm, registry,
-                memoryRooms);
+                roomMemories);
         // The engine polls for a job only with one room's memory reserved in the governor's admission.
         JobEngine engine = new JobEngine(config.kafkaBootstrapServers(), config.workerId(), config.jobs(),
                 sessions, registry, Clock.systemUTC(), memory.admission());

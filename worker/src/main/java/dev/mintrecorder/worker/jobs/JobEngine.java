@@ -307,12 +307,12 @@ public final class JobEngine implements AutoCloseable {
      *
      * @return the recording to continue, or null if no other slot here holds the job
      */
-    Recording takeOverLocal(UUID jobId, JobSlot taker, Duration wait) {
+    HeldJob takeOverLocal(UUID jobId, JobSlot taker, Duration wait) {
         for (JobSlot s : slots) {
             if (s == taker || s.active().filter(a -> a.job.jobId().equals(jobId)).isEmpty()) {
                 continue;
             }
-            CompletableFuture<Recording> handoff = new CompletableFuture<>();
+            CompletableFuture<HeldJob> handoff = new CompletableFuture<>();
             s.command(new JobSlot.Command.Transfer(jobId, handoff));
             try {
                 return handoff.get(wait.toMillis(), TimeUnit.MILLISECONDS);
@@ -346,7 +346,7 @@ public final class JobEngine implements AutoCloseable {
 
     private void heartbeats() {
         for (JobSlot s : slots) {
-            s.active().ifPresent(Recording::heartbeat);
+            s.active().ifPresent(HeldJob::heartbeat);
         }
     }
 }

@@ -67,7 +67,7 @@ final class JobSlot {
          * The job's record came back to another slot of this worker (its lock lapsed, e.g. across a broker restart):
          * give the recording to that slot, session untouched; completes with null if this slot no longer has it.
          */
-        record Transfer(java.util.UUID jobId, CompletableFuture<Recording> handoff) implements Command {}
+        record Transfer(java.util.UUID jobId, CompletableFuture<HeldJob> handoff) implements Command {}
 
         /** SIGTERM: hand over what is held, then stop. */
         record Drain() implements Command {}
@@ -81,7 +81,7 @@ final class JobSlot {
     private final CompletableFuture<Void> finished = new CompletableFuture<>();
     private final RecordIntake intake;
 
-    private volatile Recording active;
+    private volatile HeldJob active;
     // Owned by the slot thread:
     private ConsumerRecord<byte[], byte[]> held;
     private long nextRenewNanos;
@@ -130,7 +130,7 @@ final class JobSlot {
         commands.add(c);
     }
 
-    Optional<Recording> active() {
+    Optional<HeldJob> active() {
         return Optional.ofNullable(active);
     }
 
@@ -201,7 +201,7 @@ final class JobSlot {
     private void giveUp(RuntimeException e) {
         String why = Validation.safeText(e.toString());
         log.error("slot {} stopped for good after {} error(s) in a row: {}", index, consecutiveErrors + 1, why, e);
-        Recording a = active;
+        HeldJob a = active;
         if (a != null) {
             try {
                 handOver(a, true);
@@ -304,7 +304,7 @@ final class JobSlot {
     private boolean startRecording(ConsumerRecord<byte[], byte[]> r, Intake.Record record,
                                    Admission.Reservation reservation) {
         RecordingJob job = record.job();
-        Recording adopted = engine.takeOverLocal(job.jobId(), this, HANDOVER_WAIT);
+        HeldJob adopted = engine.takeOverLocal(job.jobId(), this, HANDOVER_WAIT);
         if (adopted != null) {
             // Same job, same session, still running: only the record (and its lock) is new. The adopted recording
             // keeps its own reservation.
@@ -334,7 +334,7 @@ final class JobSlot {
             events.accepted();
         }
         events.heartbeat();
-        Recording recording = new Recording(job, record.attempt(), session, events, reservation);
+        HeldJob recording = new HeldJob(job, record.attempt(), session, events, reservation);
         held = r;
         stopRequested = false;
         active = recording;
@@ -371,7 +371,7 @@ final class JobSlot {
             renew();
             return;
         }
-        Recording a = active;
+        HeldJob a = active;
         switch (c) {
             case Command.Drain d -> {
                 draining = true;
@@ -404,7 +404,7 @@ final class JobSlot {
         }
     }
 
-    private void finish(Recording a, SessionEnd end) {
+    private void finish(HeldJob a, SessionEnd end) {
         switch (end) {
             case SessionEnd.Finished f -> a.end(events -> events.stopped(f.describe()));
             case SessionEnd.Failed f -> {
@@ -427,7 +427,7 @@ final class JobSlot {
     }
 
     /** Closes the current segment; on a drain the job goes back on the topic as the next attempt before the ACCEPT. */
-    private void handOver(Recording a, boolean requeue) {
+    private void handOver(HeldJob a, boolean requeue) {
         a.end(events -> { });
         try {
             a.session.handover();
@@ -447,7 +447,7 @@ final class JobSlot {
      * delivery limit, which is why the job is re-produced instead. If the re-produce fails, the original is left
      * unacknowledged: its lock lapses and the share group redelivers it, so the job still resumes.
      */
-    private void requeueAndAccept(Recording a) {
+    private void requeueAndAccept(HeldJob a) {
         RecordingJob j = a.job;
         RecordingJob next = new RecordingJob(j.jobId(), j.mintId(), j.room(), j.targetIdentity(), j.maxDurationS(),
                 j.segmentS(), j.video(), j.requestedAt(), Math.min(Validation.ATTEMPT_MAX, a.attempt + 1));
@@ -462,7 +462,7 @@ final class JobSlot {
         log.info("job {}: handed over as attempt {}", j.jobId(), next.attempt());
     }
 
-    private void release(Recording a) {
+    private void release(HeldJob a) {
         held = null;
         active = null;
         engine.metrics().roomsActive.decrementAndGet();
@@ -476,7 +476,7 @@ final class JobSlot {
      * get the job: hand the session over without acknowledging.
      */
     private void renew() {
-        Recording a = active;
+        HeldJob a = active;
         switch (acknowledgeHeld(AcknowledgeType.RENEW)) {
             case DONE -> engine.metrics().renewals.increment();
             case LOST -> {

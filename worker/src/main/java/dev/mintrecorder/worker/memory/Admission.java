@@ -18,7 +18,7 @@ import java.util.function.LongSupplier;
  * ... no job came: r.get().close();
  * ... job taken: r.get().forJob(jobId); close() it when the attempt ends (harmless if already released)
  * }</pre>
- * A room reports running by registering in {@link MemoryRooms} (the pipeline does so once the room is JOINED and
+ * A room reports running by registering in {@link RoomMemoryRegistry} (the pipeline does so once the room is JOINED and
  * recording); {@link WorkerMemory} then calls {@link #running(UUID)}, which releases that job's reservation.
  *
  * The memory governor pauses admission at CRITICAL and resumes it when the level falls. Thread-safe.

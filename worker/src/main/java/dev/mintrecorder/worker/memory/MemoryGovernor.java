@@ -49,7 +49,7 @@ public final class MemoryGovernor implements AutoCloseable {
     private final Duration alarmInterval;
     private final Duration handoverInterval;
     private final MemorySampler sampler;
-    private final MemoryRooms rooms;
+    private final RoomMemoryRegistry rooms;
     private final GovernorActions actions;
     private final Clock clock;
     private final Counter handovers;
@@ -66,7 +66,7 @@ public final class MemoryGovernor implements AutoCloseable {
     private boolean pressureApplied;
 
     public MemoryGovernor(String workerId, long budgetBytes, MemoryConfig config, MemorySampler sampler,
-                          MemoryRooms rooms, GovernorActions actions, Clock clock, MeterRegistry registry) {
+                          RoomMemoryRegistry rooms, GovernorActions actions, Clock clock, MeterRegistry registry) {
         if (budgetBytes <= 0) {
             throw new IllegalArgumentException("budget must be positive: " + budgetBytes);
         }

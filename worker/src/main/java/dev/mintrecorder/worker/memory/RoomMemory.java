@@ -5,9 +5,9 @@ import dev.mintrecorder.contracts.MintId;
 import java.util.UUID;
 
 /**
- * One recording's view for the memory governor, registered by the pipeline in {@link MemoryRooms} while the room runs:
- * its figures, and the levers the governor pulls under pressure. Calls come from the governor's thread; they must
- * return promptly (post the work to the room's own thread).
+ * One recording's view for the memory governor, registered by the pipeline in {@link RoomMemoryRegistry} while the
+ * room runs: its figures, and the levers the governor pulls under pressure. Calls come from the governor's thread;
+ * they must return promptly (post the work to the room's own thread).
  */
 public interface RoomMemory {
 

@@ -16,10 +16,10 @@ public final class WorkerGovernorActions implements GovernorActions {
 
     private final Consumer<MemoryAlarm> alarms;
     private final Admission admission;
-    private final MemoryRooms rooms;
+    private final RoomMemoryRegistry rooms;
     private final double queueShrink;
 
-    public WorkerGovernorActions(Consumer<MemoryAlarm> alarms, Admission admission, MemoryRooms rooms,
+    public WorkerGovernorActions(Consumer<MemoryAlarm> alarms, Admission admission, RoomMemoryRegistry rooms,
                                  double queueShrink) {
         this.alarms = alarms;
         this.admission = admission;

@@ -11,11 +11,12 @@ import java.util.function.Consumer;
 
 /**
  * The worker's memory control, assembled: the budget ({@link MemoryBudget}), the room registry it is given
- * ({@link MemoryRooms}, where the pipeline registers its rooms), the {@link Admission} the job engine asks before
- * taking a job, and the running {@link MemoryGovernor} acting through {@link WorkerGovernorActions}. One per worker.
+ * ({@link RoomMemoryRegistry}, where the pipeline registers its rooms), the {@link Admission} the job engine asks
+ * before taking a job, and the running {@link MemoryGovernor} acting through {@link WorkerGovernorActions}. One per
+ * worker.
  *
  * <pre>{@code
- * MemoryRooms rooms = new MemoryRooms(); // also handed to the recording pipeline
+ * RoomMemoryRegistry rooms = new RoomMemoryRegistry(); // also handed to the recording pipeline
  * WorkerMemory memory = WorkerMemory.start(config.workerId(), config.memory(), publisher::alarm, registry, rooms);
  * ... engine asks memory.admission().tryReserve() before each poll
  * ... ops readiness: memory.governor()::notReadyReason; liveness: memory.governor()::notLiveReason
@@ -25,11 +26,11 @@ import java.util.function.Consumer;
 public final class WorkerMemory implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerMemory.class);
 
-    private final MemoryRooms rooms;
+    private final RoomMemoryRegistry rooms;
     private final Admission admission;
     private final MemoryGovernor governor;
 
-    private WorkerMemory(MemoryRooms rooms, Admission admission, MemoryGovernor governor) {
+    private WorkerMemory(RoomMemoryRegistry rooms, Admission admission, MemoryGovernor governor) {
         this.rooms = rooms;
         this.admission = admission;
         this.governor = governor;
@@ -37,7 +38,7 @@ public final class WorkerMemory implements AutoCloseable {
 
     /** Resolves the budget, builds the admission and starts the governor's sampling. */
     public static WorkerMemory start(String workerId, MemoryConfig config, Consumer<MemoryAlarm> alarms,
-                                     MeterRegistry registry, MemoryRooms rooms) {
+                                     MeterRegistry registry, RoomMemoryRegistry rooms) {
         long budget = MemoryBudget.resolve(config.budgetBytes());
         MemorySampler sampler = MemorySampler.jvm();
         // Admission reads RSS itself: a job may be offered between two samples, and before the first.
@@ -58,7 +59,7 @@ public final class WorkerMemory implements AutoCloseable {
         return new WorkerMemory(rooms, admission, governor);
     }
 
-    public MemoryRooms rooms() {
+    public RoomMemoryRegistry rooms() {
         return rooms;
     }
 

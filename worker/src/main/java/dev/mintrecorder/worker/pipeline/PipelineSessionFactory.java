@@ -5,7 +5,7 @@ import dev.mintrecorder.worker.jobs.RecordingSessionFactory;
 import dev.mintrecorder.worker.jobs.SessionContext;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import dev.mintrecorder.worker.media.MediaConfig;
-import dev.mintrecorder.worker.memory.MemoryRooms;
+import dev.mintrecorder.worker.memory.RoomMemoryRegistry;
 import dev.mintrecorder.worker.ops.WorkerConfig;
 import dev.mintrecorder.worker.room.RoomClient;
 import dev.mintrecorder.worker.room.WebRtcRuntime;
@@ -33,17 +33,17 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
      * @param videoQueue the bound of each recording's video queue (the recording creates its queues)
      * @param audioQueue the bound of each recording's audio queue
      * @param registry where the recordings' meters go
-     * @param memoryRooms where each recording registers its room with the memory governor while it records
+     * @param roomMemories where each recording registers its room with the memory governor while it records
      */
     record Shared(RoomClient rooms, S3Client s3, String bucket, UploadConfig upload, MediaConfig media,
                   BoundedFrameQueue.Limits videoQueue, BoundedFrameQueue.Limits audioQueue,
-                  MeterRegistry registry, MemoryRooms memoryRooms) {
+                  MeterRegistry registry, RoomMemoryRegistry roomMemories) {
 
         /** The worker's settings for them, with these clients and registries. */
         static Shared of(WorkerConfig config, RoomClient rooms, S3Client s3, MeterRegistry registry,
-                         MemoryRooms memoryRooms) {
+                         RoomMemoryRegistry roomMemories) {
             return new Shared(rooms, s3, config.storage().bucket(), config.upload(), config.media(),
-                    config.room().videoQueue(), config.room().audioQueue(), registry, memoryRooms);
+                    config.room().videoQueue(), config.room().audioQueue(), registry, roomMemories);
         }
     }
 
@@ -54,16 +54,16 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
      * Starts the WebRTC factory (a SYSTEM failure if it cannot: this worker cannot record) and the clients.
      *
      * @param registry the worker's meter registry (what {@code /metrics} serves)
-     * @param memoryRooms the worker's room registry, the one its memory governor watches
+     * @param roomMemories the worker's room registry, the one its memory governor watches
      */
-    public PipelineSessionFactory(WorkerConfig config, MeterRegistry registry, MemoryRooms memoryRooms) {
+    public PipelineSessionFactory(WorkerConfig config, MeterRegistry registry, RoomMemoryRegistry roomMemories) {
         WebRtcRuntime runtime = WebRtcRuntime.start();
         S3Client s3 = null;
         try {
             s3 = S3Clients.create(config.storage());
             RoomClient rooms = new RoomClient(config.room(), runtime, registry);
             this.webrtc = runtime;
-            this.shared = Shared.of(config, rooms, s3, registry, memoryRooms);
+            this.shared = Shared.of(config, rooms, s3, registry, roomMemories);
         } catch (RuntimeException e) {
             if (s3 != null) {
                 s3.close();

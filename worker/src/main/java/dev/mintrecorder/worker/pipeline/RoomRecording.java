@@ -14,15 +14,15 @@ import dev.mintrecorder.worker.media.FrameQueues;
 import dev.mintrecorder.worker.media.MediaListener;
 import dev.mintrecorder.worker.media.RoomEncoder;
 import dev.mintrecorder.worker.media.SegmentDone;
-import dev.mintrecorder.worker.memory.MemoryRooms;
-import dev.mintrecorder.worker.memory.RecordingMemory;
+import dev.mintrecorder.worker.memory.RoomMemoryRegistry;
+import dev.mintrecorder.worker.memory.AssembledRoomMemory;
 import dev.mintrecorder.worker.ops.LogContext;
 import dev.mintrecorder.worker.room.RoomEnd;
 import dev.mintrecorder.worker.room.RoomEvent;
 import dev.mintrecorder.worker.room.RoomException;
 import dev.mintrecorder.worker.room.RoomRequest;
 import dev.mintrecorder.worker.room.RoomSession;
-import dev.mintrecorder.worker.room.VideoCap;
+import dev.mintrecorder.worker.room.LayerCap;
 import dev.mintrecorder.worker.storage.Manifest;
 import dev.mintrecorder.worker.storage.MultipartSegmentSink;
 import dev.mintrecorder.worker.storage.RecordingIndex;
@@ -65,8 +65,8 @@ import java.util.concurrent.locks.LockSupport;
  * controller, which takes {@link Command}s from a queue. Room, encoder and upload callbacks only post commands (or
  * publish an event), so they return fast and the state needs no locks.
  *
- * <p>While it records, the room is registered with the memory governor ({@link MemoryRooms}), whose levers are the
- * room's video layer and an emergency handover.
+ * <p>While it records, the room is registered with the memory governor ({@link RoomMemoryRegistry}), whose levers are
+ * the room's video layer and an emergency handover.
  *
  * <p><b>Shutdown order</b> ({@link #finish}): stop the encoder (it flushes and closes the last segment) → wait for the
  * uploads → write the final playlist and manifest (ENDLIST; not on handover, where the next attempt continues them)
@@ -122,7 +122,7 @@ public final class RoomRecording implements RecordingSession {
     private RoomSession room;
     private RoomEncoder encoder;
     private MultipartSegmentSink sink;
-    private MemoryRooms.Registration memory;
+    private RoomMemoryRegistry.Registration memory;
     private SessionEnd.Failed firstFailure;
 
     RoomRecording(PipelineSessionFactory.Shared shared, SessionContext context) {
@@ -244,7 +244,7 @@ public final class RoomRecording implements RecordingSession {
                 uploadListener(), shared.registry());
         transition(State.JOINING);
         RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
-                new VideoCap(job.video().maxHeight(), job.video().fps()), job.mintId().value(), job.jobId().toString());
+                LayerCap.of(job.video()), job.mintId().value(), job.jobId().toString());
         room = shared.rooms().open(request, queues, this::onRoomEvent);
         room.completion().thenAccept(end -> commands.add(new Command.RoomEnded(end)));
     }
@@ -257,9 +257,9 @@ public final class RoomRecording implements RecordingSession {
                 sink, mediaListener());
         encoder.start();
         // The memory governor watches this room's queues and upload buffers, and may pull its levers.
-        memory = shared.memoryRooms().register(new RecordingMemory(job.mintId(), job.jobId(),
+        memory = shared.roomMemories().register(new AssembledRoomMemory(job.mintId(), job.jobId(),
                 queues.both(), sink::bytesHeld,
-                new RecordingMemory.Levers(room::lowerLayer, room::restoreLayer,
+                new AssembledRoomMemory.Levers(room::lowerLayer, room::restoreLayer,
                         () -> commands.add(new Command.Handover(new CompletableFuture<>())))));
         transition(State.RECORDING);
         events.joined();

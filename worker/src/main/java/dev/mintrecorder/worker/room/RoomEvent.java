@@ -29,5 +29,5 @@ public sealed interface RoomEvent {
     /** The signal was lost, resuming was refused, and the recorder joined again. */
     record Rejoined() implements RoomEvent { }
 
-    record LayerChanged(VideoCap cap) implements RoomEvent { }
+    record LayerChanged(LayerCap cap) implements RoomEvent { }
 }

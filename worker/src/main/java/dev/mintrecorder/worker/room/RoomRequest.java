@@ -7,14 +7,14 @@ import java.util.Objects;
  *
  * @param room the LiveKit room name
  * @param targetIdentity the participant to record, or null for the first one that publishes video
- * @param videoCap the largest layer to subscribe to
+ * @param layerCap the largest layer to subscribe to
  * @param mintId the recording's mint, for logs and metrics
  * @param jobId the job, for logs; also makes the recorder's identity unique per job
  */
-public record RoomRequest(String room, String targetIdentity, VideoCap videoCap, String mintId, String jobId) {
+public record RoomRequest(String room, String targetIdentity, LayerCap layerCap, String mintId, String jobId) {
     public RoomRequest {
         Objects.requireNonNull(room, "room");
-        Objects.requireNonNull(videoCap, "videoCap");
+        Objects.requireNonNull(layerCap, "layerCap");
         Objects.requireNonNull(mintId, "mintId");
         Objects.requireNonNull(jobId, "jobId");
     }

@@ -92,7 +92,7 @@ public final class RoomSession implements AutoCloseable {
     private String audioSid;
     private boolean videoAttached;
     private boolean audioAttached;
-    private volatile VideoCap cap;
+    private volatile LayerCap cap;
     private long reconnectDeadlineNanos;
     private ScheduledFuture<?> pinger;
     private ScheduledFuture<?> goneTimer;
@@ -108,7 +108,7 @@ public final class RoomSession implements AutoCloseable {
         this.http = http;
         this.runtime = runtime;
         this.identity = request.recorderIdentity();
-        this.cap = request.videoCap();
+        this.cap = request.layerCap();
         this.tracker = new ParticipantTracker(request.targetIdentity(), identity);
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
                 Thread.ofVirtual().name("room-" + request.room()).factory());
@@ -173,10 +173,10 @@ public final class RoomSession implements AutoCloseable {
      * Asks the SFU for the next lower video layer (half the height, not below 180p); the memory governor calls
      * it under pressure. Completes with the cap now requested.
      */
-    public CompletableFuture<VideoCap> lowerLayer() {
-        CompletableFuture<VideoCap> result = new CompletableFuture<>();
+    public CompletableFuture<LayerCap> lowerLayer() {
+        CompletableFuture<LayerCap> result = new CompletableFuture<>();
         post(() -> {
-            VideoCap lower = cap.lower();
+            LayerCap lower = cap.lower();
             if (!lower.equals(cap)) {
                 cap = lower;
                 log.info("lowering the video layer to {}p{}", cap.maxHeight(), cap.fps());
@@ -189,11 +189,11 @@ public final class RoomSession implements AutoCloseable {
     }
 
     /** Asks for the job's own cap again (the memory governor calls it when pressure is over). */
-    public CompletableFuture<VideoCap> restoreLayer() {
-        CompletableFuture<VideoCap> result = new CompletableFuture<>();
+    public CompletableFuture<LayerCap> restoreLayer() {
+        CompletableFuture<LayerCap> result = new CompletableFuture<>();
         post(() -> {
-            if (!cap.equals(request.videoCap())) {
-                cap = request.videoCap();
+            if (!cap.equals(request.layerCap())) {
+                cap = request.layerCap();
                 log.info("restoring the video layer to {}p{}", cap.maxHeight(), cap.fps());
                 sendTrackSettings();
                 emit(new RoomEvent.LayerChanged(cap));
@@ -204,7 +204,7 @@ public final class RoomSession implements AutoCloseable {
     }
 
     /** The cap currently requested from the SFU. */
-    public VideoCap videoCap() {
+    public LayerCap layerCap() {
         return cap;
     }
 

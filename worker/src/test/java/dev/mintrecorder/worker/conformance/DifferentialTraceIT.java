@@ -19,7 +19,7 @@ import dev.mintrecorder.worker.room.RoomListener;
 import dev.mintrecorder.worker.room.RoomRequest;
 import dev.mintrecorder.worker.room.RoomSession;
 import dev.mintrecorder.worker.room.RoomState;
-import dev.mintrecorder.worker.room.VideoCap;
+import dev.mintrecorder.worker.room.LayerCap;
 import dev.mintrecorder.worker.room.WebRtcRuntime;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -75,7 +75,7 @@ class DifferentialTraceIT {
                     "the SDK also fills UpdateSubscription.participant_tracks (newer servers route by participant); "
                             + "livekit-server reads track_sids as well, which both fill")),
             Map.entry("videoFps", new Intended((w, s) -> w.equals(15) && s.equals(0),
-                    "the worker caps the frame rate too (VideoCap.fps); the SDK's set-video-dimensions request "
+                    "the worker caps the frame rate too (LayerCap.fps); the SDK's set-video-dimensions request "
                             + "has no fps field")),
             Map.entry("trackSettingsPerAnswer", new Intended((w, s) -> w.equals(true) && s.equals(false),
                     "the worker re-sends its (idempotent) cap after every subscriber answer once the camera is "
@@ -122,7 +122,7 @@ class DifferentialTraceIT {
     void workerAndOfficialSdkSendTheSameRequestsForTheSameTask() {
         String room = "diff-" + UUID.randomUUID().toString().substring(0, 8);
         server.createRoom(room, SyntheticPublisherSpec.small("streamer"));
-        VideoCap cap = new VideoCap(240, 15);
+        LayerCap cap = new LayerCap(240, 15);
         RoomRequest request = new RoomRequest(room, "streamer", cap, "MintDiff", UUID.randomUUID().toString());
         String sdkIdentity = "sdk-recorder";
         // The SDK joins with the worker's own grant: hidden, recorder, subscribe-only.

@@ -13,7 +13,7 @@ public final class TickWorkerMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
-        WorkerMain.run((config, registry, memoryRooms) -> new TickSessionFactory(
+        WorkerMain.run((config, registry, roomMemories) -> new TickSessionFactory(
                 S3Clients.create(config.storage()), config.storage().bucket(), new SessionTracker()));
     }
 }

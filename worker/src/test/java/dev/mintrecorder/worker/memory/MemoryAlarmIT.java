@@ -76,7 +76,7 @@ class MemoryAlarmIT {
             @Override
             public void handOver() {}
         };
-        MemoryRooms rooms = new MemoryRooms();
+        RoomMemoryRegistry rooms = new RoomMemoryRegistry();
         rooms.register(stalled);
         Admission admission = new Admission(MB, MB / 10, 0, () -> 0);
         MemoryConfig config = MemoryConfig.from(Map.of());

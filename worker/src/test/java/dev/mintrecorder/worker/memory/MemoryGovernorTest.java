@@ -32,8 +32,8 @@ class MemoryGovernorTest {
 
     private final List<String> log = new ArrayList<>();
     private final List<MemoryAlarm> alarms = new ArrayList<>();
-    private final MemoryRooms rooms = new MemoryRooms();
-    private final Map<String, MemoryRooms.Registration> registrations = new HashMap<>();
+    private final RoomMemoryRegistry rooms = new RoomMemoryRegistry();
+    private final Map<String, RoomMemoryRegistry.Registration> registrations = new HashMap<>();
     private final StepClock clock = new StepClock();
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private long base = 400;

@@ -4,7 +4,7 @@ import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import dev.mintrecorder.worker.memory.Admission;
 import dev.mintrecorder.worker.memory.MemoryConfig;
 import dev.mintrecorder.worker.memory.MemoryGovernor;
-import dev.mintrecorder.worker.memory.MemoryRooms;
+import dev.mintrecorder.worker.memory.RoomMemoryRegistry;
 import dev.mintrecorder.worker.room.QueueMeters;
 import dev.mintrecorder.worker.room.StallDetector;
 import dev.mintrecorder.worker.memory.ProcessMemory;
@@ -108,7 +108,7 @@ class MetricsDocTest {
     void exercisedComponentsRegisterOnlyDeclaredMeters() {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         long mb = 1024 * 1024;
-        MemoryRooms rooms = new MemoryRooms();
+        RoomMemoryRegistry rooms = new RoomMemoryRegistry();
         MemoryConfig memory = MemoryConfig.from(Map.of());
         Admission admission = new Admission(1000 * mb, memory.roomCostBytes(), memory.headroomBytes(), () -> 0L);
         try (MemoryGovernor governor = new MemoryGovernor("metrics-doc", 1000 * mb, memory,

@@ -12,7 +12,7 @@ import dev.mintrecorder.worker.jobs.UnavailableRecordingSessionFactory;
 import dev.mintrecorder.worker.memory.Admission;
 import dev.mintrecorder.worker.memory.MemoryConfig;
 import dev.mintrecorder.worker.memory.MemoryGovernor;
-import dev.mintrecorder.worker.memory.MemoryRooms;
+import dev.mintrecorder.worker.memory.RoomMemoryRegistry;
 import dev.mintrecorder.worker.memory.ProcessMemory;
 import dev.mintrecorder.worker.memory.WorkerGovernorActions;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -50,7 +50,7 @@ class OpsServerIT {
         String workerId = "ops-it-" + UUID.randomUUID().toString().substring(0, 8);
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AtomicLong rss = new AtomicLong(100 * MB);
-        MemoryRooms rooms = new MemoryRooms();
+        RoomMemoryRegistry rooms = new RoomMemoryRegistry();
         MemoryConfig memory = MemoryConfig.from(Map.of("MEMORY_SAMPLE_INTERVAL", "50ms"));
         Admission admission = new Admission(1000 * MB, memory.roomCostBytes(), memory.headroomBytes(), rss::get);
         JobsConfig jobs = JobsConfig.from(Map.of("MAX_ROOMS", "1", "BACKLOG_INTERVAL", "1s"));

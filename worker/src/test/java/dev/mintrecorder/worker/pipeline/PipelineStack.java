@@ -8,7 +8,7 @@ import dev.mintrecorder.devstack.junit.DevstackExtension;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.jobs.JobEngine;
 import dev.mintrecorder.worker.memory.Admission;
-import dev.mintrecorder.worker.memory.MemoryRooms;
+import dev.mintrecorder.worker.memory.RoomMemoryRegistry;
 import dev.mintrecorder.worker.ops.WorkerConfig;
 import dev.mintrecorder.worker.room.RoomClient;
 import dev.mintrecorder.worker.room.WebRtcRuntime;
@@ -42,7 +42,7 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
     Devstack devstack;
     WorkerConfig config;
     final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    final MemoryRooms memoryRooms = new MemoryRooms();
+    final RoomMemoryRegistry roomMemories = new RoomMemoryRegistry();
     private PipelineSessionFactory factory;
     private PipelineSessionFactory.Shared shared;
     S3Client s3;
@@ -80,7 +80,7 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
         if (factory == null) {
             WebRtcRuntime runtime = WebRtcRuntime.start();
             shared = PipelineSessionFactory.Shared.of(config, new RoomClient(config.room(), runtime, registry),
-                    S3Clients.create(config.storage()), registry, memoryRooms);
+                    S3Clients.create(config.storage()), registry, roomMemories);
             factory = new PipelineSessionFactory(runtime, shared);
         }
         return factory;
@@ -91,7 +91,7 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
         factory();
         PipelineSessionFactory.Shared s = shared;
         return new PipelineSessionFactory.Shared(s.rooms(), s.s3(), s.bucket(), upload, s.media(), s.videoQueue(),
-                s.audioQueue(), s.registry(), s.memoryRooms());
+                s.audioQueue(), s.registry(), s.roomMemories());
     }
 
     /** Starts this JVM's job engine on the pipeline. */

@@ -15,7 +15,7 @@ import dev.mintrecorder.worker.room.RoomConfig;
 import dev.mintrecorder.worker.room.RoomListener;
 import dev.mintrecorder.worker.room.RoomRequest;
 import dev.mintrecorder.worker.room.RoomSession;
-import dev.mintrecorder.worker.room.VideoCap;
+import dev.mintrecorder.worker.room.LayerCap;
 import dev.mintrecorder.worker.room.WebRtcRuntime;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
@@ -53,7 +53,7 @@ public final class RealTime720pSoakProbe {
         try (WebRtcRuntime runtime = WebRtcRuntime.start();
              RoomClient client = new RoomClient(config, runtime, new SimpleMeterRegistry())) {
             FrameQueues queues = FrameQueues.create(room, config.videoQueue(), config.audioQueue());
-            RoomSession session = client.open(new RoomRequest(room, publisher, new VideoCap(720, FPS), "Mint" + room,
+            RoomSession session = client.open(new RoomRequest(room, publisher, new LayerCap(720, FPS), "Mint" + room,
                     UUID.randomUUID().toString()), queues, RoomListener.NONE);
             BoundedFrameQueue<RawVideoFrame> videoQueue = queues.video();
             // When the first frame reached the encoder: the expected frame count runs from there.

@@ -106,7 +106,7 @@ class QueueBoundStallIT {
                         frame.close();
                         released.increment();
                     }), BoundedFrameQueue.audio(room + "/audio", config.audioQueue()));
-            RoomSession session = client.open(new RoomRequest(room, "streamer", new VideoCap(720, 30), "Mint" + room,
+            RoomSession session = client.open(new RoomRequest(room, "streamer", new LayerCap(720, 30), "Mint" + room,
                     UUID.randomUUID().toString()), queues, RoomListener.NONE);
             await().atMost(Duration.ofSeconds(30)).until(() -> session.videoFramesDelivered() > 0);
             long rssBefore = rss();

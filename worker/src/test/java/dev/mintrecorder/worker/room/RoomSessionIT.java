@@ -107,11 +107,11 @@ class RoomSessionIT {
         }
     }
 
-    private RoomSession open(String room, String target, VideoCap cap, Watch watch) {
+    private RoomSession open(String room, String target, LayerCap cap, Watch watch) {
         return open(client, room, target, cap, watch);
     }
 
-    private RoomSession open(RoomClient via, String room, String target, VideoCap cap, Watch watch) {
+    private RoomSession open(RoomClient via, String room, String target, LayerCap cap, Watch watch) {
         watch.queues = FrameQueues.create(room, config.videoQueue(), config.audioQueue());
         queues.add(watch.queues);
         RoomSession session = via.open(new RoomRequest(room, target, cap, "Mint" + room, UUID.randomUUID().toString()),
@@ -171,7 +171,7 @@ class RoomSessionIT {
     void subscribesOnlyToTheTargetsTracksAndFramesArriveAtRateAndSize() {
         String room = newRoom("flow");
         Watch watch = new Watch();
-        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
         awaitSubscribed(session);
         await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() >= 30 && watch.audioChunks.get() >= 100);
 
@@ -211,7 +211,7 @@ class RoomSessionIT {
     void nothingFlowsWithoutASubscriptionAndAMissingTargetFailsClearly() {
         String room = newRoom("notarget");
         Watch watch = new Watch();
-        RoomSession session = open(room, "somebody-else", new VideoCap(720, 30), watch);
+        RoomSession session = open(room, "somebody-else", new LayerCap(720, 30), watch);
         await().atMost(Duration.ofSeconds(10)).until(() -> session.state() == RoomState.JOINED);
         // auto_subscribe=0: the streamer publishes, but nothing reaches this subscriber.
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
@@ -227,7 +227,7 @@ class RoomSessionIT {
     void withoutATargetNameTheFirstVideoPublisherIsRecorded() {
         String room = newRoom("anytarget");
         Watch watch = new Watch();
-        RoomSession session = open(room, null, new VideoCap(720, 30), watch);
+        RoomSession session = open(room, null, new LayerCap(720, 30), watch);
         awaitSubscribed(session);
         assertEquals("streamer", watch.all(RoomEvent.TargetChosen.class).getFirst().identity());
     }
@@ -237,18 +237,18 @@ class RoomSessionIT {
         String room = "cap-" + UUID.randomUUID().toString().substring(0, 8);
         server.createRoom(room, new SyntheticPublisherSpec("streamer", 640, 360, 15, 440));
         Watch watch = new Watch();
-        RoomSession session = open(room, "streamer", new VideoCap(360, 15), watch);
+        RoomSession session = open(room, "streamer", new LayerCap(360, 15), watch);
         awaitSubscribed(session);
         await().atMost(Duration.ofSeconds(15)).until(() -> "640x360".equals(watch.lastSize.get()));
 
-        assertEquals(new VideoCap(180, 15), session.lowerLayer().orTimeout(5, TimeUnit.SECONDS).join());
+        assertEquals(new LayerCap(180, 15), session.lowerLayer().orTimeout(5, TimeUnit.SECONDS).join());
         // 320x180 is the smallest simulcast layer that covers a 320x180 request.
         await().atMost(Duration.ofSeconds(15)).until(() -> "320x180".equals(watch.lastSize.get()));
-        assertEquals(new VideoCap(360, 15), session.restoreLayer().orTimeout(5, TimeUnit.SECONDS).join());
+        assertEquals(new LayerCap(360, 15), session.restoreLayer().orTimeout(5, TimeUnit.SECONDS).join());
         await().atMost(Duration.ofSeconds(15)).until(() -> "640x360".equals(watch.lastSize.get()));
 
         Watch capped = new Watch();
-        RoomSession small = open(room, "streamer", new VideoCap(90, 15), capped);
+        RoomSession small = open(room, "streamer", new LayerCap(90, 15), capped);
         awaitSubscribed(small);
         await().atMost(Duration.ofSeconds(15)).until(() -> "160x90".equals(capped.lastSize.get()));
         assertTrue(capped.sizes.stream().noneMatch("640x360"::equals), "never more than the cap: " + capped.sizes);
@@ -260,7 +260,7 @@ class RoomSessionIT {
         Watch watch = new Watch();
         BreakableSockets network = new BreakableSockets();
         try (RoomClient breakable = new RoomClient(config, runtime, registry, network)) {
-            killedSocketsResume(room, watch, open(breakable, room, "streamer", new VideoCap(720, 30), watch), network);
+            killedSocketsResume(room, watch, open(breakable, room, "streamer", new LayerCap(720, 30), watch), network);
         }
     }
 
@@ -288,7 +288,7 @@ class RoomSessionIT {
     void aRefusedResumeRejoins() {
         String room = newRoom("rejoin");
         Watch watch = new Watch();
-        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
         awaitSubscribed(session);
         server.refuseResume(true);
         try {
@@ -306,7 +306,7 @@ class RoomSessionIT {
     void lostMediaReconnects() {
         String room = newRoom("media");
         Watch watch = new Watch();
-        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
         awaitSubscribed(session);
         server.dropMedia(room, recorderIdentity(session));
         await().atMost(Duration.ofSeconds(60)).until(() -> !watch.all(RoomEvent.Rejoined.class).isEmpty());
@@ -319,7 +319,7 @@ class RoomSessionIT {
     void receiverStatsBecomeMetrics() {
         String room = newRoom("stats");
         Watch watch = new Watch();
-        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
         awaitSubscribed(session);
         await().atMost(Duration.ofSeconds(15)).until(() -> registry.find("recorder.webrtc.frames.decoded")
                 .tags("room", room, "kind", "video").gauges().stream().anyMatch(g -> g.value() > 10));
@@ -335,7 +335,7 @@ class RoomSessionIT {
     void aClosedRoomEndsTheSessionWithTheReason() {
         String room = newRoom("closed");
         Watch watch = new Watch();
-        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
         awaitSubscribed(session);
         server.endRoom(room);
         RoomEnd end = session.completion().orTimeout(10, TimeUnit.SECONDS).join();
@@ -349,7 +349,7 @@ class RoomSessionIT {
     void theTargetLeavingIsReportedAndEndsAfterTheGrace() {
         String room = newRoom("left");
         Watch watch = new Watch();
-        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
         awaitSubscribed(session);
         server.removeTarget(room);
         await().atMost(Duration.ofSeconds(10)).until(() -> !watch.all(RoomEvent.TargetGone.class).isEmpty());
@@ -361,7 +361,7 @@ class RoomSessionIT {
     void aRepublishingTargetIsSubscribedAgain() {
         String room = newRoom("republish");
         Watch watch = new Watch();
-        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
         awaitSubscribed(session);
         String firstVideo = watch.all(RoomEvent.TracksSubscribed.class).getFirst().videoSid();
         server.republish(room);
@@ -376,7 +376,7 @@ class RoomSessionIT {
     void aStalledPublisherIsReportedAndRecovers() {
         String room = newRoom("stall");
         Watch watch = new Watch();
-        RoomSession session = open(room, "streamer", new VideoCap(720, 30), watch);
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
         awaitSubscribed(session);
         await().atMost(Duration.ofSeconds(10)).until(() -> watch.videoFrames.get() > 10);
         server.stallMedia(room, true);
@@ -393,7 +393,7 @@ class RoomSessionIT {
         RoomConfig wrongSecret = config.withServer(server.url(), server.apiKey(), "not-the-secret-not-the-secret-000");
         try (RoomClient wrong = new RoomClient(wrongSecret, runtime, new SimpleMeterRegistry())) {
             Watch watch = new Watch();
-            RoomSession session = open(wrong, room, "streamer", new VideoCap(720, 30), watch);
+            RoomSession session = open(wrong, room, "streamer", new LayerCap(720, 30), watch);
             RoomEnd end = session.completion().orTimeout(10, TimeUnit.SECONDS).join();
             assertEquals(RoomEnd.Reason.FAILED, end.reason());
             assertEquals(RoomException.Kind.INVALID_TOKEN, end.error().kind(), end.detail());
@@ -405,7 +405,7 @@ class RoomSessionIT {
     @Test
     void anUnknownRoomIsAClearError() {
         Watch watch = new Watch();
-        RoomSession session = open("no-such-room-" + UUID.randomUUID(), "streamer", new VideoCap(720, 30), watch);
+        RoomSession session = open("no-such-room-" + UUID.randomUUID(), "streamer", new LayerCap(720, 30), watch);
         RoomEnd end = session.completion().orTimeout(10, TimeUnit.SECONDS).join();
         assertEquals(RoomEnd.Reason.FAILED, end.reason());
         assertEquals(RoomException.Kind.ROOM_NOT_FOUND, end.error().kind(), end.detail());

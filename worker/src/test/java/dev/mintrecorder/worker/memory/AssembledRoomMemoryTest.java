@@ -11,16 +11,17 @@ import java.util.UUID;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** A recording's memory view over real bounded queues: figures, shrinking (idempotent) and restoring. */
-class RecordingMemoryTest {
+class AssembledRoomMemoryTest {
     private final List<String> calls = new ArrayList<>();
     private final List<byte[]> released = new ArrayList<>();
     private final BoundedFrameQueue<byte[]> video = new BoundedFrameQueue<>("video",
             BoundedFrameQueue.Limits.of(10, 1000), b -> b.length, released::add);
     private final BoundedFrameQueue<byte[]> baseline = new BoundedFrameQueue<>("baseline",
             BoundedFrameQueue.Limits.unbounded(), b -> b.length, released::add);
-    private final RecordingMemory memory = new RecordingMemory(new MintId("M" + "1".repeat(31)), UUID.randomUUID(),
-            List.of(video, baseline), () -> 5000,
-            new RecordingMemory.Levers(() -> calls.add("lower"), () -> calls.add("restore"), () -> calls.add("handover")));
+    private final AssembledRoomMemory memory = new AssembledRoomMemory(new MintId("M" + "1".repeat(31)),
+            UUID.randomUUID(), List.of(video, baseline), () -> 5000,
+            new AssembledRoomMemory.Levers(() -> calls.add("lower"), () -> calls.add("restore"),
+                    () -> calls.add("handover")));
 
     @Test
     void figuresSumTheQueuesAndTheUpload() {

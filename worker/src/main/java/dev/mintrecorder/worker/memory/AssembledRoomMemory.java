@@ -8,19 +8,20 @@ import java.util.UUID;
 import java.util.function.LongSupplier;
 
 /**
- * The {@link RoomMemory} of a recording built from its parts, so the pipeline registers a room with one call:
+ * The {@link RoomMemory} of a recording, assembled from its parts (its frame queues, the upload's held bytes and the
+ * levers), so the pipeline registers a room with one call:
  *
  * <pre>{@code
- * MemoryRooms.Registration reg = memoryRooms.register(new RecordingMemory(mint, jobId,
+ * RoomMemoryRegistry.Registration reg = roomMemories.register(new AssembledRoomMemory(mint, jobId,
  *         queues.both(), () -> sink == null ? 0 : sink.bytesHeld(),
- *         new RecordingMemory.Levers(room::lowerLayer, room::restoreLayer, this::handOverForMemory)));
+ *         new AssembledRoomMemory.Levers(room::lowerLayer, room::restoreLayer, this::handOverForMemory)));
  * ... at the recording's end: reg.close();
  * }</pre>
  *
  * The queues' bounds at construction are the configured ones: shrinking sets {@code factor} times them (never below
  * one frame and one byte), restoring sets them back. An unbounded queue (the benchmark's baseline) is left alone.
  */
-public final class RecordingMemory implements RoomMemory {
+public final class AssembledRoomMemory implements RoomMemory {
     private final MintId mintId;
     private final UUID jobId;
     private final List<Queue> queues;
@@ -38,7 +39,7 @@ public final class RecordingMemory implements RoomMemory {
 
     private record Queue(BoundedFrameQueue<?> queue, BoundedFrameQueue.Limits configured) {}
 
-    public RecordingMemory(MintId mintId, UUID jobId, List<? extends BoundedFrameQueue<?>> queues,
+    public AssembledRoomMemory(MintId mintId, UUID jobId, List<? extends BoundedFrameQueue<?>> queues,
                            LongSupplier uploadBytesHeld, Levers levers) {
         this.mintId = mintId;
         this.jobId = jobId;

@@ -9,11 +9,12 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.function.Consumer;
 
 /**
- * A job being recorded on this worker: its session, its events, its max-duration timer. Owned by one slot at a time
- * (it moves to another slot of this worker if the job's record comes back there). Heartbeats come from the timer
- * thread and the final event from the slot: both go through this object's lock, so no HEARTBEAT follows the end.
+ * A job held by a slot of this worker while it records: its session, its events, its max-duration timer. Owned by one
+ * slot at a time (it moves to another slot of this worker if the job's record comes back there). Heartbeats come from
+ * the timer thread and the final event from the slot: both go through this object's lock, so no HEARTBEAT follows the
+ * end.
  */
-final class Recording {
+final class HeldJob {
     final RecordingJob job;
     final int attempt;
     final RecordingSession session;
@@ -25,7 +26,7 @@ final class Recording {
     private ScheduledFuture<?> maxDurationTimer;
     private boolean ended;
 
-    Recording(RecordingJob job, int attempt, RecordingSession session, JobEvents events,
+    HeldJob(RecordingJob job, int attempt, RecordingSession session, JobEvents events,
               Admission.Reservation reservation) {
         this.job = job;
         this.attempt = attempt;

@@ -8,13 +8,14 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
 /**
- * The rooms the governor watches: the pipeline registers each running room and closes the registration at its end.
- * Listed in registration order, so the levers reach rooms in a stable order. Thread-safe.
+ * The rooms the governor watches, each as its {@link RoomMemory}: the pipeline registers each running room and closes
+ * the registration at its end. Listed in registration order, so the levers reach rooms in a stable order.
+ * Thread-safe.
  *
  * <p>One per worker: {@code WorkerMain} makes it and hands the same instance to the recording pipeline (which
  * registers rooms) and to {@link WorkerMemory} (which watches them).
  */
-public final class MemoryRooms {
+public final class RoomMemoryRegistry {
     private final Map<UUID, RoomMemory> rooms = new LinkedHashMap<>();
     private final List<Consumer<RoomMemory>> onRegister = new CopyOnWriteArrayList<>();
 
