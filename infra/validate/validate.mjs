@@ -208,11 +208,11 @@ if (!deployment) {
       }
     }
   }
-  const drain = seconds(cm.DRAIN_GRACE_PERIOD ?? '25s');
+  const drain = seconds(cm.JOBS_DRAIN_GRACE_PERIOD ?? '25s');
   const grace = pod.spec.terminationGracePeriodSeconds ?? 30;
   const preStopSleep = Number(container.lifecycle?.preStop?.sleep?.seconds ?? 0);
   if (grace < drain + preStopSleep + 10) {
-    error(where, `terminationGracePeriodSeconds ${grace} leaves under 10 s after DRAIN_GRACE_PERIOD (${drain} s)`);
+    error(where, `terminationGracePeriodSeconds ${grace} leaves under 10 s after JOBS_DRAIN_GRACE_PERIOD (${drain} s)`);
   }
   const limit = container.resources?.limits?.memory;
   if (!limit) error(where, 'no memory limit: the memory governor budgets 80% of it');
@@ -254,9 +254,11 @@ if (!services.worker) {
   const env = envOf('worker');
   Object.keys(env).forEach((k) => checkVar(w, k));
   if (services.worker.build?.dockerfile !== 'worker/Dockerfile') error(w, 'is not built from worker/Dockerfile');
-  const drain = seconds(env.DRAIN_GRACE_PERIOD ?? '25s');
+  const drain = seconds(env.JOBS_DRAIN_GRACE_PERIOD ?? '25s');
   const stop = seconds(services.worker.stop_grace_period ?? '10s');
-  if (!(stop >= drain + 5)) error(w, `stop_grace_period ${services.worker.stop_grace_period} < DRAIN_GRACE_PERIOD + 5 s`);
+  if (!(stop >= drain + 5)) {
+    error(w, `stop_grace_period ${services.worker.stop_grace_period} < JOBS_DRAIN_GRACE_PERIOD + 5 s`);
+  }
   const port = String(env.OPS_PORT ?? '');
   if (!(services.worker.ports ?? []).some((p) => String(p).endsWith(`:${port}`))) error(w, `OPS_PORT ${port} is not published`);
   const dockerfile = readFileSync(path.join(root, 'worker/Dockerfile'), 'utf8');

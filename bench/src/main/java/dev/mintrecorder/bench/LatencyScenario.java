@@ -32,7 +32,7 @@ final class LatencyScenario implements BenchMain.Scenario {
     public Report run() throws Exception {
         Report report = new Report("latency", "enqueue → JOINED (" + JOIN_SAMPLES + " jobs, one at a time, free "
                 + "capacity) and segment cut → object visible in S3 (" + SEGMENT_ROOMS + " concurrent 720p30 rooms, "
-                + SEGMENT_S + " s segments). One worker (jar, child JVM, MAX_ROOMS=4); devstack Kafka with default "
+                + SEGMENT_S + " s segments). One worker (jar, child JVM, JOBS_MAX_ROOMS=4); devstack Kafka with default "
                 + "broker timings, S3Proxy.");
         List<Double> joins = new ArrayList<>();
         List<Double> joinsReceived = new ArrayList<>();

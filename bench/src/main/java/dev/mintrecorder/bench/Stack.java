@@ -43,8 +43,8 @@ final class Stack implements AutoCloseable {
     ChildJvm worker(String id, int maxRooms, Map<String, String> extra) throws IOException {
         Map<String, String> env = new HashMap<>(devstack.env());
         env.put("WORKER_ID", id);
-        env.put("MAX_ROOMS", Integer.toString(maxRooms));
-        env.put("HEARTBEAT_INTERVAL", "2s");
+        env.put("JOBS_MAX_ROOMS", Integer.toString(maxRooms));
+        env.put("JOBS_HEARTBEAT_INTERVAL", "2s");
         env.put("OPS_PORT", "0");
         env.put("MEMORY_BUDGET_BYTES", Long.toString(8L << 30));
         env.putAll(extra);

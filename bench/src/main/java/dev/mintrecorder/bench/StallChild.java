@@ -23,7 +23,7 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The {@code stall} scenario's recorder, run as a child JVM so its RSS is the figure: the worker's own room client
- * joins the room with the worker's queue configuration ({@code QUEUE_UNBOUNDED=true} gives the baseline) and then
+ * joins the room with the worker's queue configuration ({@code ROOM_QUEUE_UNBOUNDED=true} gives the baseline) and then
  * nobody drains the queues for the stall: the encoder is stalled.
  *
  * <p>Args: room, target identity, max height, stall seconds. Prints {@code STALLING} once frames flow, one

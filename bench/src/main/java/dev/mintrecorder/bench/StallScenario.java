@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 
 /**
  * {@code stall}: a 1080p30 publisher; the recorder's consumer is stalled for 60 s. The worker's bounded queues and
- * the unbounded baseline ({@code QUEUE_UNBOUNDED=true}) run one after the other in the same run, each in its own
+ * the unbounded baseline ({@code ROOM_QUEUE_UNBOUNDED=true}) run one after the other in the same run, each in its own
  * child JVM, whose RSS is sampled every 250 ms.
  */
 final class StallScenario implements BenchMain.Scenario {
@@ -40,7 +40,7 @@ final class StallScenario implements BenchMain.Scenario {
                 + "each in its own child JVM (the worker's room client); RSS is that JVM's VmRSS.");
         try (Devstack stack = Devstack.start(DevstackOptions.defaults().only(Devstack.Component.ROOMS))) {
             Run bounded = stall(stack, "bounded", Map.of());
-            Run unbounded = stall(stack, "unbounded", Map.of("QUEUE_UNBOUNDED", "true"));
+            Run unbounded = stall(stack, "unbounded", Map.of("ROOM_QUEUE_UNBOUNDED", "true"));
             for (Run r : List.of(bounded, unbounded)) {
                 String p = r.mode() + "_";
                 report.figure(p + "queues", r.queues())

@@ -26,7 +26,7 @@ import java.util.concurrent.CountDownLatch;
  * Entry point of the recording worker: loads {@link WorkerConfig} from the environment, starts the job engine, the
  * memory governor and the operations endpoint ({@code /metrics}, {@code /health/live}, {@code /health/ready}), and on
  * SIGTERM (or SIGINT) drains: every recording is handed over to another worker, then the process exits 0 within
- * {@code DRAIN_GRACE_PERIOD}. A configuration error exits 2 with a message naming the variable.
+ * {@code JOBS_DRAIN_GRACE_PERIOD}. A configuration error exits 2 with a message naming the variable.
  *
  * <p>This is where the worker is wired: the recording pipeline ({@link PipelineSessionFactory}) is built here with
  * its dependencies, the meter registry that {@code /metrics} serves and the room registry the memory governor

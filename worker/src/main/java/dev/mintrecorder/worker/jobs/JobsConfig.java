@@ -21,28 +21,35 @@ import java.util.Map;
 public record JobsConfig(int maxRooms, Duration renewInterval, Duration heartbeatInterval, Duration livenessWindow,
                          Duration statusLookback, Duration drainGrace, Duration backlogInterval,
                          Duration deliveryTimeout) {
-    static final Setting<Integer> MAX_ROOMS = Setting.integer("MAX_ROOMS", 4, 1, 64,
-            "Concurrent recordings this worker takes (the bulkhead size).");
-    static final Setting<Duration> JOB_RENEW_INTERVAL = Setting.duration("JOB_RENEW_INTERVAL", "10s",
+    static final Setting<Integer> MAX_ROOMS = Setting.integer("JOBS_MAX_ROOMS", 4, 1, 64,
+            "Concurrent recordings this worker takes (the bulkhead size).")
+            .was("MAX_ROOMS");
+    static final Setting<Duration> JOB_RENEW_INTERVAL = Setting.duration("JOBS_RENEW_INTERVAL", "10s",
             Duration.ofMillis(200), Duration.ofMinutes(10),
-            "How often a held job's share-group lock is renewed. Capped at a third of the broker's lock duration.");
-    static final Setting<Duration> HEARTBEAT_INTERVAL = Setting.duration("HEARTBEAT_INTERVAL", "5s",
-            Duration.ofMillis(200), Duration.ofMinutes(5), "How often each recording publishes a HEARTBEAT event.");
-    static final Setting<Duration> LIVENESS_WINDOW = Setting.duration("LIVENESS_WINDOW", "20s",
+            "How often a held job's share-group lock is renewed. Capped at a third of the broker's lock duration.")
+            .was("JOB_RENEW_INTERVAL");
+    static final Setting<Duration> HEARTBEAT_INTERVAL = Setting.duration("JOBS_HEARTBEAT_INTERVAL", "5s",
+            Duration.ofMillis(200), Duration.ofMinutes(5), "How often each recording publishes a HEARTBEAT event.")
+            .was("HEARTBEAT_INTERVAL");
+    static final Setting<Duration> LIVENESS_WINDOW = Setting.duration("JOBS_LIVENESS_WINDOW", "20s",
             Duration.ofSeconds(1), Duration.ofHours(1),
             "A worker whose last HEARTBEAT for a mint is older than this no longer counts as recording it "
-                    + "(a new START for that mint is then not a DUPLICATE). Keep it several heartbeats long.");
-    static final Setting<Duration> STATUS_LOOKBACK = Setting.duration("STATUS_LOOKBACK", "1h",
+                    + "(a new START for that mint is then not a DUPLICATE). Keep it several heartbeats long.")
+            .was("LIVENESS_WINDOW");
+    static final Setting<Duration> STATUS_LOOKBACK = Setting.duration("JOBS_STATUS_LOOKBACK", "1h",
             Duration.ofSeconds(1), Duration.ofDays(7),
             "How far back the worker reads recording.status at start; a job that ended within it is never recorded "
-                    + "again even if its final acknowledgement was lost.");
-    static final Setting<Duration> DRAIN_GRACE_PERIOD = Setting.duration("DRAIN_GRACE_PERIOD", "25s",
+                    + "again even if its final acknowledgement was lost.")
+            .was("STATUS_LOOKBACK");
+    static final Setting<Duration> DRAIN_GRACE_PERIOD = Setting.duration("JOBS_DRAIN_GRACE_PERIOD", "25s",
             Duration.ofSeconds(1), Duration.ofMinutes(30),
             "On SIGTERM: time to hand every recording over before exiting. Keep it below the pod's "
-                    + "terminationGracePeriodSeconds.");
-    static final Setting<Duration> BACKLOG_INTERVAL = Setting.duration("BACKLOG_INTERVAL", "15s",
+                    + "terminationGracePeriodSeconds.")
+            .was("DRAIN_GRACE_PERIOD");
+    static final Setting<Duration> BACKLOG_INTERVAL = Setting.duration("JOBS_BACKLOG_INTERVAL", "15s",
             Duration.ofSeconds(1), Duration.ofMinutes(10),
-            "How often the share-group backlog (the autoscaling gauge) is read with the Admin API.");
+            "How often the share-group backlog (the autoscaling gauge) is read with the Admin API.")
+            .was("BACKLOG_INTERVAL");
     static final Setting<Duration> KAFKA_DELIVERY_TIMEOUT = Setting.duration("KAFKA_DELIVERY_TIMEOUT", "5m",
             Duration.ofSeconds(5), Duration.ofHours(1),
             "How long status events and dead letters are retried through a Kafka outage before being dropped.");

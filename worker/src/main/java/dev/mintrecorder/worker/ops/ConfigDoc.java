@@ -9,8 +9,13 @@ public final class ConfigDoc {
     public static String markdownTable() {
         return "| variable | default | valid values | what it does |\n|---|---|---|---|\n"
                 + WorkerConfig.settings().stream()
-                .map(s -> "| `" + s.name() + "` | " + shownDefault(s) + " | " + s.rule() + " | " + s.doc() + " |")
+                .map(s -> "| `" + s.name() + "`" + formerly(s) + " | " + shownDefault(s) + " | " + s.rule() + " | "
+                        + s.doc() + " |")
                 .collect(Collectors.joining("\n")) + "\n";
+    }
+
+    private static String formerly(Setting<?> s) {
+        return s.formerName() == null ? "" : " (was `" + s.formerName() + "`)";
     }
 
     private static String shownDefault(Setting<?> s) {

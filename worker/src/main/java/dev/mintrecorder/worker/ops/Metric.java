@@ -38,7 +38,7 @@ public enum Metric {
     // jobs: the share-group intake (jobs.JobMetrics). Rooms active, max and the backlog drive the autoscaling.
     ROOMS_ACTIVE(GAUGE, "recorder.rooms.active", null, List.of(), "Recordings running on this worker."),
     ROOMS_MAX(GAUGE, "recorder.rooms.max", null, List.of(),
-            "Recordings this worker may run at once: MAX_ROOMS less its failed job slots."),
+            "Recordings this worker may run at once: JOBS_MAX_ROOMS less its failed job slots."),
     JOBS_BACKLOG(GAUGE, "recorder.jobs.backlog", null, List.of(),
             "Jobs not yet acknowledged in the share group, in flight included: one group-wide figure that every "
                     + "worker reports (take max, never sum); NaN until first read."),

@@ -1,5 +1,8 @@
 package dev.mintrecorder.worker.ops;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -17,9 +20,12 @@ import java.util.function.Function;
  * @param rule what a valid value looks like, shown in errors and in the docs
  * @param doc what the variable does
  * @param secret whether its value must never be printed
+ * @param formerName the variable's name before it took its capability's prefix, still read for one release (with a
+ *                   warning) when {@code name} is unset; {@code null} when it never had another name
  */
 public record Setting<T>(String name, String defaultValue, String rule, String doc, boolean secret,
-                         Function<String, T> parser) {
+                         Function<String, T> parser, String formerName) {
+    private static final Logger log = LoggerFactory.getLogger(Setting.class);
 
     public Setting {
         Objects.requireNonNull(name);
@@ -28,10 +34,34 @@ public record Setting<T>(String name, String defaultValue, String rule, String d
         Objects.requireNonNull(parser);
     }
 
-    /** Reads and validates this setting from {@code env}. */
+    public Setting(String name, String defaultValue, String rule, String doc, boolean secret,
+                   Function<String, T> parser) {
+        this(name, defaultValue, rule, doc, secret, parser, null);
+    }
+
+    /** This setting, also read under its former name {@code formerName} (deprecated: one WARN line when used). */
+    public Setting<T> was(String formerName) {
+        return new Setting<>(name, defaultValue, rule, doc, secret, parser, Objects.requireNonNull(formerName));
+    }
+
+    /**
+     * Reads and validates this setting from {@code env}. The new name wins over the former one; a former name that is
+     * set logs one WARN line naming the new one. An invalid value is reported under the name it was set as.
+     */
     public T read(Map<String, String> env) {
+        String from = name;
         String raw = env.get(name);
-        if (raw == null || raw.isBlank()) {
+        if (formerName != null && !isBlank(env.get(formerName))) {
+            if (isBlank(raw)) {
+                log.warn("{} is deprecated and will not be read after the next release: set {} instead",
+                        formerName, name);
+                from = formerName;
+                raw = env.get(formerName);
+            } else {
+                log.warn("{} is deprecated and ignored because {} is set: remove {}", formerName, name, formerName);
+            }
+        }
+        if (isBlank(raw)) {
             if (defaultValue == null) {
                 throw new ConfigException(name, "is required (" + rule + ")");
             }
@@ -43,8 +73,12 @@ public record Setting<T>(String name, String defaultValue, String rule, String d
             throw e;
         } catch (RuntimeException e) {
             String shown = secret ? "<redacted>" : "'" + raw + "'";
-            throw new ConfigException(name, "must be " + rule + ", got " + shown);
+            throw new ConfigException(from, "must be " + rule + ", got " + shown);
         }
+    }
+
+    private static boolean isBlank(String value) {
+        return value == null || value.isBlank();
     }
 
     public static Setting<String> string(String name, String defaultValue, String doc) {

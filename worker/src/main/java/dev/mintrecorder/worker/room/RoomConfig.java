@@ -31,16 +31,21 @@ public record RoomConfig(String livekitUrl, String apiKey, String apiSecret,
             "API key that signs the recorder's join tokens.");
     static final Setting<String> LIVEKIT_API_SECRET = Setting.secret("LIVEKIT_API_SECRET", "secret",
             "API secret that signs the recorder's join tokens. Never logged.");
-    static final Setting<Integer> VIDEO_QUEUE_FRAMES = Setting.integer("VIDEO_QUEUE_FRAMES", 60, 1, 10_000,
-            "Decoded video frames a room may hold between the WebRTC sink and the encoder; the oldest is dropped beyond it.");
-    static final Setting<Long> VIDEO_QUEUE_BYTES = Setting.bytes("VIDEO_QUEUE_BYTES", 48L << 20, 1L << 20, 4L << 30,
-            "Bytes of decoded video a room may hold before the encoder (a 720p I420 frame is about 1.4 MB).");
-    static final Setting<Integer> AUDIO_QUEUE_CHUNKS = Setting.integer("AUDIO_QUEUE_CHUNKS", 500, 1, 100_000,
-            "10 ms PCM chunks a room may hold before the encoder; the oldest is dropped beyond it.");
-    static final Setting<Long> AUDIO_QUEUE_BYTES = Setting.bytes("AUDIO_QUEUE_BYTES", 2L << 20, 64L << 10, 1L << 30,
-            "Bytes of PCM a room may hold before the encoder.");
-    static final Setting<Boolean> QUEUE_UNBOUNDED = Setting.flag("QUEUE_UNBOUNDED", false,
-            "Benchmark baseline only: the frame queues never drop, so memory grows with any encoder lag.");
+    static final Setting<Integer> VIDEO_QUEUE_FRAMES = Setting.integer("ROOM_VIDEO_QUEUE_FRAMES", 60, 1, 10_000,
+            "Decoded video frames a room may hold between the WebRTC sink and the encoder; the oldest is dropped beyond it.")
+            .was("VIDEO_QUEUE_FRAMES");
+    static final Setting<Long> VIDEO_QUEUE_BYTES = Setting.bytes("ROOM_VIDEO_QUEUE_BYTES", 48L << 20, 1L << 20, 4L << 30,
+            "Bytes of decoded video a room may hold before the encoder (a 720p I420 frame is about 1.4 MB).")
+            .was("VIDEO_QUEUE_BYTES");
+    static final Setting<Integer> AUDIO_QUEUE_CHUNKS = Setting.integer("ROOM_AUDIO_QUEUE_CHUNKS", 500, 1, 100_000,
+            "10 ms PCM chunks a room may hold before the encoder; the oldest is dropped beyond it.")
+            .was("AUDIO_QUEUE_CHUNKS");
+    static final Setting<Long> AUDIO_QUEUE_BYTES = Setting.bytes("ROOM_AUDIO_QUEUE_BYTES", 2L << 20, 64L << 10, 1L << 30,
+            "Bytes of PCM a room may hold before the encoder.")
+            .was("AUDIO_QUEUE_BYTES");
+    static final Setting<Boolean> QUEUE_UNBOUNDED = Setting.flag("ROOM_QUEUE_UNBOUNDED", false,
+            "Benchmark baseline only: the frame queues never drop, so memory grows with any encoder lag.")
+            .was("QUEUE_UNBOUNDED");
     static final Setting<Duration> TRACKS_TIMEOUT = Setting.duration("ROOM_TRACKS_TIMEOUT", "15s",
             Duration.ofSeconds(1), Duration.ofMinutes(10), "How long to wait for the target's camera and microphone after joining.");
     static final Setting<Duration> TARGET_LEFT_GRACE = Setting.duration("ROOM_TARGET_LEFT_GRACE", "30s",

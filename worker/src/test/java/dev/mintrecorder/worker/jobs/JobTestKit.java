@@ -122,11 +122,11 @@ final class JobTestKit implements BeforeAllCallback, AfterEachCallback, AfterAll
         env.put("WORKER_ID", workerId);
         // Several workers share this machine: each takes a free ops port.
         env.put("OPS_PORT", "0");
-        env.put("MAX_ROOMS", Integer.toString(rooms));
-        env.put("HEARTBEAT_INTERVAL", "500ms");
-        env.put("LIVENESS_WINDOW", "3s");
-        env.put("DRAIN_GRACE_PERIOD", "15s");
-        env.put("BACKLOG_INTERVAL", "1s");
+        env.put("JOBS_MAX_ROOMS", Integer.toString(rooms));
+        env.put("JOBS_HEARTBEAT_INTERVAL", "500ms");
+        env.put("JOBS_LIVENESS_WINDOW", "3s");
+        env.put("JOBS_DRAIN_GRACE_PERIOD", "15s");
+        env.put("JOBS_BACKLOG_INTERVAL", "1s");
         return env;
     }
 

@@ -22,19 +22,20 @@ class JobsConfigTest {
 
     @Test
     void durationsAreReadWithUnits() {
-        JobsConfig c = JobsConfig.from(Map.of("HEARTBEAT_INTERVAL", "500ms", "DRAIN_GRACE_PERIOD", "2m"));
+        JobsConfig c = JobsConfig.from(Map.of("JOBS_HEARTBEAT_INTERVAL", "500ms", "JOBS_DRAIN_GRACE_PERIOD", "2m"));
         assertEquals(Duration.ofMillis(500), c.heartbeatInterval());
         assertEquals(Duration.ofMinutes(2), c.drainGrace());
     }
 
     @Test
     void aBadValueNamesItsVariable() {
-        ConfigException e = assertThrows(ConfigException.class, () -> JobsConfig.from(Map.of("LIVENESS_WINDOW", "soon")));
-        assertEquals("LIVENESS_WINDOW", e.variable());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> JobsConfig.from(Map.of("JOBS_LIVENESS_WINDOW", "soon")));
+        assertEquals("JOBS_LIVENESS_WINDOW", e.variable());
     }
 
     @Test
     void aRenewIntervalBelowTheFloorIsRefused() {
-        assertThrows(ConfigException.class, () -> JobsConfig.from(Map.of("JOB_RENEW_INTERVAL", "10ms")));
+        assertThrows(ConfigException.class, () -> JobsConfig.from(Map.of("JOBS_RENEW_INTERVAL", "10ms")));
     }
 }

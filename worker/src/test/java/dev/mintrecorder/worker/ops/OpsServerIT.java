@@ -53,7 +53,7 @@ class OpsServerIT {
         RoomMemoryRegistry rooms = new RoomMemoryRegistry();
         MemoryConfig memory = MemoryConfig.from(Map.of("MEMORY_SAMPLE_INTERVAL", "50ms"));
         Admission admission = new Admission(1000 * MB, memory.roomCostBytes(), memory.headroomBytes(), rss::get);
-        JobsConfig jobs = JobsConfig.from(Map.of("MAX_ROOMS", "1", "BACKLOG_INTERVAL", "1s"));
+        JobsConfig jobs = JobsConfig.from(Map.of("JOBS_MAX_ROOMS", "1", "JOBS_BACKLOG_INTERVAL", "1s"));
         try (JobEngine engine = new JobEngine(stack.kafkaBootstrap(), workerId, jobs,
                 new UnavailableRecordingSessionFactory(), registry, Clock.systemUTC(), Admission.unlimited());
              MemoryGovernor governor = new MemoryGovernor(workerId, 1000 * MB, memory,

@@ -21,15 +21,16 @@ class WorkerConfigTest {
 
     @Test
     void invalidValueNamesTheVariable() {
-        ConfigException e = assertThrows(ConfigException.class, () -> WorkerConfig.load(Map.of("MAX_ROOMS", "zero")));
-        assertEquals("MAX_ROOMS", e.variable());
-        assertEquals("MAX_ROOMS must be an integer in [1, 64], got 'zero'", e.getMessage());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> WorkerConfig.load(Map.of("JOBS_MAX_ROOMS", "zero")));
+        assertEquals("JOBS_MAX_ROOMS", e.variable());
+        assertEquals("JOBS_MAX_ROOMS must be an integer in [1, 64], got 'zero'", e.getMessage());
     }
 
     @Test
     void outOfRangeValueNamesTheVariable() {
-        ConfigException e = assertThrows(ConfigException.class, () -> WorkerConfig.load(Map.of("MAX_ROOMS", "0")));
-        assertTrue(e.getMessage().startsWith("MAX_ROOMS must be"), e.getMessage());
+        ConfigException e = assertThrows(ConfigException.class, () -> WorkerConfig.load(Map.of("JOBS_MAX_ROOMS", "0")));
+        assertTrue(e.getMessage().startsWith("JOBS_MAX_ROOMS must be"), e.getMessage());
     }
 
     @Test

@@ -60,9 +60,9 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
         devstack = DevstackExtension.devstack(context, DevstackOptions.forTests(), true);
         Map<String, String> env = new HashMap<>(devstack.env());
         env.put("WORKER_ID", "pipeline-it");
-        env.put("MAX_ROOMS", "2");
-        env.put("HEARTBEAT_INTERVAL", "1s");
-        env.put("LIVENESS_WINDOW", "5s");
+        env.put("JOBS_MAX_ROOMS", "2");
+        env.put("JOBS_HEARTBEAT_INTERVAL", "1s");
+        env.put("JOBS_LIVENESS_WINDOW", "5s");
         env.put("VIDEO_BITRATE_KBPS", "400");
         env.put("AUDIO_BITRATE_KBPS", "64");
         env.putAll(overrides);

@@ -157,10 +157,10 @@ class WorkerCrashResumeIT {
         env.put("WORKER_ID", id);
         // Several workers share this machine: each takes a free ops port.
         env.put("OPS_PORT", "0");
-        env.put("MAX_ROOMS", "1");
-        env.put("HEARTBEAT_INTERVAL", "500ms");
-        env.put("LIVENESS_WINDOW", "3s");
-        env.put("BACKLOG_INTERVAL", "1s");
+        env.put("JOBS_MAX_ROOMS", "1");
+        env.put("JOBS_HEARTBEAT_INTERVAL", "500ms");
+        env.put("JOBS_LIVENESS_WINDOW", "3s");
+        env.put("JOBS_BACKLOG_INTERVAL", "1s");
         env.put("VIDEO_BITRATE_KBPS", "400");
         env.put("AUDIO_BITRATE_KBPS", "64");
         return ChildJvm.jar(WORKER_JAR)
