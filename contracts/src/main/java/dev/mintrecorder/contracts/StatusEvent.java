@@ -104,9 +104,34 @@ public sealed interface StatusEvent extends Message {
         }
     }
 
-    /** The recording ended normally: stop command, max duration, room closed, target gone. */
-    record Stopped(UUID jobId, MintId mintId, String workerId, Instant at, int attempt, String reason)
-            implements StatusEvent {
+    /**
+     * Why a recording ended normally. Closed within schema 1, like every enum of the contract (a new code bumps the
+     * major version).
+     */
+    enum EndCode {
+        /** A STOP command for the job (or for any job of the mint); also a STOP that came before the job started. */
+        STOP_REQUESTED,
+        /** The job's max_duration_s ran out. */
+        MAX_DURATION,
+        /** The server closed or deleted the room. */
+        ROOM_CLOSED,
+        /** The target participant left (or stopped publishing) and did not return within the grace period. */
+        TARGET_LEFT,
+        /** The server removed the recorder from the room (kicked, a duplicate identity, ...). */
+        RECORDER_REMOVED
+    }
+
+    /**
+     * The recording ended normally.
+     *
+     * @param code      why, for programs; always written by the worker (absent only in events written before it was
+     *                  added, which a reader must accept)
+     * @param reason    the same for people, with any detail (the STOP's own reason, the server's leave reason)
+     * @param recording what was recorded, as manifest.json says at the end; absent when the job ended before it
+     *                  began recording (a STOP that came first) and in events written before it was added
+     */
+    record Stopped(UUID jobId, MintId mintId, String workerId, Instant at, int attempt, EndCode code, String reason,
+                   Recording recording) implements StatusEvent {
         public Stopped {
             header(jobId, mintId, workerId, at, attempt);
             Validation.text("reason", reason);
@@ -116,13 +141,86 @@ public sealed interface StatusEvent extends Message {
     /** Whether a failure is this recording's alone or the worker's (which then reports not ready). */
     enum Scope { SESSION, SYSTEM }
 
-    /** The recording failed. */
-    record Failed(UUID jobId, MintId mintId, String workerId, Instant at, int attempt, String error, Scope scope)
-            implements StatusEvent {
+    /** What kind of failure ended a recording. Closed within schema 1 (a new code bumps the major version). */
+    enum FailureCode {
+        /** LiveKit has no such room. */
+        ROOM_NOT_FOUND,
+        /** LiveKit refused the recorder's join token (bad key or secret, expired, missing grants). */
+        TOKEN_REJECTED,
+        /** The signal connection to LiveKit could not be made. */
+        CONNECT_FAILED,
+        /** LiveKit refused the join for another reason. */
+        JOIN_REJECTED,
+        /** The target's tracks were not there to subscribe to in time. */
+        TARGET_TRACKS_MISSING,
+        /** The signal connection was lost and could not be resumed. */
+        SIGNAL_LOST,
+        /** WebRTC failed: the peer connection or its media, or no WebRTC runtime on the worker. */
+        WEBRTC,
+        /** The encoder (FFmpeg) failed or did not stop. */
+        ENCODER,
+        /** S3 refused or failed a segment upload or the playlist and manifest writes. */
+        STORAGE,
+        /** Anything else: a bug, an interrupted worker, a session that could not be created or started. */
+        INTERNAL
+    }
+
+    /**
+     * The recording failed.
+     *
+     * @param code      the kind of failure, for programs; always written by the worker (absent only in events written
+     *                  before it was added)
+     * @param error     the failure for people, usually the exception's text
+     * @param recording what was recorded before the failure, as manifest.json says at the end; only when anything
+     *                  was recorded (at least one segment)
+     */
+    record Failed(UUID jobId, MintId mintId, String workerId, Instant at, int attempt, FailureCode code, String error,
+                  Scope scope, Recording recording) implements StatusEvent {
         public Failed {
             header(jobId, mintId, workerId, at, attempt);
             Validation.text("error", error);
             Validation.required("scope", scope);
+        }
+    }
+
+    /**
+     * What a finished (or failed) recording holds, taken from its {@code manifest.json} when it ended: a consumer needs
+     * no S3 listing to learn where it is and how complete it is.
+     *
+     * @param bucket        the S3 bucket
+     * @param playlistKey   the HLS playlist ({@code index.m3u8}, with ENDLIST)
+     * @param manifestKey   {@code manifest.json}
+     * @param startedAt     when the recording's first attempt began
+     * @param endedAt       when it ended (the final manifest was written)
+     * @param durationS     media seconds: the sum of the segments' durations
+     * @param segments      segments in the playlist
+     * @param bytes         their bytes
+     * @param droppedFrames video frames lost before encoding (queue drops and encoder skips), as last reported
+     * @param gaps          times the media stopped and came back (each a discontinuity)
+     * @param gapMs         the gaps' total milliseconds
+     * @param resumes       times another worker took the job over and continued it
+     * @param attempts      attempts that recorded into it: 1 + resumes
+     */
+    record Recording(String bucket, String playlistKey, String manifestKey, Instant startedAt, Instant endedAt,
+                     double durationS, long segments, long bytes, long droppedFrames, long gaps, long gapMs,
+                     long resumes, int attempts) {
+        public Recording {
+            Validation.text("recording.bucket", bucket);
+            Validation.text("recording.playlist_key", playlistKey);
+            Validation.text("recording.manifest_key", manifestKey);
+            Validation.timestamp("recording.started_at", startedAt);
+            Validation.timestamp("recording.ended_at", endedAt);
+            if (!(durationS >= 0) || Double.isInfinite(durationS)) {
+                throw new InvalidMessageException("invalid recording.duration_s: " + durationS
+                        + " is not a finite duration");
+            }
+            Validation.nonNegative("recording.segments", segments);
+            Validation.nonNegative("recording.bytes", bytes);
+            Validation.nonNegative("recording.dropped_frames", droppedFrames);
+            Validation.nonNegative("recording.gaps", gaps);
+            Validation.nonNegative("recording.gap_ms", gapMs);
+            Validation.nonNegative("recording.resumes", resumes);
+            Validation.range("recording.attempts", attempts, Validation.ATTEMPT_MIN, Validation.ATTEMPT_MAX);
         }
     }
 

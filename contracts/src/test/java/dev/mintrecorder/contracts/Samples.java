@@ -32,8 +32,10 @@ final class Samples {
                 new StatusEvent.Resumed(JOB, MINT, WORKER, AT, 2),
                 new StatusEvent.Stalled(JOB, MINT, WORKER, AT, 1, "TR_VCabc123", 2500),
                 new StatusEvent.TargetLeft(JOB, MINT, WORKER, AT, 1),
-                new StatusEvent.Stopped(JOB, MINT, WORKER, AT, 1, "max duration reached"),
-                new StatusEvent.Failed(JOB, MINT, WORKER, AT, 1, "encoder died", StatusEvent.Scope.SYSTEM),
+                new StatusEvent.Stopped(JOB, MINT, WORKER, AT, 1, StatusEvent.EndCode.MAX_DURATION, "max_duration",
+                        recording()),
+                new StatusEvent.Failed(JOB, MINT, WORKER, AT, 1, StatusEvent.FailureCode.ENCODER, "encoder died",
+                        StatusEvent.Scope.SYSTEM, recording()),
                 new StatusEvent.Rejected(StatusEvent.Rejected.UNKNOWN_JOB, StatusEvent.Rejected.UNKNOWN_MINT, WORKER, AT,
                         1, "malformed JSON at line 1 column 2", new DlqRecord.Source(Topics.JOBS, 0, 17)),
                 new StatusEvent.Duplicate(JOB, MINT, WORKER, AT, 1),
@@ -49,6 +51,21 @@ final class Samples {
                 new DlqRecord(new byte[] {(byte) 0xff, 0, 1}, "malformed JSON at line 1 column 1",
                         new DlqRecord.Source(Topics.JOBS, 0, 0), AT),
                 // A REJECTED event as written before it carried its source.
-                new StatusEvent.Rejected(JOB, MINT, WORKER, AT, 1, "invalid room: empty", null));
+                new StatusEvent.Rejected(JOB, MINT, WORKER, AT, 1, "invalid room: empty", null),
+                // A STOP that came before the job began: nothing was recorded.
+                new StatusEvent.Stopped(JOB, MINT, WORKER, AT, 1, StatusEvent.EndCode.STOP_REQUESTED,
+                        "stop requested before start: user requested", null),
+                // A failure before anything was recorded.
+                new StatusEvent.Failed(JOB, MINT, WORKER, AT, 1, StatusEvent.FailureCode.ROOM_NOT_FOUND,
+                        "room: room-1 does not exist", StatusEvent.Scope.SESSION, null),
+                // STOPPED and FAILED as written before they carried a code and the recording.
+                new StatusEvent.Stopped(JOB, MINT, WORKER, AT, 1, null, "stopped: demo done", null),
+                new StatusEvent.Failed(JOB, MINT, WORKER, AT, 1, null, "encoder died", StatusEvent.Scope.SESSION, null));
+    }
+
+    /** A recording of 20 segments over two attempts, with one gap. */
+    static StatusEvent.Recording recording() {
+        return new StatusEvent.Recording("recordings", S3Keys.playlist(MINT, JOB), S3Keys.manifest(MINT, JOB),
+                AT.minusSeconds(125), AT, 119.88, 20, 30_000_000, 3, 1, 2400, 1, 2);
     }
 }

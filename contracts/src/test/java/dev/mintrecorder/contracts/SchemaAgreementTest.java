@@ -34,6 +34,13 @@ class SchemaAgreementTest {
             .formatAssertionsEnabled(true)
             .build();
 
+    /**
+     * The schemas as released before STOPPED and FAILED gained {@code code} and {@code recording} (copied from git
+     * into {@code schemas-previous/}): what a consumer built against the previous contract validates with.
+     */
+    private static final JsonSchemaFactory PREVIOUS = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012,
+            b -> b.schemaMappers(m -> m.mapPrefix("https://mintrecorder.dev/schemas/", "classpath:schemas-previous/")));
+
     private static JsonSchema schemaFor(Message message) {
         String file = switch (message) {
             case RecordingJob j -> "recording-job";
@@ -76,6 +83,36 @@ class SchemaAgreementTest {
         assertDoesNotThrow(() -> decode(message, JSON.writeValueAsBytes(wire)));
     }
 
+    static List<StatusEvent> statusSamples() {
+        return Samples.all().stream().filter(m -> m instanceof StatusEvent).map(m -> (StatusEvent) m).toList();
+    }
+
+    /** Within schema 1 the new fields are additions an old reader ignores: it still accepts every event. */
+    @ParameterizedTest
+    @MethodSource("statusSamples")
+    void anOldConsumerStillReadsEveryEvent(StatusEvent event) throws Exception {
+        JsonNode wire = JSON.readTree(Messages.encode(event));
+        JsonSchema previous = PREVIOUS.getSchema(
+                SchemaLocation.of("https://mintrecorder.dev/schemas/status-event.schema.json"), CONFIG);
+        assertEquals(Set.of(), previous.validate(wire), wire::toString);
+    }
+
+    /** The terminal events the worker writes carry the code, and the recording where there is one. */
+    @org.junit.jupiter.api.Test
+    void terminalEventsCarryCodeAndRecording() throws Exception {
+        JsonNode stopped = JSON.readTree(Messages.encode(Samples.all().get(12)));
+        assertEquals("MAX_DURATION", stopped.get("code").asText());
+        JsonNode recording = stopped.get("recording");
+        assertEquals("recordings/" + Samples.MINT.value() + "/" + Samples.JOB + "/index.m3u8",
+                recording.get("playlist_key").asText());
+        assertEquals(20, recording.get("segments").asLong());
+        assertEquals("2026-11-24T23:00:00Z", recording.get("ended_at").asText());
+        JsonNode failed = JSON.readTree(Messages.encode(Samples.all().get(13)));
+        assertEquals("ENCODER", failed.get("code").asText());
+        assertEquals(Samples.recording(), ((StatusEvent.Failed) Messages.decodeStatus(Messages.encode(
+                Samples.all().get(13)))).recording());
+    }
+
     private static Arguments invalid(Message sample, String what, Consumer<ObjectNode> change) {
         return Arguments.of(sample, what, change);
     }
@@ -109,6 +146,16 @@ class SchemaAgreementTest {
                 invalid(segment, "worker_id missing", n -> n.remove("worker_id")),
                 invalid(failed, "scope unknown", n -> n.put("scope", "GLOBAL")),
                 invalid(failed, "error missing", n -> n.remove("error")),
+                invalid(failed, "failure code unknown", n -> n.put("code", "EXPLODED")),
+                invalid(failed, "failure code not a string", n -> n.put("code", 3)),
+                invalid(all.get(12), "end code unknown", n -> n.put("code", "BORED")),
+                invalid(all.get(12), "recording without bucket", n -> ((ObjectNode) n.get("recording")).remove("bucket")),
+                invalid(all.get(12), "recording with negative segments",
+                        n -> ((ObjectNode) n.get("recording")).put("segments", -1)),
+                invalid(all.get(12), "recording with zero attempts",
+                        n -> ((ObjectNode) n.get("recording")).put("attempts", 0)),
+                invalid(all.get(12), "recording ended_at not a timestamp",
+                        n -> ((ObjectNode) n.get("recording")).put("ended_at", 1764025200)),
                 invalid(alarm, "level unknown", n -> n.put("level", "PANIC")),
                 invalid(alarm, "room mint_id invalid", n -> ((ObjectNode) n.get("rooms").get(0)).put("mint_id", "x")),
                 invalid(alarm, "native_bytes missing", n -> n.remove("native_bytes")),

@@ -70,16 +70,25 @@ public final class JobEvents {
         publisher.status(new StatusEvent.TargetLeft(jobId, mintId, workerId, clock.instant(), attempt));
     }
 
-    /** {@code reason} may quote others' text (a STOP's reason, an exception): it is bounded and escaped here. */
-    public void stopped(String reason) {
+    /**
+     * {@code reason} may quote others' text (a STOP's reason, an exception): it is bounded and escaped here.
+     *
+     * @param recording what was recorded (from the final manifest), or null where the job recorded nothing
+     */
+    public void stopped(StatusEvent.EndCode code, String reason, StatusEvent.Recording recording) {
         publisher.status(new StatusEvent.Stopped(jobId, mintId, workerId, clock.instant(), attempt,
-                Validation.safeText(reason)));
+                java.util.Objects.requireNonNull(code), Validation.safeText(reason), recording));
     }
 
-    /** {@code error} is usually an exception's text: it is bounded and escaped here. */
-    public void failed(String error, StatusEvent.Scope scope) {
+    /**
+     * {@code error} is usually an exception's text: it is bounded and escaped here.
+     *
+     * @param recording what was recorded before the failure, or null when nothing was
+     */
+    public void failed(StatusEvent.FailureCode code, String error, StatusEvent.Scope scope,
+                       StatusEvent.Recording recording) {
         publisher.status(new StatusEvent.Failed(jobId, mintId, workerId, clock.instant(), attempt,
-                Validation.safeText(error), scope));
+                java.util.Objects.requireNonNull(code), Validation.safeText(error), scope, recording));
     }
 
     public void duplicate() {

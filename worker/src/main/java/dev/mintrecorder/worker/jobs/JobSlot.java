@@ -323,7 +323,8 @@ final class JobSlot {
                     new SessionContext(job, record.attempt(), record.resume(), engine.workerId(), events));
         } catch (RuntimeException e) {
             log.error("job {}: session not created", job.jobId(), e);
-            events.failed("could not create the recording session: " + e, StatusEvent.Scope.SESSION);
+            events.failed(StatusEvent.FailureCode.INTERNAL, "could not create the recording session: " + e,
+                    StatusEvent.Scope.SESSION, null);
             consumer.acknowledge(r, AcknowledgeType.ACCEPT);
             return false;
         }
@@ -342,7 +343,8 @@ final class JobSlot {
         log.info("slot {} {} job {} (mint {}, attempt {})", index, record.resume() ? "resumes" : "starts",
                 job.jobId(), job.mintId(), record.attempt());
         session.ended().whenComplete((end, error) -> engine.routeToHolder(session, new Command.Ended(session,
-                end != null ? end : new SessionEnd.Failed("recording session crashed: " + error,
+                end != null ? end : new SessionEnd.Failed(StatusEvent.FailureCode.INTERNAL,
+                        "recording session crashed: " + error,
                         StatusEvent.Scope.SESSION))));
         recording.maxDurationTimer(engine.timers().schedule(() -> engine.routeToHolder(session,
                         new Command.Stop(session, SessionEnd.Finished.of(SessionEnd.Reason.MAX_DURATION))),
@@ -352,7 +354,8 @@ final class JobSlot {
         } catch (RuntimeException e) {
             log.error("job {}: session did not start", job.jobId(), e);
             command(new Command.Ended(session,
-                    new SessionEnd.Failed("recording session did not start: " + e, StatusEvent.Scope.SESSION)));
+                    new SessionEnd.Failed(StatusEvent.FailureCode.INTERNAL, "recording session did not start: " + e,
+                            StatusEvent.Scope.SESSION)));
         }
         nextRenewNanos = System.nanoTime() + renewInterval().toNanos();
         return true;
@@ -406,10 +409,11 @@ final class JobSlot {
 
     private void finish(HeldJob a, SessionEnd end) {
         switch (end) {
-            case SessionEnd.Finished f -> a.end(events -> events.stopped(f.describe()));
+            case SessionEnd.Finished f ->
+                    a.end(events -> events.stopped(f.reason().code(), f.describe(), f.recording()));
             case SessionEnd.Failed f -> {
                 log.warn("job {} failed ({}): {}", a.job.jobId(), f.scope(), f.error());
-                a.end(events -> events.failed(f.error(), f.scope()));
+                a.end(events -> events.failed(f.code(), f.error(), f.scope(), f.recording()));
                 if (f.scope() == StatusEvent.Scope.SYSTEM) {
                     engine.systemFailure(f.error());
                 }

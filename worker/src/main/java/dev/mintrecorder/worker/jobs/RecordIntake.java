@@ -87,7 +87,8 @@ final class RecordIntake {
                     yield settlement.settle(AcknowledgeType.ACCEPT);
                 }
                 case Intake.AlreadyStopped stopped -> {
-                    events(stopped.job(), stopped.attempt()).stopped("stop requested before start: " + stopped.reason());
+                    events(stopped.job(), stopped.attempt()).stopped(StatusEvent.EndCode.STOP_REQUESTED,
+                            "stop requested before start: " + stopped.reason(), null);
                     metrics.stoppedBeforeStart.increment();
                     yield settlement.settle(AcknowledgeType.ACCEPT);
                 }

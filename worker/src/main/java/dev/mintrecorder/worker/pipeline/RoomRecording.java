@@ -10,6 +10,7 @@ import dev.mintrecorder.worker.jobs.SessionEnd;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import dev.mintrecorder.worker.media.EncodeSettings;
 import dev.mintrecorder.worker.media.EncoderStats;
+import dev.mintrecorder.worker.media.FfmpegException;
 import dev.mintrecorder.worker.media.FrameQueues;
 import dev.mintrecorder.worker.media.MediaListener;
 import dev.mintrecorder.worker.media.RoomEncoder;
@@ -95,7 +96,7 @@ public final class RoomRecording implements RecordingSession {
 
         record RoomEnded(RoomEnd end) implements Command { }
 
-        record Failure(String error, StatusEvent.Scope scope) implements Command { }
+        record Failure(StatusEvent.FailureCode code, String error, StatusEvent.Scope scope) implements Command { }
 
         /** A finished segment is uploaded to {@code key}: index it and report it. */
         record SegmentStored(String key, SegmentDone segment) implements Command { }
@@ -178,16 +179,18 @@ public final class RoomRecording implements RecordingSession {
                     handle(command);
                 } catch (RuntimeException e) {
                     log.error("job {}: {} failed", job.jobId(), command, e);
-                    finish(failed("recording failed: " + describe(e), scopeOf(e)), true);
+                    finish(failed(codeOf(e), "recording failed: " + describe(e), scopeOf(e)), true);
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            finish(failed("recording interrupted", StatusEvent.Scope.SESSION), true);
+            finish(failed(StatusEvent.FailureCode.INTERNAL, "recording interrupted", StatusEvent.Scope.SESSION),
+                    true);
         } finally {
             if (!ended.isDone()) {
                 // Only an Error gets here (the loop ends every other way through finish): report it at least.
-                ended.complete(failed("the recording controller stopped unexpectedly", StatusEvent.Scope.SYSTEM));
+                ended.complete(failed(StatusEvent.FailureCode.INTERNAL, "the recording controller stopped unexpectedly",
+                        StatusEvent.Scope.SYSTEM));
             }
             // A handover that came after the end has nothing to wait for.
             commands.forEach(c -> {
@@ -217,7 +220,7 @@ public final class RoomRecording implements RecordingSession {
                     finish(endOf(r.end()), true);
                 }
             }
-            case Command.Failure f -> finish(failed(f.error(), f.scope()), true);
+            case Command.Failure f -> finish(failed(f.code(), f.error(), f.scope()), true);
             case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
             case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
         }
@@ -295,26 +298,29 @@ public final class RoomRecording implements RecordingSession {
             if (encoder != null) {
                 encoder.stop();
                 if (!encoder.awaitTermination(ENCODER_STOP)) {
-                    recordFailure(failed("the encoder did not stop within " + ENCODER_STOP.toSeconds() + " s",
+                    recordFailure(failed(StatusEvent.FailureCode.ENCODER,
+                            "the encoder did not stop within " + ENCODER_STOP.toSeconds() + " s",
                             StatusEvent.Scope.SYSTEM));
                 }
             }
             if (sink != null && !sink.awaitUploads(uploadGrace())) {
-                recordFailure(failed("segment uploads did not finish within " + uploadGrace().toSeconds() + " s",
+                recordFailure(failed(StatusEvent.FailureCode.STORAGE,
+                        "segment uploads did not finish within " + uploadGrace().toSeconds() + " s",
                         StatusEvent.Scope.SESSION));
             }
             drainCommandsForFailures();
             SessionEnd result = firstFailure != null && !(outcome instanceof SessionEnd.Failed) ? firstFailure : outcome;
-            if (closePlaylist || result instanceof SessionEnd.Failed) {
-                closeIndex(result);
+            if ((closePlaylist || result instanceof SessionEnd.Failed) && closeIndex(result)) {
+                result = withSummary(result);
             }
             finishWith(result);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            finishWith(failed("interrupted while finishing", StatusEvent.Scope.SESSION));
+            finishWith(failed(StatusEvent.FailureCode.INTERNAL, "interrupted while finishing",
+                    StatusEvent.Scope.SESSION));
         } catch (RuntimeException e) {
             log.error("job {}: finishing failed", job.jobId(), e);
-            finishWith(failed("finishing the recording failed: " + describe(e), scopeOf(e)));
+            finishWith(failed(codeOf(e), "finishing the recording failed: " + describe(e), scopeOf(e)));
         }
     }
 
@@ -340,7 +346,25 @@ public final class RoomRecording implements RecordingSession {
         }
     }
 
-    private void closeIndex(SessionEnd result) {
+    /**
+     * The terminal event's recording, from the final manifest: a STOPPED always carries it, a FAILED when at least one
+     * segment was recorded.
+     */
+    private SessionEnd withSummary(SessionEnd result) {
+        StatusEvent.Recording summary = index.summary();
+        return switch (result) {
+            case SessionEnd.Finished f -> f.withRecording(summary);
+            case SessionEnd.Failed f -> summary.segments() > 0 ? f.withRecording(summary) : f;
+            case SessionEnd.HandedOver h -> h;
+        };
+    }
+
+    /**
+     * Writes the final playlist and manifest; true when they were written (the terminal event then describes them).
+     *
+     * @throws RuntimeException for a normal end whose final write failed (the recording then fails)
+     */
+    private boolean closeIndex(SessionEnd result) {
         String reason = switch (result) {
             case SessionEnd.Finished f -> f.describe();
             case SessionEnd.Failed f -> "failed: " + f.error();
@@ -349,11 +373,13 @@ public final class RoomRecording implements RecordingSession {
         try {
             index.droppedFrames(droppedFrames());
             index.end(reason);
+            return true;
         } catch (RuntimeException e) {
             log.error("job {}: the final playlist could not be written", job.jobId(), e);
             if (result instanceof SessionEnd.Finished) {
                 throw e;
             }
+            return false;
         }
     }
 
@@ -364,7 +390,7 @@ public final class RoomRecording implements RecordingSession {
     private void drainCommandsForFailures() {
         for (Command c; (c = commands.poll()) != null; ) {
             switch (c) {
-                case Command.Failure f -> recordFailure(failed(f.error(), f.scope()));
+                case Command.Failure f -> recordFailure(failed(f.code(), f.error(), f.scope()));
                 case Command.Handover h -> h.done().complete(null);
                 case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
                 case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
@@ -423,8 +449,10 @@ public final class RoomRecording implements RecordingSession {
             @Override
             public void failed(Throwable error) {
                 // A segment stream whose upload failed fails the encoder's next write: name the real cause.
-                String what = isStorage(error) ? "segment upload to S3 failed: " : "the encoder failed: ";
-                commands.add(new Command.Failure(what + describe(error), scopeOf(error)));
+                boolean storage = isStorage(error);
+                String what = storage ? "segment upload to S3 failed: " : "the encoder failed: ";
+                commands.add(new Command.Failure(storage ? StatusEvent.FailureCode.STORAGE
+                        : StatusEvent.FailureCode.ENCODER, what + describe(error), scopeOf(error)));
             }
         };
     }
@@ -438,8 +466,8 @@ public final class RoomRecording implements RecordingSession {
 
             @Override
             public void failed(long sequence, String key, Exception error) {
-                commands.add(new Command.Failure("segment upload to S3 failed: " + key + ": " + describe(error),
-                        scopeOf(error)));
+                commands.add(new Command.Failure(StatusEvent.FailureCode.STORAGE,
+                        "segment upload to S3 failed: " + key + ": " + describe(error), scopeOf(error)));
             }
         };
     }
@@ -455,7 +483,8 @@ public final class RoomRecording implements RecordingSession {
             index.add(key, s);
         } catch (RuntimeException e) {
             log.error("job {}: the playlist could not be written", job.jobId(), e);
-            commands.add(new Command.Failure("the playlist could not be written to S3: " + describe(e), scopeOf(e)));
+            commands.add(new Command.Failure(StatusEvent.FailureCode.STORAGE,
+                    "the playlist could not be written to S3: " + describe(e), scopeOf(e)));
             return;
         }
         Manifest manifest = index.manifest();
@@ -491,11 +520,47 @@ public final class RoomRecording implements RecordingSession {
         return switch (end.reason()) {
             case ROOM_CLOSED -> new SessionEnd.Finished(SessionEnd.Reason.ROOM_CLOSED, end.detail());
             case TARGET_LEFT -> new SessionEnd.Finished(SessionEnd.Reason.TARGET_LEFT, end.detail());
-            case REMOVED -> new SessionEnd.Finished(SessionEnd.Reason.ROOM_CLOSED, "recorder removed: " + end.detail());
+            case REMOVED -> new SessionEnd.Finished(SessionEnd.Reason.RECORDER_REMOVED, end.detail());
             case CLOSED -> new SessionEnd.Finished(SessionEnd.Reason.STOPPED, end.detail());
-            case FAILED -> new SessionEnd.Failed("room: " + end.detail(), end.error() != null
+            case FAILED -> new SessionEnd.Failed(end.error() == null ? StatusEvent.FailureCode.INTERNAL
+                    : codeOf(end.error()), "room: " + end.detail(), end.error() != null
                     && end.error().scope() == RoomException.Scope.SYSTEM ? StatusEvent.Scope.SYSTEM : StatusEvent.Scope.SESSION);
         };
+    }
+
+    /** A room failure's code. */
+    static StatusEvent.FailureCode codeOf(RoomException.Kind kind) {
+        return switch (kind) {
+            case INVALID_TOKEN -> StatusEvent.FailureCode.TOKEN_REJECTED;
+            case ROOM_NOT_FOUND -> StatusEvent.FailureCode.ROOM_NOT_FOUND;
+            case CONNECT_FAILED -> StatusEvent.FailureCode.CONNECT_FAILED;
+            case JOIN_REJECTED -> StatusEvent.FailureCode.JOIN_REJECTED;
+            case TARGET_TRACKS_MISSING -> StatusEvent.FailureCode.TARGET_TRACKS_MISSING;
+            case SIGNAL_LOST -> StatusEvent.FailureCode.SIGNAL_LOST;
+            case MEDIA_FAILED, WEBRTC_UNAVAILABLE -> StatusEvent.FailureCode.WEBRTC;
+        };
+    }
+
+    /**
+     * The code of a failure thrown in the recording: the room's kind, STORAGE for S3 (an SDK error or an unwritable
+     * playlist), ENCODER for FFmpeg, INTERNAL for anything else.
+     */
+    static StatusEvent.FailureCode codeOf(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof RoomException r) {
+                return codeOf(r.kind());
+            }
+            if (t instanceof SdkException || t instanceof RecordingIndex.PublishException) {
+                return StatusEvent.FailureCode.STORAGE;
+            }
+            if (t instanceof FfmpegException) {
+                return StatusEvent.FailureCode.ENCODER;
+            }
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return StatusEvent.FailureCode.INTERNAL;
     }
 
     /**
@@ -523,8 +588,8 @@ public final class RoomRecording implements RecordingSession {
         return false;
     }
 
-    private SessionEnd.Failed failed(String error, StatusEvent.Scope scope) {
-        return new SessionEnd.Failed(error, scope);
+    private SessionEnd.Failed failed(StatusEvent.FailureCode code, String error, StatusEvent.Scope scope) {
+        return new SessionEnd.Failed(code, error, scope);
     }
 
     /** The root cause's class and message: what an operator needs in a FAILED event. */

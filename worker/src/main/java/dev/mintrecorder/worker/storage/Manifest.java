@@ -19,10 +19,14 @@ import java.util.List;
  *
  * @param droppedFrames frames lost before encoding (queue drops plus encoder skips), as last reported
  * @param ended whether the recording is finished (the playlist then carries ENDLIST)
+ * @param startedAt when the recording's first attempt began (kept across resumes; absent in manifests written before
+ *        it was added)
+ * @param endedAt when the recording ended (set with {@code ended})
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(int schema, String mintId, String jobId, int segmentSeconds, List<Segment> segments,
-                       long droppedFrames, List<Gap> gaps, List<Resume> resumes, boolean ended, String endReason) {
+                       long droppedFrames, List<Gap> gaps, List<Resume> resumes, boolean ended, String endReason,
+                       Instant startedAt, Instant endedAt) {
     public static final int SCHEMA = 1;
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -56,7 +60,18 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
     }
 
     public static Manifest start(String mintId, String jobId, int segmentSeconds) {
-        return new Manifest(SCHEMA, mintId, jobId, segmentSeconds, List.of(), 0, List.of(), List.of(), false, null);
+        return start(mintId, jobId, segmentSeconds, Instant.now());
+    }
+
+    public static Manifest start(String mintId, String jobId, int segmentSeconds, Instant startedAt) {
+        return new Manifest(SCHEMA, mintId, jobId, segmentSeconds, List.of(), 0, List.of(), List.of(), false, null,
+                startedAt, null);
+    }
+
+    /** The start time, for a manifest that lacks one (written before it was added). */
+    public Manifest withStartedAt(Instant at) {
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, resumes, ended,
+                endReason, at, endedAt);
     }
 
     /** Adds (or replaces, by seq) a segment, keeping them in seq order. */
@@ -64,27 +79,40 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
         List<Segment> next = new ArrayList<>(segments.stream().filter(s -> s.seq() != segment.seq()).toList());
         next.add(segment);
         next.sort(Comparator.comparingLong(Segment::seq));
-        return new Manifest(schema, mintId, jobId, segmentSeconds, next, droppedFrames, gaps, resumes, ended, endReason);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, next, droppedFrames, gaps, resumes, ended,
+                endReason, startedAt, endedAt);
     }
 
     public Manifest withDroppedFrames(long dropped) {
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, dropped, gaps, resumes, ended, endReason);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, dropped, gaps, resumes,
+                ended, endReason, startedAt, endedAt);
     }
 
     public Manifest withGap(Gap gap) {
         List<Gap> next = new ArrayList<>(gaps);
         next.add(gap);
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, next, resumes, ended, endReason);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, next, resumes,
+                ended, endReason, startedAt, endedAt);
     }
 
     public Manifest withResume(Resume resume) {
         List<Resume> next = new ArrayList<>(resumes);
         next.add(resume);
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, next, ended, endReason);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, next,
+                ended, endReason, startedAt, endedAt);
     }
 
     public Manifest ended(String reason) {
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, resumes, true, reason);
+        return ended(reason, Instant.now());
+    }
+
+    public Manifest ended(String reason, Instant at) {
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, resumes, true, reason,
+                startedAt, at);
+    }
+
+    public long totalGapMs() {
+        return gaps.stream().mapToLong(Gap::durationMs).sum();
     }
 
     public long totalBytes() {

@@ -2,6 +2,8 @@ package dev.mintrecorder.worker.storage;
 
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.contracts.Validation;
 import dev.mintrecorder.worker.media.SegmentDone;
 import dev.mintrecorder.worker.ops.Metric;
 import io.micrometer.core.instrument.Counter;
@@ -79,6 +81,10 @@ public final class RecordingIndex {
      */
     public synchronized void resume(Salvage.Result salvage, String workerId) {
         Manifest m = salvage.manifest().orElse(manifest);
+        if (m.startedAt() == null) {
+            // A manifest written before it carried its start: the best known is when this attempt began.
+            m = m.withStartedAt(manifest.startedAt());
+        }
         for (Map.Entry<Long, Salvage.Completed> e : salvage.completed().entrySet()) {
             Salvage.Completed c = e.getValue();
             double duration = Double.isNaN(c.durationS()) ? m.segmentSeconds() : c.durationS();
@@ -113,6 +119,19 @@ public final class RecordingIndex {
     /** Recorded with the next publish. */
     public synchronized void droppedFrames(long dropped) {
         manifest = manifest.withDroppedFrames(dropped);
+    }
+
+    /**
+     * What the recording holds, as the manifest says now (after {@link #end}: as the final manifest.json says), for
+     * the terminal status event. {@code attempts} is 1 + the resumes, capped at the contract's maximum.
+     */
+    public synchronized StatusEvent.Recording summary() {
+        Manifest m = manifest;
+        Instant started = m.startedAt();
+        Instant ended = m.endedAt() != null ? m.endedAt() : Instant.now();
+        return new StatusEvent.Recording(bucket, playlistKey, manifestKey, started, ended, m.totalSeconds(),
+                m.segments().size(), m.totalBytes(), m.droppedFrames(), m.gaps().size(), m.totalGapMs(),
+                m.resumes().size(), (int) Math.min(Validation.ATTEMPT_MAX, 1L + m.resumes().size()));
     }
 
     /**

@@ -68,7 +68,8 @@ public final class TickSessionFactory implements RecordingSessionFactory {
                         log.warn("tick {} not written: {}", key, e.toString());
                     }
                     if (n + 1 >= limit) {
-                        end = target.startsWith("fail") ? new SessionEnd.Failed("test failure after " + limit
+                        end = target.startsWith("fail") ? new SessionEnd.Failed(StatusEvent.FailureCode.INTERNAL,
+                                "test failure after " + limit
                                 + " ticks", StatusEvent.Scope.SESSION)
                                 : SessionEnd.Finished.of(SessionEnd.Reason.ROOM_CLOSED);
                     } else if (stopTicking.await(1, TimeUnit.SECONDS)) { // the session's pace: one object a second
@@ -76,7 +77,7 @@ public final class TickSessionFactory implements RecordingSessionFactory {
                     }
                 }
             } catch (InterruptedException e) {
-                end = new SessionEnd.Failed("interrupted", StatusEvent.Scope.SESSION);
+                end = new SessionEnd.Failed(StatusEvent.FailureCode.INTERNAL, "interrupted", StatusEvent.Scope.SESSION);
             }
             tracker.ended(context);
             ended.complete(end);

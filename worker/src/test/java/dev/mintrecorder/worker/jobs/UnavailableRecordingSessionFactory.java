@@ -19,7 +19,7 @@ public final class UnavailableRecordingSessionFactory implements RecordingSessio
 
             @Override
             public void start() {
-                ended.complete(new SessionEnd.Failed(ERROR, StatusEvent.Scope.SYSTEM));
+                ended.complete(new SessionEnd.Failed(StatusEvent.FailureCode.WEBRTC, ERROR, StatusEvent.Scope.SYSTEM));
             }
 
             @Override

@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.pipeline;
 
+import dev.mintrecorder.contracts.Messages;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.RecordingJob;
 import dev.mintrecorder.contracts.S3Keys;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -65,9 +68,13 @@ class RecordingPipelineIT {
         await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.end(job).isPresent());
         StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
         assertEquals("max_duration", stopped.reason());
+        assertEquals(StatusEvent.EndCode.MAX_DURATION, stopped.code());
+        assertEquals(1, stack.status.terminal(job).size(), "exactly one terminal event");
         assertEquals(1, stack.status.of(job, StatusEvent.Joined.class).size());
+        log.info("STOPPED event: {}", new String(Messages.encode(stopped), StandardCharsets.UTF_8));
 
         Manifest manifest = downloadAndCheck(mint, job, dir);
+        assertAgrees(stopped.recording(), manifest, mint, job);
         List<StatusEvent.Segment> segmentEvents = stack.status.of(job, StatusEvent.Segment.class);
         assertEquals(manifest.segments().size(), segmentEvents.size(), "a SEGMENT event per uploaded segment");
         assertTrue(manifest.totalSeconds() >= 20, "most of the 30 s (less the join) is recorded: " + manifest.totalSeconds());
@@ -93,11 +100,15 @@ class RecordingPipelineIT {
         stack.jobs.stop(mintB, b, "test done");
         await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(a).isPresent()
                 && stack.status.end(b).isPresent());
-        assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(a).orElseThrow());
-        assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(b).orElseThrow());
+        StatusEvent.Stopped sa = assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(a).orElseThrow());
+        StatusEvent.Stopped sb = assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(b).orElseThrow());
+        assertEquals(StatusEvent.EndCode.STOP_REQUESTED, sa.code());
+        assertEquals("stopped: test done", sa.reason());
 
         Manifest ma = downloadAndCheck(mintA, a, dir.resolve("a"));
         Manifest mb = downloadAndCheck(mintB, b, dir.resolve("b"));
+        assertAgrees(sa.recording(), ma, mintA, a);
+        assertAgrees(sb.recording(), mb, mintB, b);
         assertTrue(ma.segments().size() >= 3 && mb.segments().size() >= 3);
         assertTrue(ma.segments().stream().allMatch(s -> s.key().startsWith(S3Keys.jobPrefix(MintId.of(mintA), a))));
         assertTrue(mb.segments().stream().allMatch(s -> s.key().startsWith(S3Keys.jobPrefix(MintId.of(mintB), b))));
@@ -157,10 +168,34 @@ class RecordingPipelineIT {
                 assertTrue(failed.error().matches("segment upload to S3 failed: .*seg_\\d{6}\\.ts.*Connection refused.*"),
                         failed.error());
                 assertEquals(StatusEvent.Scope.SESSION, failed.scope());
+                assertEquals(StatusEvent.FailureCode.STORAGE, failed.code());
+                // The final manifest could not be written either: no recording the event could vouch for.
+                assertEquals(null, failed.recording());
             } finally {
                 stack.devstack.s3().start();
             }
         }
+    }
+
+    /** The terminal event's recording says what manifest.json in S3 says. */
+    private static void assertAgrees(StatusEvent.Recording r, Manifest manifest, String mint, UUID job) {
+        assertNotNull(r, "the STOPPED event carries the recording");
+        assertEquals(stack.config.storage().bucket(), r.bucket());
+        assertEquals(S3Keys.playlist(MintId.of(mint), job), r.playlistKey());
+        assertEquals(S3Keys.manifest(MintId.of(mint), job), r.manifestKey());
+        assertEquals(manifest.startedAt(), r.startedAt());
+        assertEquals(manifest.endedAt(), r.endedAt());
+        assertTrue(r.endedAt().isAfter(r.startedAt()), r.toString());
+        assertTrue(Duration.between(r.startedAt(), r.endedAt()).toMillis() / 1000.0 >= r.durationS() - 1,
+                "the media fits between start and end: " + r);
+        assertEquals(manifest.totalSeconds(), r.durationS(), 1e-9);
+        assertEquals(manifest.segments().size(), r.segments());
+        assertEquals(manifest.totalBytes(), r.bytes());
+        assertEquals(manifest.droppedFrames(), r.droppedFrames());
+        assertEquals(manifest.gaps().size(), r.gaps());
+        assertEquals(manifest.gaps().stream().mapToLong(Manifest.Gap::durationMs).sum(), r.gapMs());
+        assertEquals(manifest.resumes().size(), r.resumes());
+        assertEquals(manifest.resumes().size() + 1, r.attempts());
     }
 
     private static int sessionsOpen() {

@@ -23,19 +23,41 @@ class RoomRecordingTest {
                 RoomRecording.endOf(new RoomEnd(RoomEnd.Reason.ROOM_CLOSED, "ROOM_DELETED", null)));
         assertEquals(new SessionEnd.Finished(SessionEnd.Reason.TARGET_LEFT, "gone 30 s"),
                 RoomRecording.endOf(new RoomEnd(RoomEnd.Reason.TARGET_LEFT, "gone 30 s", null)));
-        assertEquals(new SessionEnd.Finished(SessionEnd.Reason.ROOM_CLOSED, "recorder removed: PARTICIPANT_REMOVED"),
-                RoomRecording.endOf(new RoomEnd(RoomEnd.Reason.REMOVED, "PARTICIPANT_REMOVED", null)));
+        SessionEnd removed = RoomRecording.endOf(new RoomEnd(RoomEnd.Reason.REMOVED, "PARTICIPANT_REMOVED", null));
+        assertEquals(new SessionEnd.Finished(SessionEnd.Reason.RECORDER_REMOVED, "PARTICIPANT_REMOVED"), removed);
+        assertEquals("recorder_removed: PARTICIPANT_REMOVED", ((SessionEnd.Finished) removed).describe());
+        assertEquals(StatusEvent.EndCode.STOP_REQUESTED, SessionEnd.Reason.STOPPED.code());
+        assertEquals(StatusEvent.EndCode.ROOM_CLOSED, SessionEnd.Reason.ROOM_CLOSED.code());
     }
 
     @Test
     void aRoomFailureKeepsItsScope() {
         RoomException session = RoomException.session(RoomException.Kind.TARGET_TRACKS_MISSING, "no tracks in 15 s");
-        assertEquals(new SessionEnd.Failed("room: no tracks in 15 s", StatusEvent.Scope.SESSION),
+        assertEquals(new SessionEnd.Failed(StatusEvent.FailureCode.TARGET_TRACKS_MISSING, "room: no tracks in 15 s",
+                        StatusEvent.Scope.SESSION),
                 RoomRecording.endOf(new RoomEnd(RoomEnd.Reason.FAILED, session.getMessage(), session)));
         RoomException system = new RoomException(RoomException.Scope.SYSTEM, RoomException.Kind.WEBRTC_UNAVAILABLE,
                 "factory gone");
         assertEquals(StatusEvent.Scope.SYSTEM,
                 ((SessionEnd.Failed) RoomRecording.endOf(new RoomEnd(RoomEnd.Reason.FAILED, "factory gone", system))).scope());
+    }
+
+    @Test
+    void everyFailureHasACode() {
+        for (RoomException.Kind kind : RoomException.Kind.values()) {
+            RoomException e = RoomException.session(kind, "x");
+            assertEquals(RoomRecording.codeOf(kind), RoomRecording.codeOf(new IllegalStateException("wrapped", e)));
+        }
+        assertEquals(StatusEvent.FailureCode.TOKEN_REJECTED, RoomRecording.codeOf(RoomException.Kind.INVALID_TOKEN));
+        assertEquals(StatusEvent.FailureCode.ROOM_NOT_FOUND, RoomRecording.codeOf(RoomException.Kind.ROOM_NOT_FOUND));
+        assertEquals(StatusEvent.FailureCode.WEBRTC, RoomRecording.codeOf(RoomException.Kind.WEBRTC_UNAVAILABLE));
+        assertEquals(StatusEvent.FailureCode.STORAGE, RoomRecording.codeOf(
+                new IOException("upload failed", SdkClientException.create("Connection refused"))));
+        assertEquals(StatusEvent.FailureCode.ENCODER, RoomRecording.codeOf(
+                new dev.mintrecorder.worker.media.FfmpegException("avcodec_send_frame", -22)));
+        assertEquals(StatusEvent.FailureCode.INTERNAL, RoomRecording.codeOf(new IllegalStateException("bug")));
+        assertEquals(StatusEvent.FailureCode.INTERNAL, ((SessionEnd.Failed) RoomRecording.endOf(
+                new RoomEnd(RoomEnd.Reason.FAILED, "?", null))).code());
     }
 
     @Test

@@ -134,4 +134,31 @@ class RecordingIndexTest {
         assertEquals(1, failures());
         assertFalse(playlist().contains("#EXT-X-ENDLIST"));
     }
+
+    /** The terminal event's recording is the final manifest.json in figures. */
+    @Test
+    void theSummaryAgreesWithTheFinalManifest() {
+        index.add(key(0), segment(0));
+        index.gap(1, 1500);
+        index.droppedFrames(7);
+        index.add(key(1), segment(1));
+        index.end("stopped: done");
+        Manifest written = Manifest.fromJson(s3.objects.get(S3Keys.manifest(MINT, job))
+                .getBytes(StandardCharsets.UTF_8));
+        var summary = index.summary();
+        assertEquals("b", summary.bucket());
+        assertEquals(S3Keys.playlist(MINT, job), summary.playlistKey());
+        assertEquals(S3Keys.manifest(MINT, job), summary.manifestKey());
+        assertEquals(written.startedAt(), summary.startedAt());
+        assertEquals(written.endedAt(), summary.endedAt());
+        assertFalse(summary.endedAt().isBefore(summary.startedAt()));
+        assertEquals(written.totalSeconds(), summary.durationS());
+        assertEquals(2, summary.segments());
+        assertEquals(2001, summary.bytes());
+        assertEquals(7, summary.droppedFrames());
+        assertEquals(1, summary.gaps());
+        assertEquals(1500, summary.gapMs());
+        assertEquals(0, summary.resumes());
+        assertEquals(1, summary.attempts());
+    }
 }
