@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The job engine against the devstack's real Kafka broker (2 s record lock) and S3. */
@@ -47,6 +48,7 @@ class JobEngineIT {
             assertEquals(1, terminal.size(), "one end for " + job + ": " + events);
             StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, terminal.getFirst());
             assertEquals("room_closed", stopped.reason());
+            assertEquals(StatusEvent.EndCode.ROOM_CLOSED, stopped.code());
             assertInstanceOf(StatusEvent.Accepted.class, events.getFirst(), "first event of " + job);
             assertEquals(stopped, events.getLast(), "last event of " + job);
             assertTrue(events.stream().anyMatch(e -> e instanceof StatusEvent.Heartbeat), "heartbeats of " + job);
@@ -135,6 +137,9 @@ class JobEngineIT {
         await().atMost(Duration.ofSeconds(15)).until(() -> !kit.log.terminal(job).isEmpty());
         StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, kit.log.terminal(job).getFirst());
         assertEquals("stopped: viewer left", stopped.reason());
+        assertEquals(StatusEvent.EndCode.STOP_REQUESTED, stopped.code());
+        // Exactly one terminal event: nothing ends the job a second time in the seconds after.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> kit.log.terminal(job).size() == 1);
         assertEquals(0, kit.tracker.running("w-stop"));
     }
 
@@ -150,6 +155,8 @@ class JobEngineIT {
         assertEquals(1, events.size(), events.toString());
         StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, events.getFirst());
         assertEquals("stop requested before start: changed my mind", stopped.reason());
+        assertEquals(StatusEvent.EndCode.STOP_REQUESTED, stopped.code());
+        assertNull(stopped.recording(), "nothing was recorded");
         assertEquals(0, kit.tracker.highWater("w-early"));
     }
 
@@ -170,6 +177,10 @@ class JobEngineIT {
         assertTrue(kit.log.terminal(first).isEmpty(), "the first recording goes on");
         kit.jobs.stop(mint, first, "done");
         await().atMost(Duration.ofSeconds(15)).until(() -> !kit.log.terminal(first).isEmpty());
+        // One end each: the first job's STOPPED, the second's DUPLICATE, and nothing more for either.
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() ->
+                kit.log.terminal(first).size() == 1 && kit.log.terminal(second).size() == 1);
+        assertInstanceOf(StatusEvent.Stopped.class, kit.log.terminal(first).getFirst());
     }
 
     @Test
@@ -263,6 +274,7 @@ class JobEngineIT {
         StatusEvent.Failed failed = assertInstanceOf(StatusEvent.Failed.class, kit.log.terminal(failing).getFirst());
         assertEquals(StatusEvent.Scope.SESSION, failed.scope());
         assertEquals("test failure after 1 ticks", failed.error());
+        assertEquals(StatusEvent.FailureCode.INTERNAL, failed.code());
         assertTrue(engine.ready(), engine.notReadyReason().toString());
 
         UUID next = kit.start(kit.mint(), "finish-1");
@@ -281,6 +293,7 @@ class JobEngineIT {
         StatusEvent.Failed failed = assertInstanceOf(StatusEvent.Failed.class, kit.log.terminal(job).getFirst());
         assertEquals(StatusEvent.Scope.SYSTEM, failed.scope());
         assertEquals(UnavailableRecordingSessionFactory.ERROR, failed.error());
+        assertEquals(StatusEvent.FailureCode.WEBRTC, failed.code());
         assertEquals(java.util.Optional.of("system error: " + UnavailableRecordingSessionFactory.ERROR),
                 engine.notReadyReason());
 

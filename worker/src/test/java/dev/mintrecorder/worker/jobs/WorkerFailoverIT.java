@@ -51,6 +51,8 @@ class WorkerFailoverIT {
             List<StatusEvent> terminal = kit.log.terminal(job);
             assertEquals(1, terminal.size(), kit.log.of(job).toString());
             assertEquals("w-heir", terminal.getFirst().workerId());
+            // Exactly one terminal event: nothing ends the job a second time in the seconds after.
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> kit.log.terminal(job).size() == 1);
         }
     }
 
@@ -82,8 +84,11 @@ class WorkerFailoverIT {
 
             kit.jobs.stop(mint, job, "done");
             await().atMost(Duration.ofSeconds(15)).until(() -> !kit.log.terminal(job).isEmpty());
-            assertInstanceOf(StatusEvent.Stopped.class, kit.log.terminal(job).getFirst());
+            StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, kit.log.terminal(job).getFirst());
+            assertEquals(StatusEvent.EndCode.STOP_REQUESTED, stopped.code());
             assertEquals(1, kit.log.of(job, StatusEvent.Resumed.class).size(), "resumed once: " + kit.log.of(job));
+            // Exactly one terminal event: nothing ends the job a second time in the seconds after.
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> kit.log.terminal(job).size() == 1);
         }
     }
 }

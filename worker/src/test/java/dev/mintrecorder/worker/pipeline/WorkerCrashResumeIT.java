@@ -74,8 +74,11 @@ class WorkerCrashResumeIT {
                 stack.jobs.stop(mint, job, "test done");
                 await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
                 StatusEvent end = stack.status.end(job).orElseThrow();
-                assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
+                StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
                 assertEquals("worker-b", end.workerId());
+                assertResumedOnce(stopped);
+                // Exactly one terminal event: nothing ends the job a second time in the seconds after.
+                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> stack.status.terminal(job).size() == 1);
 
                 double lostS = checkResumedRecording(mint, job, dir, b);
                 log.info("crash: {} s of media lost across the resume (segment_s {}); worker B resumed the job {} s after "
@@ -110,14 +113,27 @@ class WorkerCrashResumeIT {
                 stack.jobs.stop(mint, job, "test done");
                 await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
                 StatusEvent end = stack.status.end(job).orElseThrow();
-                assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
+                StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
                 assertEquals("worker-d", end.workerId());
+                assertResumedOnce(stopped);
+                // Exactly one terminal event: nothing ends the job a second time in the seconds after.
+                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> stack.status.terminal(job).size() == 1);
                 double lostS = checkResumedRecording(mint, job, dir, b);
                 log.info("drain: worker C exited 0 after {} s; {} s of media lost across the handover (segment_s {})",
                         String.format("%.1f", drainS), String.format("%.1f", lostS), SEGMENT_S);
                 assertTrue(lostS <= 6, "lost " + lostS + " s");
             }
         }
+    }
+
+    /** The STOPPED event's recording counts the one resume: two attempts recorded into it. */
+    private static void assertResumedOnce(StatusEvent.Stopped stopped) {
+        assertEquals(StatusEvent.EndCode.STOP_REQUESTED, stopped.code());
+        StatusEvent.Recording recording = stopped.recording();
+        org.junit.jupiter.api.Assertions.assertNotNull(recording, stopped::toString);
+        assertEquals(1, recording.resumes(), recording::toString);
+        assertEquals(2, recording.attempts(), recording::toString);
+        assertTrue(recording.segments() >= 4, recording::toString);
     }
 
     /**
