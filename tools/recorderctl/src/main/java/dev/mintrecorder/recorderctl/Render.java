@@ -27,8 +27,9 @@ final class Render {
                     + String.format(Locale.ROOT, " duration=%.2fs", s.durationS()) + " dropped=" + s.droppedFrames()
                     + " key=" + s.key();
             case StatusEvent.Stalled s -> "track=" + s.track() + " gap=" + s.gapMs() + "ms";
-            case StatusEvent.Stopped s -> "reason=" + s.reason();
-            case StatusEvent.Failed f -> "scope=" + f.scope() + " error=" + f.error();
+            case StatusEvent.Stopped s -> code(s.code()) + "reason=" + s.reason() + recording(s.recording());
+            case StatusEvent.Failed f -> code(f.code()) + "scope=" + f.scope() + " error=" + f.error()
+                    + recording(f.recording());
             case StatusEvent.Rejected r -> (r.source() == null ? "" : "source=" + r.source().topic() + "-"
                     + r.source().partition() + "@" + r.source().offset() + " ") + "reason=" + r.reason();
             case StatusEvent.Accepted a -> "";
@@ -39,6 +40,23 @@ final class Render {
             case StatusEvent.Duplicate d -> "";
         };
         return detail.isEmpty() ? head : head + "  " + detail;
+    }
+
+    /** An end or failure code; events written before codes existed have none. */
+    private static String code(Enum<?> code) {
+        return code == null ? "" : "code=" + code.name() + " ";
+    }
+
+    /** The finished recording a terminal event describes, on a line of its own under the event; "" when none. */
+    static String recording(StatusEvent.Recording r) {
+        if (r == null) {
+            return "";
+        }
+        return System.lineSeparator() + "    recording s3://" + r.bucket() + "/" + r.playlistKey()
+                + String.format(Locale.ROOT, " duration=%.1fs", r.durationS()) + " segments=" + r.segments()
+                + " bytes=" + bytes(r.bytes()) + " dropped=" + r.droppedFrames() + " gaps=" + r.gaps()
+                + (r.gaps() > 0 ? " (" + r.gapMs() + "ms)" : "") + " resumes=" + r.resumes() + " attempts="
+                + r.attempts() + " started=" + r.startedAt() + " ended=" + r.endedAt();
     }
 
     static String alarm(MemoryAlarm a) {

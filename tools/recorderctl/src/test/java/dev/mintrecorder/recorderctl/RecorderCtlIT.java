@@ -8,6 +8,7 @@ import dev.mintrecorder.contracts.Message;
 import dev.mintrecorder.contracts.Messages;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.RecordingJob;
+import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.contracts.StopCommand;
 import dev.mintrecorder.contracts.Topics;
@@ -143,6 +144,29 @@ class RecorderCtlIT {
         Run none = ctl("status", Mints.random());
         assertEquals(Exit.FAILED, none.code());
         assertTrue(none.err().contains("no status events for mint"), none.err());
+    }
+
+    @Test
+    void statusShowsTheFinishedRecordingFromTheTerminalEvent() {
+        MintId mint = MintId.of(Mints.random());
+        UUID job = UUID.randomUUID();
+        Instant t = Instant.now().minusSeconds(60);
+        StatusEvent.Recording recording = new StatusEvent.Recording("recordings", S3Keys.playlist(mint, job),
+                S3Keys.manifest(mint, job), t, t.plusSeconds(31), 29.9, 5, 769_108, 0, 1, 1200, 0, 1);
+        produce(Topics.STATUS, mint.value(), new StatusEvent.Accepted(job, mint, "worker-a", t, 1));
+        produce(Topics.STATUS, mint.value(), new StatusEvent.Stopped(job, mint, "worker-a", t.plusSeconds(31), 1,
+                StatusEvent.EndCode.MAX_DURATION, "max_duration", recording));
+
+        Run run = ctl("status", mint.value());
+
+        assertEquals(0, run.code(), run.err());
+        List<String> lines = run.out().lines().toList();
+        assertEquals(3, lines.size(), run.out());
+        assertTrue(lines.get(1).contains("STOPPED") && lines.get(1).contains("code=MAX_DURATION reason=max_duration"),
+                run.out());
+        assertEquals("    recording s3://recordings/" + S3Keys.playlist(mint, job) + " duration=29.9s segments=5"
+                + " bytes=751.1 KiB dropped=0 gaps=1 (1200ms) resumes=0 attempts=1 started=" + t + " ended="
+                + t.plusSeconds(31), lines.get(2));
     }
 
     @Test
