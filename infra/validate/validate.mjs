@@ -328,6 +328,54 @@ if (existsSync(grafanaDir)) {
   }
 }
 
+// ---------------------------------------------------------------------------------------------------------------
+// Image pins: every image the files pull is one recorded in image-pins.json, where each tag's check is written down.
+{
+  const pinsFile = 'infra/validate/image-pins.json';
+  const pins = JSON.parse(readFileSync(path.join(root, pinsFile), 'utf8'));
+  const dockerfiles = new Set(['worker/Dockerfile']); // plus any a compose service builds from
+  const used = new Map(); // image -> [where]
+  const use = (image, where) => used.set(image, [...(used.get(image) ?? []), where]);
+  for (const [name, svc] of Object.entries(services)) {
+    if (svc.image) use(svc.image, `docker-compose.yml ${name}`);
+    if (svc.build?.dockerfile) dockerfiles.add(svc.build.dockerfile);
+  }
+  for (const file of dockerfiles) {
+    const stages = new Set();
+    const lines = readFileSync(path.join(root, file), 'utf8').split('\n');
+    const syntax = /^#\s*syntax\s*=\s*(\S+)/.exec(lines[0] ?? '');
+    if (syntax) use(syntax[1], `${file} syntax`);
+    for (const line of lines) {
+      const m = /^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+      if (!m) continue;
+      if (!stages.has(m[1].toLowerCase())) use(m[1], `${file} FROM`);
+      if (m[2]) stages.add(m[2].toLowerCase());
+    }
+  }
+  for (const d of manifests) {
+    const spec = d.obj.spec?.template?.spec ?? d.obj.spec?.jobTemplate?.spec?.template?.spec;
+    for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
+      use(c.image, `${d.file} ${d.obj.kind} ${c.name}`);
+    }
+  }
+  const repoOf = (image) => image.replace(/@.*$/, '').replace(/:[^:/]+$/, '');
+  for (const [image, where] of used) {
+    const w = `${where.join(', ')}: image ${image}`;
+    const rejected = pins.rejected?.[image] ?? pins.rejected?.[repoOf(image)];
+    if (rejected) error(w, `is rejected in ${pinsFile}: ${rejected}`);
+    else if (!/:[^:/]+$/.test(image.replace(/@.*$/, '')) || /:latest$/.test(image)) error(w, 'has no pinned tag');
+    else if (!pins.images?.[image] && !pins.built?.[image]) {
+      error(w, `is not in ${pinsFile}: check that the tag exists and record where you checked it`);
+    }
+  }
+  for (const image of [...Object.keys(pins.images ?? {}), ...Object.keys(pins.built ?? {})]) {
+    if (!used.has(image)) error(pinsFile, `${image} is pinned but no deployment file uses it`);
+  }
+  for (const [image, pin] of Object.entries(pins.images ?? {})) {
+    if (!pin.source) error(pinsFile, `${image} does not say where its tag was checked`);
+  }
+}
+
 for (const w of warnings) console.log(`warning: ${w}`);
 for (const e of errors) console.log(`ERROR: ${e}`);
 console.log(`validate-deploy: ${manifests.length} manifests, docker-compose.yml, ${declaredVars.size} worker variables, `
