@@ -219,6 +219,13 @@ if (!deployment) {
   if (container.securityContext?.readOnlyRootFilesystem && !(container.volumeMounts ?? []).some((v) => v.mountPath === '/tmp')) {
     error(where, 'read-only root filesystem without a /tmp volume: native libraries unpack there');
   }
+  // The natives are x86-64 builds: the pods must land on amd64 nodes, by nodeSelector or a required node affinity.
+  const archTerms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const amd64ByAffinity = archTerms.length > 0 && archTerms.every((t) => (t.matchExpressions ?? []).some((e) =>
+    e.key === 'kubernetes.io/arch' && e.operator === 'In' && e.values?.length === 1 && e.values[0] === 'amd64'));
+  if (pod.spec.nodeSelector?.['kubernetes.io/arch'] !== 'amd64' && !amd64ByAffinity) {
+    error(where, 'pods are not pinned to kubernetes.io/arch: amd64 (the natives are x86-64 only)');
+  }
   const labels = pod.metadata.labels ?? {};
   const selects = (sel) => Object.entries(sel?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
   if (!selects(deployment.spec.selector)) error(where, 'selector does not match the pod labels');
@@ -254,6 +261,7 @@ if (!services.worker) {
   const env = envOf('worker');
   Object.keys(env).forEach((k) => checkVar(w, k));
   if (services.worker.build?.dockerfile !== 'worker/Dockerfile') error(w, 'is not built from worker/Dockerfile');
+  if (services.worker.platform !== 'linux/amd64') error(w, 'lacks platform: linux/amd64 (the natives are x86-64 only)');
   const drain = seconds(env.DRAIN_GRACE_PERIOD ?? '25s');
   const stop = seconds(services.worker.stop_grace_period ?? '10s');
   if (!(stop >= drain + 5)) error(w, `stop_grace_period ${services.worker.stop_grace_period} < DRAIN_GRACE_PERIOD + 5 s`);
