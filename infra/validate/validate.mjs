@@ -294,8 +294,16 @@ if (!services.worker) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// worker/Dockerfile: the Docker language server's linter, and what the worker needs at run time.
+// worker/Dockerfile and tools/recorderctl/Dockerfile: the Docker language server's linter, and what the worker needs
+// at run time.
 {
+  for (const other of ['tools/recorderctl/Dockerfile']) {
+    const otherText = readFileSync(path.join(root, other), 'utf8');
+    for (const d of dockerfileUtils.validate(otherText)) {
+      (d.severity === 1 ? error : warn)(`${other}:${d.range.start.line + 1}`, d.message);
+    }
+    if (!/^USER\s+(?!0\b|root\b)\S+/m.test(otherText)) error(other, 'lacks a non-root user');
+  }
   const file = 'worker/Dockerfile';
   const text = readFileSync(path.join(root, file), 'utf8');
   for (const d of dockerfileUtils.validate(text)) {
