@@ -100,7 +100,9 @@ for (const name of readdirSync(k8sDir).filter((f) => /\.ya?ml$/.test(f)).sort())
 }
 
 function modelOf({ apiVersion, kind }) {
-  const pkg = apiVersion?.startsWith('keda.sh/') ? '@kubernetes-models/keda' : 'kubernetes-models';
+  const pkg = apiVersion?.startsWith('keda.sh/') ? '@kubernetes-models/keda'
+    : apiVersion?.startsWith('monitoring.coreos.com/') ? '@kubernetes-models/prometheus-operator'
+      : 'kubernetes-models';
   return { spec: `${pkg}/${apiVersion}/${kind}`, iface: `I${kind}` };
 }
 
@@ -232,6 +234,38 @@ if (!deployment) {
   for (const pdb of byKind('PodDisruptionBudget')) {
     if (!selects(pdb.spec.selector)) error(`PodDisruptionBudget ${pdb.metadata.name}`, 'selector does not match the worker pods');
   }
+  // The Prometheus Operator ignores prometheus.io/* annotations: a PodMonitor (or a ServiceMonitor and a Service)
+  // must select the worker pods and scrape /metrics on the ops port, or every KEDA query comes back empty.
+  const namespace = deployment.metadata.namespace;
+  const watches = (m) => (m.spec.namespaceSelector?.any === true)
+    || (m.spec.namespaceSelector?.matchNames ?? [m.metadata.namespace]).includes(namespace);
+  const isOps = (port) => port === 'ops' || String(port) === opsPort;
+  let scraped = false;
+  for (const pm of byKind('PodMonitor')) {
+    const w = `PodMonitor ${pm.metadata.name}`;
+    if (!selects(pm.spec.selector)) { error(w, 'selector does not match the worker pods'); continue; }
+    if (!watches(pm)) { error(w, `does not watch namespace ${namespace}`); continue; }
+    const endpoints = pm.spec.podMetricsEndpoints ?? [];
+    const ok = endpoints.filter((e) => isOps(e.port ?? e.portNumber ?? e.targetPort) && (e.path ?? '/metrics') === '/metrics');
+    if (ok.length === 0) error(w, 'scrapes no /metrics on the ops port');
+    else scraped = true;
+  }
+  for (const sm of byKind('ServiceMonitor')) {
+    const w = `ServiceMonitor ${sm.metadata.name}`;
+    const svcLabelsMatch = (svc) => Object.entries(sm.spec.selector?.matchLabels ?? {})
+      .every(([k, v]) => (svc.metadata.labels ?? {})[k] === v);
+    const svcs = byKind('Service').filter((svc) => svcLabelsMatch(svc) && selects({ matchLabels: svc.spec.selector }));
+    if (svcs.length === 0) { error(w, 'selects no Service whose selector matches the worker pods'); continue; }
+    const portNames = new Set(svcs.flatMap((svc) => (svc.spec.ports ?? [])
+      .filter((p) => isOps(p.targetPort ?? p.port)).map((p) => p.name)));
+    if (!(sm.spec.endpoints ?? []).some((e) => portNames.has(e.port) && (e.path ?? '/metrics') === '/metrics')) {
+      error(w, 'scrapes no /metrics on a Service port that targets the ops port');
+    } else if (watches(sm)) scraped = true;
+  }
+  if (!scraped) {
+    error('infra/k8s', 'no PodMonitor or ServiceMonitor scrapes the workers: the Prometheus Operator ignores '
+      + 'prometheus.io/* annotations, so every ScaledObject query would be empty');
+  }
   for (const so of byKind('ScaledObject')) {
     const w = `ScaledObject ${so.metadata.name}`;
     if (so.spec.scaleTargetRef?.name !== deployment.metadata.name) error(w, 'scaleTargetRef is not the worker Deployment');
@@ -240,6 +274,9 @@ if (!deployment) {
       if (t.type === 'prometheus') {
         const series = checkMetrics(`${w} trigger ${t.name}`, t.metadata?.query ?? '', error);
         if (series.size === 0) error(`${w} trigger ${t.name}`, 'queries no worker metric');
+        for (const m of (t.metadata?.query ?? '').matchAll(/namespace="([^"]*)"/g)) {
+          if (m[1] !== namespace) error(`${w} trigger ${t.name}`, `queries namespace ${m[1]}, the workers run in ${namespace}`);
+        }
       }
     }
   }
