@@ -165,6 +165,32 @@ if (kustomization) {
   const files = new Set(docs.filter((d) => d !== kustomization).map((d) => path.basename(d.file)));
   for (const f of files) if (!listed.has(f)) error(kustomization.file, `${f} is not in resources`);
   for (const f of listed) if (!files.has(f)) error(kustomization.file, `resource ${f} does not exist`);
+  // A Secret among the resources would replace the real one with its placeholders on every `kubectl apply -k`.
+  for (const d of docs.filter((x) => x.obj.kind === 'Secret' && listed.has(path.basename(x.file)))) {
+    error(kustomization.file, `${path.basename(d.file)} is a Secret in resources: every apply would overwrite the real `
+      + 'one; generate it from a local file (secretGenerator) or leave it to a secret store');
+  }
+  // Generated Secrets: their keys come from env files git ignores, so read each file's committed example instead.
+  const ignored = readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n').map((l) => l.trim());
+  for (const gen of kustomization.obj.secretGenerator ?? []) {
+    const where = `${kustomization.file} secretGenerator ${gen.name}`;
+    const data = {};
+    for (const env of [...(gen.envs ?? []), ...(gen.env ? [gen.env] : [])]) {
+      const file = `infra/k8s/${env}`;
+      if (!ignored.includes(file)) error(where, `${file} holds credentials but .gitignore does not list it`);
+      const example = path.join(root, `${file}.example`);
+      if (!existsSync(example)) { error(where, `${file}.example (the committed template of ${env}) is missing`); continue; }
+      for (const line of readFileSync(example, 'utf8').split('\n')) {
+        const m = /^\s*#?\s*([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+        if (m) data[m[1]] = m[2];
+      }
+    }
+    if ((gen.files ?? []).length > 0) error(where, 'files: the worker reads environment variables; use envs');
+    for (const lit of gen.literals ?? []) {
+      error(where, `literal ${lit.split('=')[0]}: a credential in kustomization.yaml is committed; use envs`);
+    }
+    secrets.push({ metadata: { name: gen.name }, stringData: data });
+  }
 }
 let opsPort;
 if (!deployment) {
