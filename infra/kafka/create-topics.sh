@@ -20,11 +20,27 @@ for _ in $(seq 1 60); do
   sleep 2
 done
 
-# Share groups (KIP-932) are on by default from Kafka 4.2; on 4.1 the share.version feature must be raised.
-if "$bin/kafka-features.sh" --bootstrap-server "$bootstrap" describe 2>/dev/null \
-    | grep -Eq 'Feature: share.version[[:space:]]+SupportedMinVersion: [0-9]+[[:space:]]+SupportedMaxVersion: [1-9][0-9]*[[:space:]]+FinalizedVersionLevel: 0'; then
-  echo "kafka-init: enabling share groups (share.version=1)"
-  "$bin/kafka-features.sh" --bootstrap-server "$bootstrap" upgrade --feature share.version=1
+# share.version gates what the workers need: 1 turns share groups on (KIP-932; the default from Kafka 4.2), 2 adds the
+# broker's dead-letter topic (KIP-1191; ShareVersion.SV_2 in 4.4). A cluster formatted at 4.4 starts at 2, but one
+# upgraded from 4.3 or older keeps its old level until it is raised: raise it to the highest the brokers support, up to 2.
+if ! features="$("$bin/kafka-features.sh" --bootstrap-server "$bootstrap" describe)"; then
+  echo "kafka-init: ERROR: cannot describe the cluster's features at $bootstrap" >&2
+  exit 1
+fi
+features="$(grep -E 'Feature: share\.version[[:space:]]' <<<"$features" || true)"
+supported="$(sed -nE 's/.*SupportedMaxVersion: ([0-9]+).*/\1/p' <<<"$features")"
+finalized="$(sed -nE 's/.*FinalizedVersionLevel: ([0-9]+).*/\1/p' <<<"$features")"
+supported="${supported:-0}"; finalized="${finalized:-0}"
+wanted=$(( supported < 2 ? supported : 2 ))
+if [ "$finalized" -lt "$wanted" ]; then
+  echo "kafka-init: raising share.version from $finalized to $wanted"
+  "$bin/kafka-features.sh" --bootstrap-server "$bootstrap" upgrade --feature "share.version=$wanted"
+fi
+if [ "$wanted" -lt 1 ]; then
+  echo "kafka-init: ERROR: this cluster has no share groups (share.version supported up to $supported); the workers need Kafka 4.2+" >&2
+  exit 1
+elif [ "$wanted" -lt 2 ]; then
+  echo "kafka-init: WARNING: share.version $wanted: no broker dead-letter topic (needs share.version 2, Kafka 4.4)" >&2
 fi
 
 while IFS=$'\t' read -r name partitions configs; do

@@ -23,6 +23,10 @@ const warnings = [];
 const error = (where, msg) => errors.push(`${where}: ${msg}`);
 const warn = (where, msg) => warnings.push(`${where}: ${msg}`);
 
+// group.share.max.size on the brokers: Kafka 4.4's default (GroupCoordinatorConfig). Every worker slot is a share-group
+// member, so the fleet's slots must fit under it. Raise it here when your brokers raise it (at most 1,000).
+const SHARE_GROUP_MAX_SIZE = 200;
+
 // Variables the runtime reads besides the worker's own settings.
 const RUNTIME_VARS = new Set(['JDK_JAVA_OPTIONS', 'JAVA_TOOL_OPTIONS', 'MALLOC_ARENA_MAX']);
 
@@ -296,6 +300,13 @@ if (!deployment) {
     const w = `ScaledObject ${so.metadata.name}`;
     if (so.spec.scaleTargetRef?.name !== deployment.metadata.name) error(w, 'scaleTargetRef is not the worker Deployment');
     if (deployment.spec.replicas !== undefined) error(where, 'sets replicas, which fights the ScaledObject on every apply');
+    const maxRooms = Number(cm.MAX_ROOMS ?? 4);
+    const surge = Number(deployment.spec.strategy?.rollingUpdate?.maxSurge ?? 1);
+    const slots = (Number(so.spec.maxReplicaCount ?? 100) + surge) * maxRooms;
+    if (!(slots <= SHARE_GROUP_MAX_SIZE)) {
+      error(w, `(maxReplicaCount + maxSurge) x MAX_ROOMS = ${slots} share-group members, over group.share.max.size `
+        + `${SHARE_GROUP_MAX_SIZE}: the slots past it fail (infra/README.md, "Share-group limits")`);
+    }
     for (const t of so.spec.triggers ?? []) {
       if (t.type === 'prometheus') {
         const series = checkMetrics(`${w} trigger ${t.name}`, t.metadata?.query ?? '', error);
