@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import ts from 'typescript';
 import dockerfileUtils from 'dockerfile-utils';
+import { execFileSync } from 'node:child_process';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -463,6 +464,27 @@ if (existsSync(grafanaDir)) {
   }
   for (const [image, pin] of Object.entries(pins.images ?? {})) {
     if (!pin.source) error(pinsFile, `${image} does not say where its tag was checked`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Line endings: every executable file (and the Dockerfiles, which run ./mvnw) keeps LF on any checkout (.gitattributes),
+// since a CRLF checkout on Windows breaks them inside the Linux containers.
+{
+  let files = null;
+  try {
+    files = execFileSync('git', ['ls-files', '-s'], { cwd: root, encoding: 'utf8' }).split('\n')
+      .filter((l) => l.startsWith('100755 ')).map((l) => l.split('\t')[1]);
+  } catch (e) {
+    warn('.gitattributes', `not checked: git ls-files failed (${e.message.split('\n')[0]})`);
+  }
+  if (files) {
+    files.push('worker/Dockerfile', 'tools/recorderctl/Dockerfile', 'infra/kafka/topics.tsv');
+    const out = execFileSync('git', ['check-attr', 'eol', '--', ...files], { cwd: root, encoding: 'utf8' });
+    for (const line of out.split('\n').filter(Boolean)) {
+      const [file, , value] = line.split(': ');
+      if (value !== 'lf') error('.gitattributes', `${file} is not kept at eol=lf (it is ${value})`);
+    }
   }
 }
 
