@@ -247,6 +247,12 @@ if (!deployment) {
   if (grace < drain + preStopSleep + 10) {
     error(where, `terminationGracePeriodSeconds ${grace} leaves under 10 s after DRAIN_GRACE_PERIOD (${drain} s)`);
   }
+  // The pods' cloud identity: a ServiceAccount of this kustomization (IRSA annotates it), not the namespace's default.
+  const saName = pod.spec.serviceAccountName;
+  if (!saName) error(where, 'no serviceAccountName: the pods would run as the namespace\'s default ServiceAccount');
+  else if (!byKind('ServiceAccount').some((sa) => sa.metadata.name === saName)) {
+    error(where, `serviceAccountName ${saName} is not defined in infra/k8s`);
+  }
   const limit = container.resources?.limits?.memory;
   if (!limit) error(where, 'no memory limit: the memory governor budgets 80% of it');
   if (container.securityContext?.readOnlyRootFilesystem && !(container.volumeMounts ?? []).some((v) => v.mountPath === '/tmp')) {
