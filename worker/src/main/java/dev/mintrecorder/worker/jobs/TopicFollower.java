@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.jobs;
 
+import dev.mintrecorder.worker.ops.KafkaClientConfig;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -53,14 +54,13 @@ final class TopicFollower implements AutoCloseable {
     /**
      * @param lookback how far back to start reading; {@code null} reads from the beginning (a table)
      */
-    TopicFollower(String bootstrapServers, String clientId, String topic, Duration lookback, Clock clock,
+    TopicFollower(KafkaClientConfig kafka, String clientId, String topic, Duration lookback, Clock clock,
                   Consumer<ConsumerRecord<byte[], byte[]>> handler) {
         this.topic = topic;
         this.lookback = lookback;
         this.clock = clock;
         this.handler = handler;
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> config = new HashMap<>(kafka.clientProperties());
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
