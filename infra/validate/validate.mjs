@@ -46,6 +46,8 @@ const workerSources = javaSources(path.join(root, 'worker/src/main/java')).join(
 const declaredVars = new Set(
   [...workerSources.matchAll(/(?:Setting\.\w+|new Setting<>)\(\s*"([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1]));
 if (declaredVars.size === 0) error('worker/src/main/java', 'found no ops.Setting declarations');
+// Settings declared secret (Setting.secret): they belong in the Secret, never in the ConfigMap.
+const secretVars = new Set([...workerSources.matchAll(/Setting\.secret\(\s*"([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1]));
 // The worker's metrics: docs/metrics.md's table, generated from the declarations in worker ops/Metric.java and kept in
 // step with them by the worker's MetricsDocTest. Its first column is the family on /metrics, its second the type.
 const metricsDoc = readFileSync(path.join(root, 'docs/metrics.md'), 'utf8');
@@ -220,7 +222,7 @@ if (!deployment) {
   }
   for (const e of container.env ?? []) checkVar(where, e.name);
   for (const k of cmNames) if (secretNames.has(k)) error(where, `${k} is in both the ConfigMap and the Secret`);
-  for (const k of ['LIVEKIT_API_SECRET', 'S3_SECRET_ACCESS_KEY']) {
+  for (const k of secretVars) {
     if (cmNames.has(k)) error(where, `${k} is a secret but sits in the ConfigMap`);
   }
   const cm = Object.assign({}, ...configMaps.map((c) => c.data ?? {}));

@@ -4,12 +4,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -62,6 +64,41 @@ class CreateTopicsScriptTest {
         assertFalse(r.calls.stream().anyMatch(c -> c.startsWith("kafka-topics.sh ")), r.calls.toString());
     }
 
+    @Test
+    void passesTheWorkersKafkaSecurityVariablesToEveryCall() throws Exception {
+        String jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"ops\" password=\"p\\q\";";
+        Result r = run(2, 2, Map.of("KAFKA_SECURITY_PROTOCOL", "SASL_SSL",
+                "KAFKA_SSL_TRUSTSTORE_LOCATION", "/etc/kafka/ca.p12", "KAFKA_SSL_TRUSTSTORE_PASSWORD", "trust-pw",
+                "KAFKA_SASL_MECHANISM", "SCRAM-SHA-512", "KAFKA_SASL_JAAS_CONFIG", jaas));
+        assertEquals(0, r.exit, r.output);
+        assertFalse(r.calls.isEmpty());
+        for (String call : r.calls) {
+            assertTrue(call.matches("\\S+ --bootstrap-server localhost:9092 --command-config \\S+( .*)?"), call);
+        }
+        Properties seen = new Properties();
+        try (Reader in = Files.newBufferedReader(bin.resolve("command-config.properties"))) {
+            seen.load(in);
+        }
+        assertEquals(Map.of("security.protocol", "SASL_SSL", "ssl.truststore.location", "/etc/kafka/ca.p12",
+                "ssl.truststore.password", "trust-pw", "sasl.mechanism", "SCRAM-SHA-512", "sasl.jaas.config", jaas),
+                Map.copyOf(seen));
+        assertFalse(r.output.contains("trust-pw"), r.output);
+    }
+
+    @Test
+    void usesAClientPropertiesFileOfYourOwn() throws Exception {
+        Path own = Files.writeString(bin.resolve("own.properties"), "security.protocol=SSL\n");
+        Result r = run(2, 2, Map.of("KAFKA_COMMAND_CONFIG", own.toString()));
+        assertEquals(0, r.exit, r.output);
+        assertTrue(r.calls.stream().allMatch(c -> (c + " ").contains(" --command-config " + own + " ")), r.calls.toString());
+    }
+
+    @Test
+    void aPlainClusterGetsNoCommandConfig() throws Exception {
+        Result r = run(2, 2, Map.of());
+        assertTrue(r.calls.stream().noneMatch(c -> c.contains("--command-config")), r.calls.toString());
+    }
+
     record Result(int exit, String output, List<String> calls) {
     }
 
@@ -75,7 +112,10 @@ class CreateTopicsScriptTest {
                 "kafka-configs.sh")) {
             String body = "#!/usr/bin/env bash\n"
                     + "printf '%s\\n' \"" + tool + " $*\" >> '" + log + "'\n"
-                    + (tool.equals("kafka-features.sh") ? "[ \"$3\" = describe ] && printf '" + describe + "'\n" : "")
+                    // Keep a copy of the client properties: the script deletes a file it generated when it exits.
+                    + "for ((i = 1; i <= $#; i++)); do if [ \"${!i}\" = --command-config ]; then j=$((i + 1)); "
+                    + "cp \"${!j}\" '" + bin.resolve("command-config.properties") + "'; fi; done\n"
+                    + (tool.equals("kafka-features.sh") ? "[[ \" $* \" == *' describe '* ]] && printf '" + describe + "'\n" : "")
                     + "exit 0\n";
             Path script = bin.resolve(tool);
             Files.writeString(script, body);
@@ -83,8 +123,8 @@ class CreateTopicsScriptTest {
         }
         ProcessBuilder pb = new ProcessBuilder("bash", ROOT.resolve("infra/kafka/create-topics.sh").toString())
                 .redirectErrorStream(true);
+        pb.environment().keySet().removeIf(k -> k.startsWith("KAFKA_"));
         pb.environment().put("KAFKA_BIN", bin.toString());
-        pb.environment().remove("KAFKA_BOOTSTRAP_SERVERS");
         pb.environment().putAll(env);
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
