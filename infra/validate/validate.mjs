@@ -92,6 +92,52 @@ function seconds(text) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Requests and limits against the measured figures (bench/results/capacity.json) and the worker's settings: the
+// arithmetic infra/README.md shows ("Sizing"). The governor budgets 80% of the limit and acts at 70% (WARN) and 85%
+// (CRITICAL: intake paused, queues shrunk) of that budget (docs/design.md, "Memory governor").
+const readmeDefaults = Object.fromEntries([...readFileSync(path.join(root, 'README.md'), 'utf8')
+  .matchAll(/^\| `([A-Z][A-Z0-9_]*)` \| `([^`]*)` \|/gm)].map((m) => [m[1], m[2]]));
+function quantity(q) {
+  const m = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|k|M|G)?$/.exec(String(q));
+  if (!m) return NaN;
+  const unit = { m: 1e-3, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 }[m[2]] ?? 1;
+  return Number(m[1]) * unit;
+}
+function sizing(figures, settings, rooms) {
+  const num = (k) => Number(settings[k] ?? readmeDefaults[k]);
+  const MB = 1e6;
+  const idle = figures.worker_idle_rss_mb * MB;
+  const room = Math.max(figures.rss_per_room_mb_at_max_clean, figures.rss_per_room_mb_marginal) * MB;
+  const queues = num('VIDEO_QUEUE_BYTES') + num('AUDIO_QUEUE_BYTES');
+  const parts = (num('S3_MAX_PARTS_IN_FLIGHT') + 1) * num('S3_PART_SIZE');
+  const steady = idle + rooms * room;
+  const worst = steady + rooms * (queues + parts);
+  const lastAdmission = idle + (rooms - 1) * room + num('ROOM_MEMORY_COST_BYTES') + num('MEMORY_HEADROOM_BYTES');
+  const budget = Math.max(steady / 0.70, worst / 0.85, lastAdmission);
+  return { steady, worst, lastAdmission, budget, limit: budget / 0.80,
+    cores: figures.worker_idle_cores + rooms * figures.worker_cpu_s_per_room_s_at_max_clean };
+}
+function checkSizing(where, resources, cm) {
+  const figures = JSON.parse(readFileSync(path.join(root, 'bench/results/capacity.json'), 'utf8')).figures;
+  const rooms = Number(cm.MAX_ROOMS ?? readmeDefaults.MAX_ROOMS);
+  const need = sizing(figures, cm, rooms);
+  const limit = quantity(resources.limits.memory);
+  const request = quantity(resources.requests?.memory);
+  const cpu = quantity(resources.requests?.cpu);
+  const mi = (b) => `${Math.ceil(b / 1024 ** 2)}Mi`;
+  if (!(limit >= need.limit)) {
+    error(where, `memory limit ${resources.limits.memory} < ${mi(need.limit)}, what MAX_ROOMS=${rooms} needs by the `
+      + 'measured figures (infra/README.md, "Sizing")');
+  }
+  if (request !== limit) error(where, 'memory request != limit: a pod OOM-killed for a neighbour loses its rooms');
+  if (!(cpu >= need.cores)) {
+    error(where, `cpu request ${resources.requests?.cpu} < ${need.cores.toFixed(3)} cores, what MAX_ROOMS=${rooms} `
+      + 'uses by the measured figures (infra/README.md, "Sizing")');
+  }
+  if (resources.limits.cpu) error(where, 'a CPU limit: CFS throttling stalls the encoders (dropped frames)');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Kubernetes manifests.
 const k8sDir = path.join(root, 'infra/k8s');
 const docs = []; // { file, index, obj }
@@ -257,6 +303,7 @@ if (!deployment) {
   }
   const limit = container.resources?.limits?.memory;
   if (!limit) error(where, 'no memory limit: the memory governor budgets 80% of it');
+  else checkSizing(where, container.resources, cm);
   if (container.securityContext?.readOnlyRootFilesystem && !(container.volumeMounts ?? []).some((v) => v.mountPath === '/tmp')) {
     error(where, 'read-only root filesystem without a /tmp volume: native libraries unpack there');
   }
