@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { parseAllDocuments, parse as parseYaml } from 'yaml';
 import ts from 'typescript';
 import dockerfileUtils from 'dockerfile-utils';
+import { execFileSync } from 'node:child_process';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -22,6 +23,10 @@ const errors = [];
 const warnings = [];
 const error = (where, msg) => errors.push(`${where}: ${msg}`);
 const warn = (where, msg) => warnings.push(`${where}: ${msg}`);
+
+// group.share.max.size on the brokers: Kafka 4.4's default (GroupCoordinatorConfig). Every worker slot is a share-group
+// member, so the fleet's slots must fit under it. Raise it here when your brokers raise it (at most 1,000).
+const SHARE_GROUP_MAX_SIZE = 200;
 
 // Variables the runtime reads besides the worker's own settings.
 const RUNTIME_VARS = new Set(['JDK_JAVA_OPTIONS', 'JAVA_TOOL_OPTIONS', 'MALLOC_ARENA_MAX']);
@@ -41,6 +46,8 @@ const workerSources = javaSources(path.join(root, 'worker/src/main/java')).join(
 const declaredVars = new Set(
   [...workerSources.matchAll(/(?:Setting\.\w+|new Setting<>)\(\s*"([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1]));
 if (declaredVars.size === 0) error('worker/src/main/java', 'found no ops.Setting declarations');
+// Settings declared secret (Setting.secret): they belong in the Secret, never in the ConfigMap.
+const secretVars = new Set([...workerSources.matchAll(/Setting\.secret\(\s*"([A-Z][A-Z0-9_]*)"/g)].map((m) => m[1]));
 // The worker's metrics: docs/metrics.md's table, generated from the declarations in worker ops/Metric.java and kept in
 // step with them by the worker's MetricsDocTest. Its first column is the family on /metrics, its second the type.
 const metricsDoc = readFileSync(path.join(root, 'docs/metrics.md'), 'utf8');
@@ -85,6 +92,52 @@ function seconds(text) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
+// Requests and limits against the measured figures (bench/results/capacity.json) and the worker's settings: the
+// arithmetic infra/README.md shows ("Sizing"). The governor budgets 80% of the limit and acts at 70% (WARN) and 85%
+// (CRITICAL: intake paused, queues shrunk) of that budget (docs/design.md, "Memory governor").
+const readmeDefaults = Object.fromEntries([...readFileSync(path.join(root, 'README.md'), 'utf8')
+  .matchAll(/^\| `([A-Z][A-Z0-9_]*)`(?: \(was `[A-Z0-9_]+`\))? \| `([^`]*)` \|/gm)].map((m) => [m[1], m[2]]));
+function quantity(q) {
+  const m = /^(\d+(?:\.\d+)?)(m|Ki|Mi|Gi|k|M|G)?$/.exec(String(q));
+  if (!m) return NaN;
+  const unit = { m: 1e-3, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, k: 1e3, M: 1e6, G: 1e9 }[m[2]] ?? 1;
+  return Number(m[1]) * unit;
+}
+function sizing(figures, settings, rooms) {
+  const num = (k) => Number(settings[k] ?? readmeDefaults[k]);
+  const MB = 1e6;
+  const idle = figures.worker_idle_rss_mb * MB;
+  const room = Math.max(figures.rss_per_room_mb_at_max_clean, figures.rss_per_room_mb_marginal) * MB;
+  const queues = num('ROOM_VIDEO_QUEUE_BYTES') + num('ROOM_AUDIO_QUEUE_BYTES');
+  const parts = (num('S3_MAX_PARTS_IN_FLIGHT') + 1) * num('S3_PART_SIZE');
+  const steady = idle + rooms * room;
+  const worst = steady + rooms * (queues + parts);
+  const lastAdmission = idle + (rooms - 1) * room + num('MEMORY_ROOM_COST_BYTES') + num('MEMORY_HEADROOM_BYTES');
+  const budget = Math.max(steady / 0.70, worst / 0.85, lastAdmission);
+  return { steady, worst, lastAdmission, budget, limit: budget / 0.80,
+    cores: figures.worker_idle_cores + rooms * figures.worker_cpu_s_per_room_s_at_max_clean };
+}
+function checkSizing(where, resources, cm) {
+  const figures = JSON.parse(readFileSync(path.join(root, 'bench/results/capacity.json'), 'utf8')).figures;
+  const rooms = Number(cm.JOBS_MAX_ROOMS ?? readmeDefaults.JOBS_MAX_ROOMS);
+  const need = sizing(figures, cm, rooms);
+  const limit = quantity(resources.limits.memory);
+  const request = quantity(resources.requests?.memory);
+  const cpu = quantity(resources.requests?.cpu);
+  const mi = (b) => `${Math.ceil(b / 1024 ** 2)}Mi`;
+  if (!(limit >= need.limit)) {
+    error(where, `memory limit ${resources.limits.memory} < ${mi(need.limit)}, what JOBS_MAX_ROOMS=${rooms} needs by the `
+      + 'measured figures (infra/README.md, "Sizing")');
+  }
+  if (request !== limit) error(where, 'memory request != limit: a pod OOM-killed for a neighbour loses its rooms');
+  if (!(cpu >= need.cores)) {
+    error(where, `cpu request ${resources.requests?.cpu} < ${need.cores.toFixed(3)} cores, what JOBS_MAX_ROOMS=${rooms} `
+      + 'uses by the measured figures (infra/README.md, "Sizing")');
+  }
+  if (resources.limits.cpu) error(where, 'a CPU limit: CFS throttling stalls the encoders (dropped frames)');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
 // Kubernetes manifests.
 const k8sDir = path.join(root, 'infra/k8s');
 const docs = []; // { file, index, obj }
@@ -100,7 +153,9 @@ for (const name of readdirSync(k8sDir).filter((f) => /\.ya?ml$/.test(f)).sort())
 }
 
 function modelOf({ apiVersion, kind }) {
-  const pkg = apiVersion?.startsWith('keda.sh/') ? '@kubernetes-models/keda' : 'kubernetes-models';
+  const pkg = apiVersion?.startsWith('keda.sh/') ? '@kubernetes-models/keda'
+    : apiVersion?.startsWith('monitoring.coreos.com/') ? '@kubernetes-models/prometheus-operator'
+      : 'kubernetes-models';
   return { spec: `${pkg}/${apiVersion}/${kind}`, iface: `I${kind}` };
 }
 
@@ -163,6 +218,32 @@ if (kustomization) {
   const files = new Set(docs.filter((d) => d !== kustomization).map((d) => path.basename(d.file)));
   for (const f of files) if (!listed.has(f)) error(kustomization.file, `${f} is not in resources`);
   for (const f of listed) if (!files.has(f)) error(kustomization.file, `resource ${f} does not exist`);
+  // A Secret among the resources would replace the real one with its placeholders on every `kubectl apply -k`.
+  for (const d of docs.filter((x) => x.obj.kind === 'Secret' && listed.has(path.basename(x.file)))) {
+    error(kustomization.file, `${path.basename(d.file)} is a Secret in resources: every apply would overwrite the real `
+      + 'one; generate it from a local file (secretGenerator) or leave it to a secret store');
+  }
+  // Generated Secrets: their keys come from env files git ignores, so read each file's committed example instead.
+  const ignored = readFileSync(path.join(root, '.gitignore'), 'utf8').split('\n').map((l) => l.trim());
+  for (const gen of kustomization.obj.secretGenerator ?? []) {
+    const where = `${kustomization.file} secretGenerator ${gen.name}`;
+    const data = {};
+    for (const env of [...(gen.envs ?? []), ...(gen.env ? [gen.env] : [])]) {
+      const file = `infra/k8s/${env}`;
+      if (!ignored.includes(file)) error(where, `${file} holds credentials but .gitignore does not list it`);
+      const example = path.join(root, `${file}.example`);
+      if (!existsSync(example)) { error(where, `${file}.example (the committed template of ${env}) is missing`); continue; }
+      for (const line of readFileSync(example, 'utf8').split('\n')) {
+        const m = /^\s*#?\s*([A-Z][A-Z0-9_]*)=(.*)$/.exec(line);
+        if (m) data[m[1]] = m[2];
+      }
+    }
+    if ((gen.files ?? []).length > 0) error(where, 'files: the worker reads environment variables; use envs');
+    for (const lit of gen.literals ?? []) {
+      error(where, `literal ${lit.split('=')[0]}: a credential in kustomization.yaml is committed; use envs`);
+    }
+    secrets.push({ metadata: { name: gen.name }, stringData: data });
+  }
 }
 let opsPort;
 if (!deployment) {
@@ -187,7 +268,7 @@ if (!deployment) {
   }
   for (const e of container.env ?? []) checkVar(where, e.name);
   for (const k of cmNames) if (secretNames.has(k)) error(where, `${k} is in both the ConfigMap and the Secret`);
-  for (const k of ['LIVEKIT_API_SECRET', 'S3_SECRET_ACCESS_KEY']) {
+  for (const k of secretVars) {
     if (cmNames.has(k)) error(where, `${k} is a secret but sits in the ConfigMap`);
   }
   const cm = Object.assign({}, ...configMaps.map((c) => c.data ?? {}));
@@ -214,10 +295,24 @@ if (!deployment) {
   if (grace < drain + preStopSleep + 10) {
     error(where, `terminationGracePeriodSeconds ${grace} leaves under 10 s after JOBS_DRAIN_GRACE_PERIOD (${drain} s)`);
   }
+  // The pods' cloud identity: a ServiceAccount of this kustomization (IRSA annotates it), not the namespace's default.
+  const saName = pod.spec.serviceAccountName;
+  if (!saName) error(where, 'no serviceAccountName: the pods would run as the namespace\'s default ServiceAccount');
+  else if (!byKind('ServiceAccount').some((sa) => sa.metadata.name === saName)) {
+    error(where, `serviceAccountName ${saName} is not defined in infra/k8s`);
+  }
   const limit = container.resources?.limits?.memory;
   if (!limit) error(where, 'no memory limit: the memory governor budgets 80% of it');
+  else checkSizing(where, container.resources, cm);
   if (container.securityContext?.readOnlyRootFilesystem && !(container.volumeMounts ?? []).some((v) => v.mountPath === '/tmp')) {
     error(where, 'read-only root filesystem without a /tmp volume: native libraries unpack there');
+  }
+  // The natives are x86-64 builds: the pods must land on amd64 nodes, by nodeSelector or a required node affinity.
+  const archTerms = pod.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
+  const amd64ByAffinity = archTerms.length > 0 && archTerms.every((t) => (t.matchExpressions ?? []).some((e) =>
+    e.key === 'kubernetes.io/arch' && e.operator === 'In' && e.values?.length === 1 && e.values[0] === 'amd64'));
+  if (pod.spec.nodeSelector?.['kubernetes.io/arch'] !== 'amd64' && !amd64ByAffinity) {
+    error(where, 'pods are not pinned to kubernetes.io/arch: amd64 (the natives are x86-64 only)');
   }
   const labels = pod.metadata.labels ?? {};
   const selects = (sel) => Object.entries(sel?.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
@@ -225,14 +320,56 @@ if (!deployment) {
   for (const pdb of byKind('PodDisruptionBudget')) {
     if (!selects(pdb.spec.selector)) error(`PodDisruptionBudget ${pdb.metadata.name}`, 'selector does not match the worker pods');
   }
+  // The Prometheus Operator ignores prometheus.io/* annotations: a PodMonitor (or a ServiceMonitor and a Service)
+  // must select the worker pods and scrape /metrics on the ops port, or every KEDA query comes back empty.
+  const namespace = deployment.metadata.namespace;
+  const watches = (m) => (m.spec.namespaceSelector?.any === true)
+    || (m.spec.namespaceSelector?.matchNames ?? [m.metadata.namespace]).includes(namespace);
+  const isOps = (port) => port === 'ops' || String(port) === opsPort;
+  let scraped = false;
+  for (const pm of byKind('PodMonitor')) {
+    const w = `PodMonitor ${pm.metadata.name}`;
+    if (!selects(pm.spec.selector)) { error(w, 'selector does not match the worker pods'); continue; }
+    if (!watches(pm)) { error(w, `does not watch namespace ${namespace}`); continue; }
+    const endpoints = pm.spec.podMetricsEndpoints ?? [];
+    const ok = endpoints.filter((e) => isOps(e.port ?? e.portNumber ?? e.targetPort) && (e.path ?? '/metrics') === '/metrics');
+    if (ok.length === 0) error(w, 'scrapes no /metrics on the ops port');
+    else scraped = true;
+  }
+  for (const sm of byKind('ServiceMonitor')) {
+    const w = `ServiceMonitor ${sm.metadata.name}`;
+    const svcLabelsMatch = (svc) => Object.entries(sm.spec.selector?.matchLabels ?? {})
+      .every(([k, v]) => (svc.metadata.labels ?? {})[k] === v);
+    const svcs = byKind('Service').filter((svc) => svcLabelsMatch(svc) && selects({ matchLabels: svc.spec.selector }));
+    if (svcs.length === 0) { error(w, 'selects no Service whose selector matches the worker pods'); continue; }
+    const portNames = new Set(svcs.flatMap((svc) => (svc.spec.ports ?? [])
+      .filter((p) => isOps(p.targetPort ?? p.port)).map((p) => p.name)));
+    if (!(sm.spec.endpoints ?? []).some((e) => portNames.has(e.port) && (e.path ?? '/metrics') === '/metrics')) {
+      error(w, 'scrapes no /metrics on a Service port that targets the ops port');
+    } else if (watches(sm)) scraped = true;
+  }
+  if (!scraped) {
+    error('infra/k8s', 'no PodMonitor or ServiceMonitor scrapes the workers: the Prometheus Operator ignores '
+      + 'prometheus.io/* annotations, so every ScaledObject query would be empty');
+  }
   for (const so of byKind('ScaledObject')) {
     const w = `ScaledObject ${so.metadata.name}`;
     if (so.spec.scaleTargetRef?.name !== deployment.metadata.name) error(w, 'scaleTargetRef is not the worker Deployment');
     if (deployment.spec.replicas !== undefined) error(where, 'sets replicas, which fights the ScaledObject on every apply');
+    const maxRooms = Number(cm.JOBS_MAX_ROOMS ?? 4);
+    const surge = Number(deployment.spec.strategy?.rollingUpdate?.maxSurge ?? 1);
+    const slots = (Number(so.spec.maxReplicaCount ?? 100) + surge) * maxRooms;
+    if (!(slots <= SHARE_GROUP_MAX_SIZE)) {
+      error(w, `(maxReplicaCount + maxSurge) x JOBS_MAX_ROOMS = ${slots} share-group members, over group.share.max.size `
+        + `${SHARE_GROUP_MAX_SIZE}: the slots past it fail (infra/README.md, "Share-group limits")`);
+    }
     for (const t of so.spec.triggers ?? []) {
       if (t.type === 'prometheus') {
         const series = checkMetrics(`${w} trigger ${t.name}`, t.metadata?.query ?? '', error);
         if (series.size === 0) error(`${w} trigger ${t.name}`, 'queries no worker metric');
+        for (const m of (t.metadata?.query ?? '').matchAll(/namespace="([^"]*)"/g)) {
+          if (m[1] !== namespace) error(`${w} trigger ${t.name}`, `queries namespace ${m[1]}, the workers run in ${namespace}`);
+        }
       }
     }
   }
@@ -254,6 +391,7 @@ if (!services.worker) {
   const env = envOf('worker');
   Object.keys(env).forEach((k) => checkVar(w, k));
   if (services.worker.build?.dockerfile !== 'worker/Dockerfile') error(w, 'is not built from worker/Dockerfile');
+  if (services.worker.platform !== 'linux/amd64') error(w, 'lacks platform: linux/amd64 (the natives are x86-64 only)');
   const drain = seconds(env.JOBS_DRAIN_GRACE_PERIOD ?? '25s');
   const stop = seconds(services.worker.stop_grace_period ?? '10s');
   if (!(stop >= drain + 5)) {
@@ -288,8 +426,16 @@ if (!services.worker) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// worker/Dockerfile: the Docker language server's linter, and what the worker needs at run time.
+// worker/Dockerfile and tools/recorderctl/Dockerfile: the Docker language server's linter, and what the worker needs
+// at run time.
 {
+  for (const other of ['tools/recorderctl/Dockerfile']) {
+    const otherText = readFileSync(path.join(root, other), 'utf8');
+    for (const d of dockerfileUtils.validate(otherText)) {
+      (d.severity === 1 ? error : warn)(`${other}:${d.range.start.line + 1}`, d.message);
+    }
+    if (!/^USER\s+(?!0\b|root\b)\S+/m.test(otherText)) error(other, 'lacks a non-root user');
+  }
   const file = 'worker/Dockerfile';
   const text = readFileSync(path.join(root, file), 'utf8');
   for (const d of dockerfileUtils.validate(text)) {
@@ -327,6 +473,75 @@ if (existsSync(grafanaDir)) {
     }
     const exprs = panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? '')).join('\n');
     if (checkMetrics(file, exprs, error).size === 0) error(file, 'plots no worker metric');
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Image pins: every image the files pull is one recorded in image-pins.json, where each tag's check is written down.
+{
+  const pinsFile = 'infra/validate/image-pins.json';
+  const pins = JSON.parse(readFileSync(path.join(root, pinsFile), 'utf8'));
+  const dockerfiles = new Set(['worker/Dockerfile']); // plus any a compose service builds from
+  const used = new Map(); // image -> [where]
+  const use = (image, where) => used.set(image, [...(used.get(image) ?? []), where]);
+  for (const [name, svc] of Object.entries(services)) {
+    if (svc.image) use(svc.image, `docker-compose.yml ${name}`);
+    if (svc.build?.dockerfile) dockerfiles.add(svc.build.dockerfile);
+  }
+  for (const file of dockerfiles) {
+    const stages = new Set();
+    const lines = readFileSync(path.join(root, file), 'utf8').split('\n');
+    const syntax = /^#\s*syntax\s*=\s*(\S+)/.exec(lines[0] ?? '');
+    if (syntax) use(syntax[1], `${file} syntax`);
+    for (const line of lines) {
+      const m = /^FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?/i.exec(line);
+      if (!m) continue;
+      if (!stages.has(m[1].toLowerCase())) use(m[1], `${file} FROM`);
+      if (m[2]) stages.add(m[2].toLowerCase());
+    }
+  }
+  for (const d of manifests) {
+    const spec = d.obj.spec?.template?.spec ?? d.obj.spec?.jobTemplate?.spec?.template?.spec;
+    for (const c of [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])]) {
+      use(c.image, `${d.file} ${d.obj.kind} ${c.name}`);
+    }
+  }
+  const repoOf = (image) => image.replace(/@.*$/, '').replace(/:[^:/]+$/, '');
+  for (const [image, where] of used) {
+    const w = `${where.join(', ')}: image ${image}`;
+    const rejected = pins.rejected?.[image] ?? pins.rejected?.[repoOf(image)];
+    if (rejected) error(w, `is rejected in ${pinsFile}: ${rejected}`);
+    else if (!/:[^:/]+$/.test(image.replace(/@.*$/, '')) || /:latest$/.test(image)) error(w, 'has no pinned tag');
+    else if (!pins.images?.[image] && !pins.built?.[image]) {
+      error(w, `is not in ${pinsFile}: check that the tag exists and record where you checked it`);
+    }
+  }
+  for (const image of [...Object.keys(pins.images ?? {}), ...Object.keys(pins.built ?? {})]) {
+    if (!used.has(image)) error(pinsFile, `${image} is pinned but no deployment file uses it`);
+  }
+  for (const [image, pin] of Object.entries(pins.images ?? {})) {
+    if (!pin.source) error(pinsFile, `${image} does not say where its tag was checked`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Line endings: every executable file (and the Dockerfiles, which run ./mvnw) keeps LF on any checkout (.gitattributes),
+// since a CRLF checkout on Windows breaks them inside the Linux containers.
+{
+  let files = null;
+  try {
+    files = execFileSync('git', ['ls-files', '-s'], { cwd: root, encoding: 'utf8' }).split('\n')
+      .filter((l) => l.startsWith('100755 ')).map((l) => l.split('\t')[1]);
+  } catch (e) {
+    warn('.gitattributes', `not checked: git ls-files failed (${e.message.split('\n')[0]})`);
+  }
+  if (files) {
+    files.push('worker/Dockerfile', 'tools/recorderctl/Dockerfile', 'infra/kafka/topics.tsv');
+    const out = execFileSync('git', ['check-attr', 'eol', '--', ...files], { cwd: root, encoding: 'utf8' });
+    for (const line of out.split('\n').filter(Boolean)) {
+      const [file, , value] = line.split(': ');
+      if (value !== 'lf') error('.gitattributes', `${file} is not kept at eol=lf (it is ${value})`);
+    }
   }
 }
 

@@ -55,13 +55,22 @@ public final class TopicFollower implements AutoCloseable {
      * @param lookback how far back to start reading; {@code null} reads from the beginning (a table)
      */
     public TopicFollower(String bootstrapServers, String clientId, String topic, Duration lookback, Clock clock,
-                  Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+                         Consumer<ConsumerRecord<byte[], byte[]>> handler) {
+        this(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), clientId, topic, lookback, clock,
+                handler);
+    }
+
+    /**
+     * @param clientProperties the connection settings every client of the caller shares: bootstrap servers and any
+     *                         security settings (the worker's {@code KafkaClientConfig.clientProperties()})
+     */
+    public TopicFollower(Map<String, Object> clientProperties, String clientId, String topic, Duration lookback,
+                         Clock clock, Consumer<ConsumerRecord<byte[], byte[]>> handler) {
         this.topic = topic;
         this.lookback = lookback;
         this.clock = clock;
         this.handler = handler;
-        Map<String, Object> config = new HashMap<>();
-        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Map<String, Object> config = new HashMap<>(clientProperties);
         config.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");

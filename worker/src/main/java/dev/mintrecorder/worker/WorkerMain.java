@@ -75,12 +75,12 @@ public final class WorkerMain {
         RecordingSessionFactory sessions = pipeline.create(config, registry, roomMemories);
         log.info("recording pipeline: {}", sessions.getClass().getName());
         // Memory alarms get a producer of their own: the engine's is private to it.
-        EventPublisher alarms = new EventPublisher(config.kafkaBootstrapServers(), config.workerId() + "-alarms",
+        EventPublisher alarms = new EventPublisher(config.kafka(), config.workerId() + "-alarms",
                 config.jobs().deliveryTimeout());
         WorkerMemory memory = WorkerMemory.start(config.workerId(), config.memory(), alarms::alarm, registry,
                 roomMemories);
         // The engine polls for a job only with one room's memory reserved in the governor's admission.
-        JobEngine engine = new JobEngine(config.kafkaBootstrapServers(), config.workerId(), config.jobs(),
+        JobEngine engine = new JobEngine(config.kafka(), config.workerId(), config.jobs(),
                 sessions, registry, Clock.systemUTC(), memory.admission());
         OpsServer ops;
         try {
@@ -92,8 +92,8 @@ public final class WorkerMain {
             return;
         }
         engine.start();
-        log.info("worker {} started: {} room(s), Kafka {}", config.workerId(), config.jobs().maxRooms(),
-                config.kafkaBootstrapServers());
+        log.info("worker {} started: {} room(s), Kafka {} ({})", config.workerId(), config.jobs().maxRooms(),
+                config.kafkaBootstrapServers(), config.kafka().securityProtocol());
 
         terminate.await();
         log.info("worker {}: termination requested; draining within {}", config.workerId(), config.jobs().drainGrace());

@@ -19,10 +19,17 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -40,6 +47,53 @@ final class KafkaOptions {
     @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "10s", converter = Durations.class,
             description = "How long to wait for Kafka before giving up (default: ${DEFAULT-VALUE}).")
     Duration timeout;
+
+    @Option(names = "--command-config", paramLabel = "FILE",
+            description = "Kafka client properties for TLS or SASL (security.protocol, ssl.*, sasl.*), as the Kafka "
+                    + "CLI's --command-config; over the worker's KAFKA_SECURITY_PROTOCOL, KAFKA_SSL_* and KAFKA_SASL_* "
+                    + "variables, which are read too.")
+    Path commandConfig;
+
+    /**
+     * The worker's Kafka security variables (README.md, "Configuration"; declared in the worker's KafkaClientConfig)
+     * and the client property each sets. recorderctl reads the same ones, so one environment serves both;
+     * KafkaOptionsTest keeps this list equal to the README's.
+     */
+    static final Map<String, String> SECURITY_VARIABLES = orderedPairs(
+            "KAFKA_SECURITY_PROTOCOL", "security.protocol",
+            "KAFKA_SSL_TRUSTSTORE_LOCATION", "ssl.truststore.location",
+            "KAFKA_SSL_TRUSTSTORE_TYPE", "ssl.truststore.type",
+            "KAFKA_SSL_TRUSTSTORE_PASSWORD", "ssl.truststore.password",
+            "KAFKA_SSL_KEYSTORE_LOCATION", "ssl.keystore.location",
+            "KAFKA_SSL_KEYSTORE_TYPE", "ssl.keystore.type",
+            "KAFKA_SSL_KEYSTORE_PASSWORD", "ssl.keystore.password",
+            "KAFKA_SSL_KEY_PASSWORD", "ssl.key.password",
+            "KAFKA_SASL_MECHANISM", "sasl.mechanism",
+            "KAFKA_SASL_JAAS_CONFIG", "sasl.jaas.config");
+
+    /**
+     * The security properties of every client: the variables that are set in {@code env}, then the properties of
+     * {@code commandConfig} (if any) over them.
+     */
+    static Map<String, Object> security(Map<String, String> env, Path commandConfig) {
+        Map<String, Object> props = new HashMap<>();
+        SECURITY_VARIABLES.forEach((variable, property) -> {
+            String value = env.get(variable);
+            if (value != null && !value.isBlank()) {
+                props.put(property, value.strip());
+            }
+        });
+        if (commandConfig != null) {
+            Properties file = new Properties();
+            try (Reader in = Files.newBufferedReader(commandConfig)) {
+                file.load(in);
+            } catch (IOException e) {
+                throw new CtlException(Exit.USAGE, "cannot read --command-config " + commandConfig + ": " + e);
+            }
+            file.stringPropertyNames().forEach(k -> props.put(k, file.getProperty(k)));
+        }
+        return props;
+    }
 
     /** Fails with {@link Exit#UNREACHABLE} unless a broker answers within the timeout. */
     void checkReachable() {
@@ -68,7 +122,9 @@ final class KafkaOptions {
 
     /** The contracts' producer client, with this tool's timeouts instead of its 30 s. */
     RecordingJobs jobs() {
-        return RecordingJobs.connect(bootstrap, producerTimeouts());
+        Map<String, Object> overrides = new HashMap<>(security(System.getenv(), commandConfig));
+        overrides.putAll(producerTimeouts());
+        return RecordingJobs.connect(bootstrap, overrides);
     }
 
     /** A plain producer for raw bytes (DLQ replay): idempotent, acks=all, like {@link RecordingJobs}. */
@@ -118,7 +174,7 @@ final class KafkaOptions {
     }
 
     private Map<String, Object> common() {
-        Map<String, Object> config = new HashMap<>();
+        Map<String, Object> config = new HashMap<>(security(System.getenv(), commandConfig));
         config.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         config.put(CommonClientConfigs.CLIENT_ID_CONFIG, "recorderctl");
         config.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, timeoutMs());
@@ -143,6 +199,14 @@ final class KafkaOptions {
 
     private int timeoutMs() {
         return (int) Math.min(Integer.MAX_VALUE, timeout.toMillis());
+    }
+
+    private static Map<String, String> orderedPairs(String... pairs) {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            m.put(pairs[i], pairs[i + 1]);
+        }
+        return Collections.unmodifiableMap(m);
     }
 
     private static String rootMessage(Throwable e) {

@@ -14,9 +14,11 @@ import dev.mintrecorder.contracts.StopCommand;
 import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.contracts.VideoCap;
 import dev.mintrecorder.devstack.Devstack;
+import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.devstack.Ports;
-import dev.mintrecorder.devstack.junit.WithDevstack;
+import dev.mintrecorder.devstack.kafka.KafkaBrokerOptions;
+import dev.mintrecorder.devstack.kafka.KafkaTls;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -30,17 +32,23 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,14 +65,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** recorderctl against a real Kafka broker (the devstack's, Kafka only), run in-process through picocli. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-@WithDevstack(Devstack.Component.KAFKA)
 class RecorderCtlIT {
     private Devstack stack;
     private KafkaProducer<String, byte[]> producer;
 
     @BeforeAll
-    void connect(Devstack devstack) {
-        stack = devstack;
+    void startKafka() {
+        // With TLS listeners too, for --command-config (the other tests use the plain one).
+        stack = Devstack.start(DevstackOptions.forTests().only(Devstack.Component.KAFKA)
+                .withKafka(KafkaBrokerOptions.fastForTests().withTls()));
         producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafkaBootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
     }
@@ -73,6 +82,9 @@ class RecorderCtlIT {
     void close() {
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
+        }
+        if (stack != null) {
+            stack.close();
         }
     }
 
@@ -92,6 +104,43 @@ class RecorderCtlIT {
         assertEquals(4, job.segmentS());
         assertEquals(new VideoCap(480, 15), job.video());
         assertEquals(1, job.attempt());
+    }
+
+    @Test
+    void startAndStatusOverMutualTlsWithACommandConfig(@TempDir Path dir) throws IOException {
+        KafkaTls tls = stack.kafka().tls();
+        Path config = dir.resolve("client.properties");
+        Properties p = new Properties();
+        p.setProperty("security.protocol", "SSL");
+        p.setProperty("ssl.truststore.location", tls.clientTruststore().toString());
+        p.setProperty("ssl.truststore.password", tls.password());
+        p.setProperty("ssl.keystore.location", tls.clientKeystore().toString());
+        p.setProperty("ssl.keystore.password", tls.password());
+        p.setProperty("ssl.key.password", tls.password());
+        try (Writer out = Files.newBufferedWriter(config)) {
+            p.store(out, null);
+        }
+        String mint = Mints.random();
+        String ssl = stack.kafka().sslBootstrapServers();
+        Run start = ctl("start", mint, "--quiet", "--bootstrap", ssl, "--command-config", config.toString());
+        assertEquals(0, start.code(), start.err());
+        UUID jobId = UUID.fromString(start.out().strip());
+        assertEquals(jobId, Messages.decodeJob(onlyRecordFor(Topics.JOBS, mint).value()).jobId());
+
+        produce(Topics.STATUS, mint, new StatusEvent.Accepted(jobId, MintId.of(mint), "worker-tls", Instant.now(), 1));
+        Run status = ctl("status", mint, "--bootstrap", ssl, "--command-config", config.toString());
+        assertEquals(0, status.code(), status.err());
+        assertTrue(status.out().contains("ACCEPTED"), status.out());
+
+        // Without its certificate the client is refused: the listener really wants mutual TLS.
+        p.remove("ssl.keystore.location");
+        p.remove("ssl.keystore.password");
+        p.remove("ssl.key.password");
+        try (Writer out = Files.newBufferedWriter(config)) {
+            p.store(out, null);
+        }
+        Run refused = ctl("status", mint, "--bootstrap", ssl, "--command-config", config.toString(), "--timeout", "5s");
+        assertTrue(refused.code() != 0, refused.out());
     }
 
     @Test

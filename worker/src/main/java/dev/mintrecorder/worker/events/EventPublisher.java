@@ -6,6 +6,7 @@ import dev.mintrecorder.contracts.Messages;
 import dev.mintrecorder.contracts.RecordingJob;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.contracts.Topics;
+import dev.mintrecorder.worker.ops.KafkaClientConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -33,9 +34,13 @@ public final class EventPublisher implements StatusSink, AutoCloseable {
 
     private final KafkaProducer<byte[], byte[]> producer;
 
+    /** A producer on plain connections to {@code bootstrapServers} (the devstack, tests). */
     public EventPublisher(String bootstrapServers, String clientId, Duration deliveryTimeout) {
-        Map<String, Object> config = new HashMap<>();
-        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        this(KafkaClientConfig.plaintext(bootstrapServers), clientId, deliveryTimeout);
+    }
+
+    public EventPublisher(KafkaClientConfig kafka, String clientId, Duration deliveryTimeout) {
+        Map<String, Object> config = new HashMap<>(kafka.clientProperties());
         config.put(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         config.put(ProducerConfig.ACKS_CONFIG, "all");
         config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);

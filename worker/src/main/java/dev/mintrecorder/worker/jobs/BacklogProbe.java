@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.jobs;
 
+import dev.mintrecorder.worker.ops.KafkaClientConfig;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
@@ -30,9 +31,10 @@ final class BacklogProbe implements AutoCloseable {
     private final String topic;
     private volatile double backlog = Double.NaN;
 
-    BacklogProbe(String bootstrapServers, String clientId, String group, String topic) {
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.CLIENT_ID_CONFIG, clientId));
+    BacklogProbe(KafkaClientConfig kafka, String clientId, String group, String topic) {
+        Map<String, Object> config = new HashMap<>(kafka.clientProperties());
+        config.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+        this.admin = Admin.create(config);
         this.group = group;
         this.topic = topic;
     }

@@ -6,6 +6,7 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.StopCommand;
 import dev.mintrecorder.contracts.TopicFollower;
 import dev.mintrecorder.contracts.Topics;
+import dev.mintrecorder.worker.ops.KafkaClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,9 +29,9 @@ final class ControlView implements AutoCloseable {
     private final TopicFollower follower;
     private final Consumer<StopCommand> onStop;
 
-    ControlView(String bootstrapServers, String workerId, Clock clock, Consumer<StopCommand> onStop) {
+    ControlView(KafkaClientConfig kafka, String workerId, Clock clock, Consumer<StopCommand> onStop) {
         this.onStop = onStop;
-        this.follower = new TopicFollower(bootstrapServers, workerId + "-control", Topics.CONTROL, null, clock,
+        this.follower = new TopicFollower(kafka.clientProperties(), workerId + "-control", Topics.CONTROL, null, clock,
                 this::apply);
     }
 

@@ -5,6 +5,7 @@ import dev.mintrecorder.contracts.StopCommand;
 import dev.mintrecorder.contracts.Topics;
 import dev.mintrecorder.worker.events.EventPublisher;
 import dev.mintrecorder.worker.memory.Admission;
+import dev.mintrecorder.worker.ops.KafkaClientConfig;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -67,7 +68,14 @@ public final class JobEngine implements AutoCloseable {
     private volatile boolean draining;
     private volatile boolean started;
 
+    /** An engine on plain connections to {@code bootstrapServers} (the devstack, tests). */
     public JobEngine(String bootstrapServers, String workerId, JobsConfig config, RecordingSessionFactory sessionFactory,
+                     MeterRegistry registry, Clock clock, Admission admission) {
+        this(KafkaClientConfig.plaintext(bootstrapServers), workerId, config, sessionFactory, registry, clock, admission);
+    }
+
+    /** @param kafka where Kafka is and how to connect: every client the engine makes starts from it */
+    public JobEngine(KafkaClientConfig kafka, String workerId, JobsConfig config, RecordingSessionFactory sessionFactory,
                      MeterRegistry registry, Clock clock, Admission admission) {
         this.workerId = workerId;
         this.config = config;
@@ -78,11 +86,11 @@ public final class JobEngine implements AutoCloseable {
                 .maxConcurrentCalls(config.maxRooms())
                 .maxWaitDuration(Duration.ZERO)
                 .build());
-        this.publisher = new EventPublisher(bootstrapServers, workerId + "-events", config.deliveryTimeout());
-        this.control = new ControlView(bootstrapServers, workerId, clock, this::onStop);
-        this.status = new StatusView(bootstrapServers, workerId, clock, config.livenessWindow(),
+        this.publisher = new EventPublisher(kafka, workerId + "-events", config.deliveryTimeout());
+        this.control = new ControlView(kafka, workerId, clock, this::onStop);
+        this.status = new StatusView(kafka, workerId, clock, config.livenessWindow(),
                 config.statusLookback());
-        this.backlog = new BacklogProbe(bootstrapServers, workerId + "-backlog", Topics.WORKER_SHARE_GROUP, Topics.JOBS);
+        this.backlog = new BacklogProbe(kafka, workerId + "-backlog", Topics.WORKER_SHARE_GROUP, Topics.JOBS);
         this.metrics = new JobMetrics(registry, config.maxRooms(), backlog::backlog);
         this.views = new Intake.Views() {
             @Override
@@ -108,7 +116,7 @@ public final class JobEngine implements AutoCloseable {
         this.backlogTimer = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(workerId + "-backlog").daemon().factory());
         for (int i = 0; i < config.maxRooms(); i++) {
-            slots.add(new JobSlot(i, this, new KafkaShareConsumer<>(shareConsumerConfig(bootstrapServers, workerId, i),
+            slots.add(new JobSlot(i, this, new KafkaShareConsumer<>(shareConsumerConfig(kafka, workerId, i),
                     new ByteArrayDeserializer(), new ByteArrayDeserializer())));
         }
     }
@@ -118,9 +126,8 @@ public final class JobEngine implements AutoCloseable {
      * {@code max.poll.records} is a hard cap only with {@code share.acquire.mode=record_limit}; the default
      * ({@code batch_optimized}) may acquire a whole batch.
      */
-    static Map<String, Object> shareConsumerConfig(String bootstrapServers, String workerId, int slot) {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    static Map<String, Object> shareConsumerConfig(KafkaClientConfig kafka, String workerId, int slot) {
+        Map<String, Object> c = new HashMap<>(kafka.clientProperties());
         c.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.WORKER_SHARE_GROUP);
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, workerId + "-slot-" + slot);
         c.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");

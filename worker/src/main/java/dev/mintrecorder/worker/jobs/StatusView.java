@@ -6,6 +6,7 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.contracts.TopicFollower;
 import dev.mintrecorder.contracts.Topics;
+import dev.mintrecorder.worker.ops.KafkaClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.time.Clock;
@@ -36,11 +37,11 @@ final class StatusView implements AutoCloseable {
 
     private record Seen(String workerId, Instant lastAlive, int attempt) {}
 
-    StatusView(String bootstrapServers, String workerId, Clock clock, Duration livenessWindow, Duration lookback) {
+    StatusView(KafkaClientConfig kafka, String workerId, Clock clock, Duration livenessWindow, Duration lookback) {
         this.clock = clock;
         this.livenessWindow = livenessWindow;
         this.lookback = lookback;
-        this.follower = new TopicFollower(bootstrapServers, workerId + "-status", Topics.STATUS, lookback, clock,
+        this.follower = new TopicFollower(kafka.clientProperties(), workerId + "-status", Topics.STATUS, lookback, clock,
                 this::apply);
     }
 

@@ -21,18 +21,17 @@ import java.util.UUID;
  * this record composes them. {@link #load(Map)} validates everything at start and throws a
  * {@link ConfigException} naming the first bad variable.
  */
-public record WorkerConfig(String workerId, String kafkaBootstrapServers, JobsConfig jobs, RoomConfig room,
+public record WorkerConfig(String workerId, KafkaClientConfig kafka, JobsConfig jobs, RoomConfig room,
                            StorageConfig storage, UploadConfig upload, MediaConfig media,
                            MemoryConfig memory, OpsConfig ops) {
 
     static final Setting<String> WORKER_ID = Setting.string("WORKER_ID", "",
             "This worker's id in status events and alarms. Default: the host name plus a random suffix.");
-    static final Setting<String> KAFKA_BOOTSTRAP_SERVERS = Setting.string("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092",
-            "Kafka bootstrap servers (host:port,...).");
 
     /** Every variable the worker reads, in the order the README lists them. */
     public static List<Setting<?>> settings() {
-        List<Setting<?>> all = new ArrayList<>(List.of(WORKER_ID, KAFKA_BOOTSTRAP_SERVERS));
+        List<Setting<?>> all = new ArrayList<>(List.of(WORKER_ID));
+        all.addAll(KafkaClientConfig.SETTINGS);
         all.addAll(JobsConfig.SETTINGS);
         all.addAll(RoomConfig.SETTINGS);
         all.addAll(StorageConfig.SETTINGS);
@@ -48,9 +47,14 @@ public record WorkerConfig(String workerId, String kafkaBootstrapServers, JobsCo
         if (workerId.isEmpty()) {
             workerId = defaultWorkerId();
         }
-        return new WorkerConfig(workerId, KAFKA_BOOTSTRAP_SERVERS.read(env), JobsConfig.from(env), RoomConfig.from(env),
+        return new WorkerConfig(workerId, KafkaClientConfig.from(env), JobsConfig.from(env), RoomConfig.from(env),
                 StorageConfig.from(env), UploadConfig.from(env), MediaConfig.from(env),
                 MemoryConfig.from(env), OpsConfig.from(env));
+    }
+
+    /** Kafka's bootstrap servers (the rest of {@link #kafka()} is how to connect to them). */
+    public String kafkaBootstrapServers() {
+        return kafka.bootstrapServers();
     }
 
     private static String defaultWorkerId() {

@@ -1,6 +1,7 @@
 package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.Topics;
+import dev.mintrecorder.worker.ops.KafkaClientConfig;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -11,7 +12,7 @@ class ShareConsumerConfigTest {
     /** One record per poll, as a hard cap: the bulkhead relies on it (JobEngineIT proves it against the broker). */
     @Test
     void eachSlotAcquiresAtMostOneRecordPerPollWithExplicitAcknowledgement() {
-        Map<String, Object> c = JobEngine.shareConsumerConfig("localhost:9092", "w-1", 3);
+        Map<String, Object> c = JobEngine.shareConsumerConfig(KafkaClientConfig.plaintext("localhost:9092"), "w-1", 3);
         assertEquals("explicit", c.get("share.acknowledgement.mode"));
         assertEquals("record_limit", c.get("share.acquire.mode"));
         assertEquals(1, c.get("max.poll.records"));

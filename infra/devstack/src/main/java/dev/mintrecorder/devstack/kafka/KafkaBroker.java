@@ -49,6 +49,9 @@ public final class KafkaBroker implements DevstackComponent {
     private final Path dir;
     private final Path configFile;
     private final int brokerPort;
+    private final int sslPort;
+    private final int saslSslPort;
+    private final KafkaTls tls;
     private Process process;
     private boolean brokerDlqConfigured;
 
@@ -57,6 +60,9 @@ public final class KafkaBroker implements DevstackComponent {
         this.dir = dir;
         this.configFile = dir.resolve("server.properties");
         this.brokerPort = brokerPort;
+        this.tls = options.tls() ? KafkaTls.generate(dir.resolve("tls")) : null;
+        this.sslPort = options.tls() ? Ports.freeLoopbackPort() : 0;
+        this.saslSslPort = options.tls() ? Ports.freeLoopbackPort() : 0;
         writeConfig(controllerPort);
     }
 
@@ -77,6 +83,28 @@ public final class KafkaBroker implements DevstackComponent {
     /** {@code 127.0.0.1:port}, stable across restarts. */
     public String bootstrapServers() {
         return Ports.LOOPBACK + ":" + brokerPort;
+    }
+
+    /** The SSL listener ({@code 127.0.0.1:port}; mutual TLS), with {@link KafkaBrokerOptions#withTls()} only. */
+    public String sslBootstrapServers() {
+        return Ports.LOOPBACK + ":" + requireTls().sslPort;
+    }
+
+    /** The SASL_SSL listener ({@code 127.0.0.1:port}; SASL/PLAIN), with {@link KafkaBrokerOptions#withTls()} only. */
+    public String saslSslBootstrapServers() {
+        return Ports.LOOPBACK + ":" + requireTls().saslSslPort;
+    }
+
+    /** The certificates and logins of the secure listeners, with {@link KafkaBrokerOptions#withTls()} only. */
+    public KafkaTls tls() {
+        return requireTls().tls;
+    }
+
+    private KafkaBroker requireTls() {
+        if (tls == null) {
+            throw new IllegalStateException("this broker has no TLS listeners: start it with KafkaBrokerOptions.withTls()");
+        }
+        return this;
     }
 
     @Override
@@ -263,11 +291,17 @@ public final class KafkaBroker implements DevstackComponent {
         p.setProperty("process.roles", "broker,controller");
         p.setProperty("node.id", "1");
         p.setProperty("controller.quorum.voters", "1@" + host + ":" + controllerPort);
-        p.setProperty("listeners", "PLAINTEXT://" + host + ":" + brokerPort + ",CONTROLLER://" + host + ":" + controllerPort);
-        p.setProperty("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort);
+        String secure = tls == null ? "" : ",SSL://" + host + ":" + sslPort + ",SASL_SSL://" + host + ":" + saslSslPort;
+        p.setProperty("listeners", "PLAINTEXT://" + host + ":" + brokerPort + secure
+                + ",CONTROLLER://" + host + ":" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort + secure);
         p.setProperty("controller.listener.names", "CONTROLLER");
         p.setProperty("inter.broker.listener.name", "PLAINTEXT");
-        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+                + (tls == null ? "" : ",SSL:SSL,SASL_SSL:SASL_SSL"));
+        if (tls != null) {
+            tls.brokerProperties().forEach(p::setProperty);
+        }
         p.setProperty("log.dirs", dir.resolve("logs").toString());
         p.setProperty("auto.create.topics.enable", "false");
         p.setProperty("num.partitions", "1");

@@ -12,9 +12,18 @@ import java.util.Map;
  * @param sessionTimeout {@code group.share.session.timeout.ms}, after which a silent member is evicted
  * @param deliveryCountLimit {@code group.share.delivery.count.limit} (2–10): deliveries before a record is archived
  * @param extraBrokerProperties any further broker properties, applied last
+ * @param tls whether the broker also listens with TLS: an SSL listener that requires client certificates and a
+ *            SASL_SSL listener with SASL/PLAIN, on loopback ports of their own ({@link KafkaTls})
  */
 public record KafkaBrokerOptions(Duration recordLockDuration, Duration heartbeatInterval, Duration sessionTimeout,
-                                 int deliveryCountLimit, Map<String, String> extraBrokerProperties) {
+                                 int deliveryCountLimit, Map<String, String> extraBrokerProperties, boolean tls) {
+
+    /** Plain listeners only. */
+    public KafkaBrokerOptions(Duration recordLockDuration, Duration heartbeatInterval, Duration sessionTimeout,
+                              int deliveryCountLimit, Map<String, String> extraBrokerProperties) {
+        this(recordLockDuration, heartbeatInterval, sessionTimeout, deliveryCountLimit, extraBrokerProperties, false);
+    }
+
     public KafkaBrokerOptions {
         if (recordLockDuration.toMillis() < 1000) {
             throw new IllegalArgumentException("recordLockDuration must be at least 1 s, was " + recordLockDuration);
@@ -39,14 +48,21 @@ public record KafkaBrokerOptions(Duration recordLockDuration, Duration heartbeat
     }
 
     public KafkaBrokerOptions withRecordLockDuration(Duration d) {
-        return new KafkaBrokerOptions(d, heartbeatInterval, sessionTimeout, deliveryCountLimit, extraBrokerProperties);
+        return new KafkaBrokerOptions(d, heartbeatInterval, sessionTimeout, deliveryCountLimit, extraBrokerProperties, tls);
     }
 
     public KafkaBrokerOptions withDeliveryCountLimit(int limit) {
-        return new KafkaBrokerOptions(recordLockDuration, heartbeatInterval, sessionTimeout, limit, extraBrokerProperties);
+        return new KafkaBrokerOptions(recordLockDuration, heartbeatInterval, sessionTimeout, limit, extraBrokerProperties,
+                tls);
     }
 
     public KafkaBrokerOptions withExtraBrokerProperties(Map<String, String> props) {
-        return new KafkaBrokerOptions(recordLockDuration, heartbeatInterval, sessionTimeout, deliveryCountLimit, props);
+        return new KafkaBrokerOptions(recordLockDuration, heartbeatInterval, sessionTimeout, deliveryCountLimit, props, tls);
+    }
+
+    /** Also an SSL listener (mutual TLS) and a SASL_SSL listener (PLAIN), with certificates made for this broker. */
+    public KafkaBrokerOptions withTls() {
+        return new KafkaBrokerOptions(recordLockDuration, heartbeatInterval, sessionTimeout, deliveryCountLimit,
+                extraBrokerProperties, true);
     }
 }
