@@ -28,7 +28,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -165,27 +164,4 @@ class KafkaSecurityIT {
         }
     }
 
-    /** A recording that holds its job until it is stopped or handed over. */
-    private static final class HeldSession implements RecordingSession {
-        private final CompletableFuture<SessionEnd> ended = new CompletableFuture<>();
-
-        @Override
-        public void start() {
-        }
-
-        @Override
-        public void stop(SessionEnd.Finished why) {
-            ended.complete(why);
-        }
-
-        @Override
-        public void handover() {
-            ended.complete(new SessionEnd.HandedOver());
-        }
-
-        @Override
-        public CompletableFuture<SessionEnd> ended() {
-            return ended;
-        }
-    }
 }

@@ -7,10 +7,9 @@ import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.devstack.Ports;
+import dev.mintrecorder.worker.jobs.HeldSession;
 import dev.mintrecorder.worker.jobs.JobEngine;
 import dev.mintrecorder.worker.jobs.JobsConfig;
-import dev.mintrecorder.worker.jobs.RecordingSession;
-import dev.mintrecorder.worker.jobs.SessionEnd;
 import dev.mintrecorder.worker.memory.Admission;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -37,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -229,27 +227,4 @@ class MetricsQueriesIT {
         throw new IllegalStateException("no infra/k8s above " + Path.of("").toAbsolutePath());
     }
 
-    /** A recording that holds its job until it is stopped or handed over. */
-    private static final class HeldSession implements RecordingSession {
-        private final CompletableFuture<SessionEnd> ended = new CompletableFuture<>();
-
-        @Override
-        public void start() {
-        }
-
-        @Override
-        public void stop(SessionEnd.Finished why) {
-            ended.complete(why);
-        }
-
-        @Override
-        public void handover() {
-            ended.complete(new SessionEnd.HandedOver());
-        }
-
-        @Override
-        public CompletableFuture<SessionEnd> ended() {
-            return ended;
-        }
-    }
 }
