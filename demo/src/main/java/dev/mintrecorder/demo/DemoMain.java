@@ -4,6 +4,7 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
+import dev.mintrecorder.contracts.Messages;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.contracts.StatusFeed;
 import dev.mintrecorder.devstack.ChildJvm;
@@ -238,7 +239,9 @@ public final class DemoMain {
             case StatusEvent.Segment s -> say("SEGMENT %d: %.2f s, %s, dropped frames so far %d (%s)", s.seq(),
                     s.durationS(), mib(s.bytes()), s.droppedFrames(), s.key());
             case StatusEvent.Joined j -> say("JOINED: the worker subscribed to %s's camera and microphone", PUBLISHER);
-            case StatusEvent.Stopped s -> say("STOPPED (%s)", s.reason());
+            // The whole terminal event, as every consumer of recording.status gets it (docs/events.md).
+            case StatusEvent.Stopped s -> say("STOPPED %s (%s); the event:%n  %s", s.code(), s.reason(),
+                    new String(Messages.encode(s), java.nio.charset.StandardCharsets.UTF_8));
             case StatusEvent.Failed f -> say("FAILED: %s", f.error());
             case StatusEvent.Heartbeat h -> { }
             default -> say("%s", e.getClass().getSimpleName().toUpperCase(Locale.ROOT));
