@@ -76,10 +76,31 @@ public final class EventPublisher implements StatusSink, AutoCloseable {
         return send(Topics.ALARMS, key(alarm.workerId()), Messages.encode(alarm), "memory alarm " + alarm.level());
     }
 
+    /**
+     * Writes a job's lease row ({@code value} null: a tombstone) keyed by job_id, in the partition its mint's key
+     * would go to: the rows of one mint stay in one order (jobs.LeaseTable relies on it).
+     */
+    public CompletableFuture<RecordMetadata> lease(String mintId, java.util.UUID jobId, byte[] value) {
+        int partitions;
+        try {
+            partitions = producer.partitionsFor(Topics.LEASES).size();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        int partition = org.apache.kafka.common.utils.Utils.toPositive(
+                org.apache.kafka.common.utils.Utils.murmur2(key(mintId))) % partitions;
+        return send(Topics.LEASES, partition, key(jobId.toString()), value, "lease of " + jobId);
+    }
+
     private CompletableFuture<RecordMetadata> send(String topic, byte[] key, byte[] value, String what) {
+        return send(topic, null, key, value, what);
+    }
+
+    private CompletableFuture<RecordMetadata> send(String topic, Integer partition, byte[] key, byte[] value,
+                                                   String what) {
         CompletableFuture<RecordMetadata> result = new CompletableFuture<>();
         try {
-            producer.send(new ProducerRecord<>(topic, key, value), (metadata, error) -> {
+            producer.send(new ProducerRecord<>(topic, partition, key, value), (metadata, error) -> {
                 if (error == null) {
                     result.complete(metadata);
                 } else {

@@ -12,25 +12,28 @@ import java.util.UUID;
 
 /**
  * What to do with one acquired job record: the engine's decision, kept pure so it is tested without Kafka.
- * The order of the checks is the contract: invalid, already ended, already stopped, duplicate, record.
+ * The order of the checks is the contract: invalid, already ended, already claimed, already stopped, duplicate, record.
  */
 public final class Intake {
     private Intake() {}
 
-    /** What the intake knows about the world when it decides; the engine backs it with its control and status views. */
+    /** What the intake knows about the world when it decides; the engine backs it with its control and lease views. */
     public interface Views {
         /** The latest STOP on the control table for this mint, if any. */
         Optional<StopCommand> stopFor(MintId mint);
 
-        /** A worker recording this mint whose heartbeat is within the liveness window, if any. */
+        /** The active job holding this mint in the lease table (the earliest claim), if any. */
         Optional<LiveHolder> liveHolder(MintId mint);
 
-        /** Whether a STOPPED or FAILED event was already published for this job (its final ACCEPT may have been lost). */
-        boolean ended(UUID jobId);
+        /** This job's own row in the lease table, if it has one. */
+        Optional<JobLease> lease(UUID jobId);
     }
 
-    /** A live recording of a mint, as seen in the status topic: which job, on which worker, at which attempt. */
+    /** The job holding a mint, as the lease table has it: which job, on which worker, at which attempt. */
     public record LiveHolder(UUID jobId, String workerId, int attempt) {}
+
+    /** A job's own lease: its state, the worker that wrote it, and the attempt. */
+    public record JobLease(Lease.State state, String workerId, int attempt) {}
 
     /** The decision. */
     public sealed interface Action {}
@@ -38,13 +41,19 @@ public final class Intake {
     /** Unusable bytes: REJECT, dead-letter with the reason, publish REJECTED. */
     public record Reject(String reason) implements Action {}
 
-    /** The job already reached its end (its STOPPED/FAILED is on the status topic): ACCEPT, publish nothing. */
+    /** The job already reached its end (its lease says ENDED): ACCEPT, publish nothing. */
     public record AlreadyEnded(RecordingJob job) implements Action {}
+
+    /**
+     * A worker has claimed this very job and records it (this record is a stale redelivery, e.g. its first ACCEPT was
+     * lost): ACCEPT, publish nothing. Should that worker be dead, a guardian fails the job over.
+     */
+    public record AlreadyClaimed(RecordingJob job, JobLease lease) implements Action {}
 
     /** A STOP for this job is already on the control table: ACCEPT, publish STOPPED, record nothing. */
     public record AlreadyStopped(RecordingJob job, int attempt, String reason) implements Action {}
 
-    /** Another job is recording this mint on a live worker: ACCEPT, publish DUPLICATE. */
+    /** Another job holds this mint: ACCEPT, publish DUPLICATE. */
     public record Duplicate(RecordingJob job, int attempt, LiveHolder holder) implements Action {}
 
     /** Record it; {@code resume} when an earlier attempt recorded part of it. */
@@ -64,8 +73,13 @@ public final class Intake {
             return new Reject(e.reason());
         }
         int attempt = attempt(job, deliveryCount);
-        if (views.ended(job.jobId())) {
+        Optional<JobLease> lease = views.lease(job.jobId());
+        if (lease.isPresent() && lease.get().state() == Lease.State.ENDED) {
             return new AlreadyEnded(job);
+        }
+        if (lease.isPresent() && lease.get().state() == Lease.State.CLAIMED) {
+            // Before the STOP check: the claiming worker handles a STOP itself, and one terminal event is the rule.
+            return new AlreadyClaimed(job, lease.get());
         }
         Optional<StopCommand> stop = views.stopFor(job.mintId()).filter(s -> stops(s, job));
         if (stop.isPresent()) {
@@ -75,11 +89,10 @@ public final class Intake {
         if (holder.isPresent() && !holder.get().jobId().equals(job.jobId())) {
             return new Duplicate(job, attempt, holder.get());
         }
-        if (holder.isPresent()) {
-            // This very job was recording a moment ago: a broker restart forgot the lock without counting a
-            // delivery, or its worker just died. Either way an earlier attempt left segments behind: resume after it.
-            int next = Math.min(Validation.ATTEMPT_MAX, Math.max(attempt, holder.get().attempt() + 1));
-            return new Record(job, next, true);
+        if (lease.isPresent()) {
+            // REQUEUED: a worker handed the job over, or a guardian failed it over, as this attempt. Resume after the
+            // segments the earlier attempts left.
+            return new Record(job, Math.min(Validation.ATTEMPT_MAX, Math.max(attempt, lease.get().attempt())), true);
         }
         return new Record(job, attempt, deliveryCount > 1 || job.isResume());
     }

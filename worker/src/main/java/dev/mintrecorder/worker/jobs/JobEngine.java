@@ -17,9 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -31,8 +29,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The worker's job intake: share-group slots behind a bulkhead, the control and status views, heartbeats, metrics and
- * the graceful drain. One per worker.
+ * The worker's job layer: the {@link Dispatcher} (one share consumer) behind a bulkhead, the running
+ * {@link Recordings}, the control and lease views, the {@link Guardian} of some status partitions, heartbeats,
+ * metrics and the graceful drain. One per worker. docs/design.md ("Jobs") explains the design and its limits.
  *
  * <pre>{@code
  * JobEngine engine = new JobEngine(bootstrap, workerId, config.jobs(), sessionFactory, registry, Clock.systemUTC(),
@@ -49,21 +48,16 @@ public final class JobEngine implements AutoCloseable {
 
     private final String workerId;
     private final JobsConfig config;
-    private final RecordingSessionFactory sessionFactory;
-    private final Clock clock;
-    private final Admission admission;
-    private final Bulkhead bulkhead;
     private final EventPublisher publisher;
     private final ControlView control;
-    private final StatusView status;
+    private final LeaseView leases;
     private final BacklogProbe backlog;
-    private final JobMetrics metrics;
-    private final List<JobSlot> slots = new ArrayList<>();
+    private final Recordings recordings;
+    private final Dispatcher dispatcher;
+    private final Guardian guardian;
     private final ScheduledExecutorService timers;
     private final ScheduledExecutorService backlogTimer;
-    private final Intake.Views views;
     private final AtomicReference<String> systemError = new AtomicReference<>();
-    private final AtomicReference<String> slotFailure = new AtomicReference<>();
     private volatile boolean viewsLoaded;
     private volatile boolean draining;
     private volatile boolean started;
@@ -79,20 +73,28 @@ public final class JobEngine implements AutoCloseable {
                      MeterRegistry registry, Clock clock, Admission admission) {
         this.workerId = workerId;
         this.config = config;
-        this.sessionFactory = sessionFactory;
-        this.clock = clock;
-        this.admission = admission;
-        this.bulkhead = Bulkhead.of(workerId + "-rooms", BulkheadConfig.custom()
+        Bulkhead bulkhead = Bulkhead.of(workerId + "-rooms", BulkheadConfig.custom()
                 .maxConcurrentCalls(config.maxRooms())
                 .maxWaitDuration(Duration.ZERO)
                 .build());
         this.publisher = new EventPublisher(kafka, workerId + "-events", config.deliveryTimeout());
-        this.control = new ControlView(kafka, workerId, clock, this::onStop);
-        this.status = new StatusView(kafka, workerId, clock, config.livenessWindow(),
-                config.statusLookback());
         this.backlog = new BacklogProbe(kafka, workerId + "-backlog", Topics.WORKER_SHARE_GROUP, Topics.JOBS);
-        this.metrics = new JobMetrics(registry, config.maxRooms(), backlog::backlog);
-        this.views = new Intake.Views() {
+        AtomicReference<Dispatcher> dispatcherRef = new AtomicReference<>();
+        AtomicReference<Guardian> guardianRef = new AtomicReference<>();
+        JobMetrics metrics = new JobMetrics(registry, config.maxRooms(), backlog::backlog,
+                () -> dispatcherRef.get() != null && dispatcherRef.get().up(),
+                () -> guardianRef.get() == null ? 0 : guardianRef.get().guarded());
+        this.timers = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name(workerId + "-job-timers").daemon().factory());
+        this.backlogTimer = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name(workerId + "-backlog").daemon().factory());
+        LeaseWriter leaseWriter = new LeaseWriter(publisher, workerId, clock);
+        this.recordings = new Recordings(workerId, clock, sessionFactory, publisher, leaseWriter, bulkhead, metrics,
+                timers, this::systemFailure);
+        this.control = new ControlView(kafka, workerId, clock, recordings::stop);
+        this.leases = new LeaseView(kafka, workerId, clock, recordings::leaseChanged);
+        LeaseTable table = leases.table();
+        Intake.Views views = new Intake.Views() {
             @Override
             public Optional<StopCommand> stopFor(MintId mint) {
                 return control.stopFor(mint);
@@ -100,36 +102,36 @@ public final class JobEngine implements AutoCloseable {
 
             @Override
             public Optional<Intake.LiveHolder> liveHolder(MintId mint) {
-                Optional<Intake.LiveHolder> here = slots.stream().flatMap(s -> s.active().stream())
-                        .filter(a -> a.job.mintId().equals(mint))
-                        .map(a -> new Intake.LiveHolder(a.job.jobId(), workerId, a.attempt)).findFirst();
-                return here.isPresent() ? here : status.liveHolder(mint);
+                return table.holder(mint).map(r -> new Intake.LiveHolder(r.lease().jobId(), r.lease().workerId(),
+                        r.lease().attempt()));
             }
 
             @Override
-            public boolean ended(UUID jobId) {
-                return status.ended(jobId);
+            public Optional<Intake.JobLease> lease(UUID jobId) {
+                return table.row(jobId).map(r -> new Intake.JobLease(r.lease().state(), r.lease().workerId(),
+                        r.lease().attempt()));
             }
         };
-        this.timers = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name(workerId + "-job-timers").daemon().factory());
-        this.backlogTimer = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name(workerId + "-backlog").daemon().factory());
-        for (int i = 0; i < config.maxRooms(); i++) {
-            slots.add(new JobSlot(i, this, new KafkaShareConsumer<>(shareConsumerConfig(kafka, workerId, i),
-                    new ByteArrayDeserializer(), new ByteArrayDeserializer())));
-        }
+        this.dispatcher = new Dispatcher(new Dispatcher.Deps(workerId, clock,
+                () -> new KafkaShareConsumer<>(shareConsumerConfig(kafka, workerId), new ByteArrayDeserializer(),
+                        new ByteArrayDeserializer()),
+                bulkhead, admission, publisher, leases, leaseWriter, views, this::ready, this::syncViews, recordings,
+                metrics));
+        dispatcherRef.set(dispatcher);
+        this.guardian = new Guardian(kafka, workerId, clock, config.failoverRules(), table, leaseWriter, publisher,
+                recordings, metrics);
+        guardianRef.set(guardian);
     }
 
     /**
-     * The share consumer of one slot: explicit acknowledgement, and at most one record per poll. In 4.4
+     * The worker's one share consumer: explicit acknowledgement, and at most one record per poll. In 4.4
      * {@code max.poll.records} is a hard cap only with {@code share.acquire.mode=record_limit}; the default
      * ({@code batch_optimized}) may acquire a whole batch.
      */
-    static Map<String, Object> shareConsumerConfig(KafkaClientConfig kafka, String workerId, int slot) {
+    static Map<String, Object> shareConsumerConfig(KafkaClientConfig kafka, String workerId) {
         Map<String, Object> c = new HashMap<>(kafka.clientProperties());
         c.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.WORKER_SHARE_GROUP);
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, workerId + "-slot-" + slot);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, workerId + "-dispatcher");
         c.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
         c.put(ConsumerConfig.SHARE_ACQUIRE_MODE_CONFIG, "record_limit");
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
@@ -144,22 +146,23 @@ public final class JobEngine implements AutoCloseable {
         }
         started = true;
         control.start();
-        status.start();
-        CompletableFuture.allOf(control.sync(), status.sync()).whenComplete((ok, error) -> {
+        leases.start();
+        CompletableFuture.allOf(control.sync(), leases.sync()).whenComplete((ok, error) -> {
             if (error == null) {
                 viewsLoaded = true;
-                log.info("worker {}: control and status views loaded; taking up to {} jobs", workerId,
+                log.info("worker {}: control and lease tables loaded; taking up to {} jobs", workerId,
                         config.maxRooms());
             }
         });
-        slots.forEach(JobSlot::start);
+        dispatcher.start();
+        guardian.start();
         long hb = config.heartbeatInterval().toMillis();
-        timers.scheduleAtFixedRate(this::heartbeats, hb, hb, TimeUnit.MILLISECONDS);
+        timers.scheduleAtFixedRate(recordings::heartbeats, hb, hb, TimeUnit.MILLISECONDS);
         long bl = config.backlogInterval().toMillis();
         backlogTimer.scheduleWithFixedDelay(backlog::refresh, 0, bl, TimeUnit.MILLISECONDS);
     }
 
-    /** Whether the fleet should send this worker work: views loaded, not draining, no SYSTEM error. */
+    /** Whether the fleet should send this worker work: views loaded, dispatcher up, not draining, no SYSTEM error. */
     public boolean ready() {
         return notReadyReason().isEmpty();
     }
@@ -169,47 +172,32 @@ public final class JobEngine implements AutoCloseable {
         if (error != null) {
             return Optional.of("system error: " + error);
         }
-        String slot = slotFailure.get();
-        if (slot != null) {
-            return Optional.of(slot);
-        }
         if (draining) {
             return Optional.of("draining");
         }
         if (!viewsLoaded) {
-            return Optional.of("loading the control and status topics");
+            return Optional.of("loading the control and lease tables");
         }
-        return Optional.empty();
+        return dispatcher.down();
     }
 
     /** Recordings running now. */
     public int activeRooms() {
-        return metrics.roomsActive.get();
+        return recordings.count();
     }
 
     /**
-     * SIGTERM: stop acquiring, hand every recording over (close the current segment, re-produce the job as the next
-     * attempt, ACCEPT the original), and wait for the slots to finish, at most {@code grace}.
+     * SIGTERM: stop acquiring, hand every recording over (close the current segment, REQUEUE its lease as the next
+     * attempt, re-enqueue the job), at most {@code grace}.
      *
      * @return true if everything was handed over within the grace period
      */
     public boolean drain(Duration grace) {
         draining = true;
         log.info("worker {}: draining {} recording(s)", workerId, activeRooms());
-        slots.forEach(s -> s.command(new JobSlot.Command.Drain()));
-        CompletableFuture<?>[] done = slots.stream().map(JobSlot::finished).toArray(CompletableFuture[]::new);
-        try {
-            CompletableFuture.allOf(done).get(grace.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            log.warn("worker {}: drain did not finish within {}", workerId, grace);
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (java.util.concurrent.ExecutionException e) {
-            return false;
-        }
+        long deadline = System.nanoTime() + grace.toNanos();
+        dispatcher.stop(grace);
+        return recordings.drain(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
     /** Drains (if not yet done) within the configured grace period, then closes every client. */
@@ -218,70 +206,21 @@ public final class JobEngine implements AutoCloseable {
         if (started && !draining) {
             drain(config.drainGrace());
         }
-        slots.forEach(JobSlot::closeUnstarted);
+        dispatcher.stop(Duration.ofSeconds(10));
+        guardian.close();
         timers.shutdownNow();
         backlogTimer.shutdownNow();
         control.close();
-        status.close();
+        leases.close();
         backlog.close();
+        recordings.close();
         publisher.close();
     }
 
-    // ---- used by the slots ----
-
-    String workerId() {
-        return workerId;
-    }
-
-    JobsConfig config() {
-        return config;
-    }
-
-    Clock clock() {
-        return clock;
-    }
-
-    /** Asked before every poll: a slot polls only with one room's memory reserved. */
-    Admission admission() {
-        return admission;
-    }
-
-    Bulkhead bulkhead() {
-        return bulkhead;
-    }
-
-    EventPublisher publisher() {
-        return publisher;
-    }
-
-    JobMetrics metrics() {
-        return metrics;
-    }
-
-    RecordingSessionFactory sessionFactory() {
-        return sessionFactory;
-    }
-
-    ScheduledExecutorService timers() {
-        return timers;
-    }
-
-    Intake.Views views() {
-        return views;
-    }
-
-    boolean draining() {
-        return draining;
-    }
-
-    boolean mayAcquire() {
-        return ready();
-    }
-
-    /** Waits (bounded) until the views hold everything written before now, so a fresh STOP or heartbeat counts. */
-    void syncViews() {
+    /** Waits (bounded) until the views hold everything written before now, so a fresh STOP or claim counts. */
+    private void syncViews() {
         try {
-            CompletableFuture.allOf(control.sync(), status.sync())
+            CompletableFuture.allOf(control.sync(), leases.sync())
                     .get(VIEW_SYNC_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
@@ -291,69 +230,10 @@ public final class JobEngine implements AutoCloseable {
         }
     }
 
-    /**
-     * A slot stopped for good: the worker reports not ready (it no longer has the capacity it was started with), stops
-     * taking jobs and counts the slot out of {@code recorder.rooms.max}. Running recordings go on.
-     */
-    void slotFailed(int index, String error) {
-        metrics.slotsFailed.incrementAndGet();
-        slotFailure.compareAndSet(null, "job slot " + index + " failed: " + error);
-        log.error("worker {} not ready: job slot {} failed: {}", workerId, index, error);
-    }
-
     /** A SYSTEM-scope failure: the worker stops taking jobs and reports not ready; running recordings go on. */
-    void systemFailure(String error) {
+    private void systemFailure(String error) {
         if (systemError.compareAndSet(null, error)) {
             log.error("worker {} not ready: system error: {}", workerId, error);
-        }
-    }
-
-    /**
-     * A slot acquired a job another slot of this worker still records (its lock lapsed, e.g. across a broker restart,
-     * and the share group handed the record back here): the recording moves to the new slot, session untouched.
-     *
-     * @return the recording to continue, or null if no other slot here holds the job
-     */
-    HeldJob takeOverLocal(UUID jobId, JobSlot taker, Duration wait) {
-        for (JobSlot s : slots) {
-            if (s == taker || s.active().filter(a -> a.job.jobId().equals(jobId)).isEmpty()) {
-                continue;
-            }
-            CompletableFuture<HeldJob> handoff = new CompletableFuture<>();
-            s.command(new JobSlot.Command.Transfer(jobId, handoff));
-            try {
-                return handoff.get(wait.toMillis(), TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                if (e instanceof InterruptedException) {
-                    Thread.currentThread().interrupt();
-                }
-                log.warn("job {}: the old slot did not hand the recording over within {}", jobId, wait);
-                return null;
-            }
-        }
-        return null;
-    }
-
-    /** Delivers a session's command to whichever slot holds the session now (it may have moved). */
-    void routeToHolder(RecordingSession session, JobSlot.Command command) {
-        for (JobSlot s : slots) {
-            if (s.active().filter(a -> a.session == session).isPresent()) {
-                s.command(command);
-                return;
-            }
-        }
-    }
-
-    private void onStop(StopCommand stop) {
-        for (JobSlot s : slots) {
-            s.active().filter(a -> Intake.stops(stop, a.job)).ifPresent(a -> s.command(new JobSlot.Command.Stop(
-                    a.session, new SessionEnd.Finished(SessionEnd.Reason.STOPPED, stop.reason()))));
-        }
-    }
-
-    private void heartbeats() {
-        for (JobSlot s : slots) {
-            s.active().ifPresent(HeldJob::heartbeat);
         }
     }
 }

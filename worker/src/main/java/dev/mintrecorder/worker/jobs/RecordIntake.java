@@ -17,23 +17,23 @@ import java.time.Clock;
 /**
  * Settles one acquired job record: {@link Intake} decides, this acts, and the record is acknowledged <b>exactly once,
  * whatever its bytes and whatever throws</b> on the way. Only a {@link Intake.Record} decision leaves the record
- * unacknowledged, for the slot to record it and hold it.
+ * unacknowledged, for the dispatcher to claim the job and then acknowledge it.
  *
  * <p>The invariant matters because a share consumer in explicit mode refuses to poll again while a record of its
- * batch is unacknowledged: one record left behind jams its slot for good. So:
+ * batch is unacknowledged: one record left behind jams the worker's dispatcher for good. So:
  * <ul>
  * <li>an exception while deciding or acting dead-letters the record with the exception as the (bounded, escaped)
  * reason, and REJECTs it;</li>
  * <li>a dead letter that cannot be written (Kafka itself is away) RELEASEs the record instead, so it comes back;</li>
  * <li>anything that fails after the acknowledgement (a status event) is logged and counted, never retried.</li>
  * </ul>
- * Only an acknowledgement the consumer itself refuses can escape, as {@link AcknowledgeFailed}: the slot's consumer
- * is then broken, which the slot reports.
+ * Only an acknowledgement the consumer itself refuses can escape, as {@link AcknowledgeFailed}: the dispatcher's consumer
+ * is then broken, which the dispatcher reports.
  */
 final class RecordIntake {
     private static final Logger log = LoggerFactory.getLogger(RecordIntake.class);
 
-    /** What settling a record touches: the slot backs it with its consumer, the engine's views and its publisher. */
+    /** What settling a record touches: the dispatcher backs it with its consumer, the engine's views and its publisher. */
     interface Port {
         /** The views, synced as far as a bounded wait allows. */
         Intake.Views views();
@@ -42,6 +42,9 @@ final class RecordIntake {
 
         /** Writes the dead letter and waits for the broker; throws if it was not written. */
         void deadLetter(byte[] key, DlqRecord record) throws Exception;
+
+        /** Marks the job ENDED in the lease table (before its terminal event), so no guardian revives it. */
+        void endLease(RecordingJob job, int attempt);
     }
 
     /** What became of the record. */
@@ -49,11 +52,11 @@ final class RecordIntake {
         /** Acknowledged with {@code type}; nothing more to do. */
         record Settled(AcknowledgeType type) implements Outcome {}
 
-        /** Not acknowledged: the slot records the job and holds the record. */
+        /** Not acknowledged: the dispatcher claims the job, then acknowledges the record. */
         record Take(Intake.Record decision) implements Outcome {}
     }
 
-    /** The consumer refused an acknowledgement: the record stays unsettled and the slot's consumer is suspect. */
+    /** The consumer refused an acknowledgement: the record stays unsettled and the dispatcher's consumer is suspect. */
     static final class AcknowledgeFailed extends RuntimeException {
         AcknowledgeFailed(String message, RuntimeException cause) {
             super(message, cause);
@@ -86,7 +89,13 @@ final class RecordIntake {
                     log.info("job {} already ended; acknowledging its redelivered record", ended.job().jobId());
                     yield settlement.settle(AcknowledgeType.ACCEPT);
                 }
+                case Intake.AlreadyClaimed claimed -> {
+                    log.info("job {} is claimed by {} (attempt {}); acknowledging its stale record",
+                            claimed.job().jobId(), claimed.lease().workerId(), claimed.lease().attempt());
+                    yield settlement.settle(AcknowledgeType.ACCEPT);
+                }
                 case Intake.AlreadyStopped stopped -> {
+                    port.endLease(stopped.job(), stopped.attempt());
                     events(stopped.job(), stopped.attempt()).stopped(StatusEvent.EndCode.STOP_REQUESTED,
                             "stop requested before start: " + stopped.reason(), null);
                     metrics.stoppedBeforeStart.increment();

@@ -35,10 +35,11 @@ import static io.micrometer.core.instrument.Meter.Type.TIMER;
  * where the unit is the whole point of the name ({@code recorder.queue.bytes}), which the convention does not repeat.
  */
 public enum Metric {
-    // jobs: the share-group intake (jobs.JobMetrics). Rooms active, max and the backlog drive the autoscaling.
+    // jobs: dispatch, leases and guardians (jobs.JobMetrics). Rooms active, max and the backlog drive the autoscaling.
     ROOMS_ACTIVE(GAUGE, "recorder.rooms.active", null, List.of(), "Recordings running on this worker."),
     ROOMS_MAX(GAUGE, "recorder.rooms.max", null, List.of(),
-            "Recordings this worker may run at once: JOBS_MAX_ROOMS less its failed job slots."),
+            "Recordings this worker may run at once: JOBS_MAX_ROOMS while its dispatcher can take jobs, otherwise the "
+                    + "recordings it runs (no free capacity advertised)."),
     JOBS_BACKLOG(GAUGE, "recorder.jobs.backlog", null, List.of(),
             "Jobs not yet acknowledged in the share group, in flight included: one group-wide figure that every "
                     + "worker reports (take max, never sum); NaN until first read."),
@@ -49,19 +50,25 @@ public enum Metric {
     JOBS_RESUMED(COUNTER, "recorder.jobs.resumed", null, List.of(), "Jobs resumed after a crash or a handover."),
     JOBS_STOPPED_BEFORE_START(COUNTER, "recorder.jobs.stopped.before.start", null, List.of(),
             "Jobs whose STOP was already on the control table when acquired."),
-    JOBS_RENEWALS(COUNTER, "recorder.jobs.renewals", null, List.of(), "Lock renewals the broker confirmed."),
-    JOBS_RENEW_FAILURES(COUNTER, "recorder.jobs.renew.failures", null, List.of(), "Lock renewals that failed."),
-    JOBS_LOST_LOCKS(COUNTER, "recorder.jobs.lost.locks", null, List.of(),
-            "Held jobs whose lock the broker no longer honoured."),
-    JOBS_EXTRA_RELEASED(COUNTER, "recorder.jobs.extra.released", null, List.of(),
-            "Records a busy slot received and released (only after a broker outage)."),
     JOBS_INTAKE_ERRORS(COUNTER, "recorder.jobs.intake.errors", null, List.of(),
             "Errors while handling an acquired record; it was still dead-lettered, released or acknowledged."),
     JOBS_DEAD_LETTER_FAILURES(COUNTER, "recorder.jobs.dead.letter.failures", null, List.of(),
             "Invalid records released instead of rejected because their dead letter could not be written."),
-    SLOTS_ERRORS(COUNTER, "recorder.slots.errors", null, List.of(), "Unexpected errors in a job slot's loop."),
-    SLOTS_FAILED(GAUGE, "recorder.slots.failed", null, List.of(),
-            "Job slots stopped for good (their consumer could not recover); the worker is unready while any is."),
+    JOBS_DISPATCH_UP(GAUGE, "recorder.jobs.dispatch.up", null, List.of(),
+            "1 while the worker's share consumer can take jobs; 0 while it is down and retrying (the worker is then "
+                    + "unready and offers no free capacity)."),
+    JOBS_DISPATCH_ERRORS(COUNTER, "recorder.jobs.dispatch.errors", null, List.of(),
+            "Errors of the share consumer; a fatal one (group full, access denied) remakes it after a backoff."),
+    JOBS_GUARDED_PARTITIONS(GAUGE, "recorder.jobs.guarded.partitions", null, List.of(),
+            "Status partitions whose recordings this worker guards (fails over when their worker goes silent)."),
+    JOBS_FAILOVERS(COUNTER, "recorder.jobs.failovers", null, List.of(),
+            "Silent recordings this worker's guardian failed over (REQUEUED as the next attempt)."),
+    JOBS_GIVEN_UP(COUNTER, "recorder.jobs.given.up", null, List.of(),
+            "Jobs the guardian ended FAILED after JOBS_MAX_ATTEMPTS attempts."),
+    JOBS_FENCED(COUNTER, "recorder.jobs.fenced", null, List.of(),
+            "Recordings this worker stopped without a final event because another attempt took their job over."),
+    JOBS_GUARDIAN_ERRORS(COUNTER, "recorder.jobs.guardian.errors", null, List.of(),
+            "Unexpected errors in the guardian's loop."),
 
     // memory: the governor's samples and actions (memory.MemoryGovernor, memory.WorkerMemory).
     MEMORY_RSS(GAUGE, "recorder.memory.rss", "bytes", List.of(), "Resident set size (VmRSS) at the last sample."),

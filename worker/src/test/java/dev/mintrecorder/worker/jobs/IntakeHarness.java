@@ -2,6 +2,7 @@ package dev.mintrecorder.worker.jobs;
 
 import dev.mintrecorder.contracts.DlqRecord;
 import dev.mintrecorder.contracts.MintId;
+import dev.mintrecorder.contracts.RecordingJob;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.contracts.StopCommand;
 import dev.mintrecorder.contracts.Topics;
@@ -30,7 +31,7 @@ final class IntakeHarness implements RecordIntake.Port {
     final List<AcknowledgeType> acks = new ArrayList<>();
     final List<DlqRecord> deadLetters = new ArrayList<>();
     final List<StatusEvent> events = new ArrayList<>();
-    final JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), 1, () -> 0);
+    final JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), 1, () -> 0, () -> true, () -> 0);
     final RecordIntake intake = new RecordIntake(this, this::status, Clock.fixed(NOW, ZoneOffset.UTC), "worker-1",
             metrics);
 
@@ -42,6 +43,8 @@ final class IntakeHarness implements RecordIntake.Port {
     Optional<StopCommand> stop = Optional.empty();
     Optional<Intake.LiveHolder> holder = Optional.empty();
     boolean ended;
+    /** Jobs whose lease the intake ended. */
+    final List<UUID> endedLeases = new ArrayList<>();
 
     static ConsumerRecord<byte[], byte[]> record(long offset, byte[] value, int deliveryCount) {
         return new ConsumerRecord<>(Topics.JOBS, 0, offset, NOW.toEpochMilli(), TimestampType.CREATE_TIME, 0,
@@ -70,10 +73,15 @@ final class IntakeHarness implements RecordIntake.Port {
             }
 
             @Override
-            public boolean ended(UUID jobId) {
-                return ended;
+            public Optional<Intake.JobLease> lease(UUID jobId) {
+                return ended ? Optional.of(new Intake.JobLease(Lease.State.ENDED, "worker-2", 1)) : Optional.empty();
             }
         };
+    }
+
+    @Override
+    public void endLease(RecordingJob job, int attempt) {
+        endedLeases.add(job.jobId());
     }
 
     @Override

@@ -23,10 +23,10 @@ class IntakeTest {
     private static final MintId MINT = new MintId("So11111111111111111111111111111111111111112");
 
     /** The world as the views would report it: plain maps. */
-    private record World(Map<MintId, StopCommand> stops, Map<MintId, Intake.LiveHolder> live, Set<UUID> ended)
-            implements Intake.Views {
+    private record World(Map<MintId, StopCommand> stops, Map<MintId, Intake.LiveHolder> live,
+                         Map<UUID, Intake.JobLease> leases) implements Intake.Views {
         static World empty() {
-            return new World(Map.of(), Map.of(), Set.of());
+            return new World(Map.of(), Map.of(), Map.of());
         }
 
         @Override
@@ -40,8 +40,8 @@ class IntakeTest {
         }
 
         @Override
-        public boolean ended(UUID jobId) {
-            return ended.contains(jobId);
+        public Optional<Intake.JobLease> lease(UUID jobId) {
+            return Optional.ofNullable(leases.get(jobId));
         }
     }
 
@@ -103,7 +103,7 @@ class IntakeTest {
     void aStopNamingTheJobStopsItBeforeStart() {
         RecordingJob job = job(1);
         World world = new World(Map.of(MINT, stop(StopCommand.JobSelector.of(job.jobId()), T0.minusSeconds(60))),
-                Map.of(), Set.of());
+                Map.of(), Map.of());
         Intake.AlreadyStopped s = assertInstanceOf(Intake.AlreadyStopped.class,
                 Intake.classify(bytes(job), 1, world));
         assertEquals("requested by test", s.reason());
@@ -112,9 +112,9 @@ class IntakeTest {
     @Test
     void aStopForAnyJobStopsOnlyJobsRequestedBeforeIt() {
         RecordingJob job = job(1);
-        World later = new World(Map.of(MINT, stop(StopCommand.JobSelector.ANY, T0.plusSeconds(1))), Map.of(), Set.of());
+        World later = new World(Map.of(MINT, stop(StopCommand.JobSelector.ANY, T0.plusSeconds(1))), Map.of(), Map.of());
         World earlier = new World(Map.of(MINT, stop(StopCommand.JobSelector.ANY, T0.minusSeconds(1))), Map.of(),
-                Set.of());
+                Map.of());
         assertInstanceOf(Intake.AlreadyStopped.class, Intake.classify(bytes(job), 1, later));
         assertInstanceOf(Intake.Record.class, Intake.classify(bytes(job), 1, earlier));
     }
@@ -122,41 +122,56 @@ class IntakeTest {
     @Test
     void aStopForAnotherJobOfTheMintDoesNotStopThisOne() {
         World world = new World(Map.of(MINT, stop(StopCommand.JobSelector.of(UUID.randomUUID()), T0.plusSeconds(5))),
-                Map.of(), Set.of());
+                Map.of(), Map.of());
         assertInstanceOf(Intake.Record.class, Intake.classify(bytes(job(1)), 1, world));
     }
 
     @Test
     void anotherLiveJobOfTheMintMakesADuplicate() {
         Intake.LiveHolder holder = new Intake.LiveHolder(UUID.randomUUID(), "worker-b", 1);
-        World world = new World(Map.of(), Map.of(MINT, holder), Set.of());
+        World world = new World(Map.of(), Map.of(MINT, holder), Map.of());
         Intake.Duplicate d = assertInstanceOf(Intake.Duplicate.class, Intake.classify(bytes(job(1)), 1, world));
         assertEquals(holder, d.holder());
     }
 
     @Test
-    void theSameJobStillLiveElsewhereIsResumedNotDuplicated() {
+    void aJobClaimedByAWorkerIsOnlyAcknowledgedEvenWithAStop() {
+        // A stale redelivery (its first ACCEPT was lost): the claiming worker records it and handles the STOP itself,
+        // so no second terminal event comes from here.
         RecordingJob job = job(1);
-        World world = new World(Map.of(), Map.of(MINT, new Intake.LiveHolder(job.jobId(), "dead-worker", 1)), Set.of());
-        Intake.Record r = assertInstanceOf(Intake.Record.class, Intake.classify(bytes(job), 2, world));
-        assertTrue(r.resume());
+        World world = new World(Map.of(MINT, stop(StopCommand.JobSelector.of(job.jobId()), T0)),
+                Map.of(MINT, new Intake.LiveHolder(job.jobId(), "worker-a", 1)),
+                Map.of(job.jobId(), new Intake.JobLease(Lease.State.CLAIMED, "worker-a", 1)));
+        Intake.AlreadyClaimed c = assertInstanceOf(Intake.AlreadyClaimed.class, Intake.classify(bytes(job), 2, world));
+        assertEquals("worker-a", c.lease().workerId());
     }
 
     @Test
-    void theSameJobLiveAMomentAgoIsResumedAfterItsAttemptEvenOnFirstDelivery() {
-        // A broker restart forgets an acquired record without counting a delivery: deliveryCount stays 1.
+    void aRequeuedJobIsResumedAsTheLeasesAttemptEvenOnFirstDelivery() {
+        // The guardian re-enqueued the job as attempt 4; a broker restart may also leave deliveryCount at 1.
         RecordingJob job = job(1);
-        World world = new World(Map.of(), Map.of(MINT, new Intake.LiveHolder(job.jobId(), "w", 3)), Set.of());
+        World world = new World(Map.of(), Map.of(MINT, new Intake.LiveHolder(job.jobId(), "guardian", 4)),
+                Map.of(job.jobId(), new Intake.JobLease(Lease.State.REQUEUED, "guardian", 4)));
         Intake.Record r = assertInstanceOf(Intake.Record.class, Intake.classify(bytes(job), 1, world));
         assertTrue(r.resume());
         assertEquals(4, r.attempt());
     }
 
     @Test
+    void aRequeuedJobWithAStopOnTheTableEndsStoppedWithoutRecording() {
+        RecordingJob job = job(2);
+        World world = new World(Map.of(MINT, stop(StopCommand.JobSelector.of(job.jobId()), T0)),
+                Map.of(MINT, new Intake.LiveHolder(job.jobId(), "w", 2)),
+                Map.of(job.jobId(), new Intake.JobLease(Lease.State.REQUEUED, "w", 2)));
+        assertInstanceOf(Intake.AlreadyStopped.class, Intake.classify(bytes(job), 1, world));
+    }
+
+    @Test
     void anEndedJobIsOnlyAcknowledgedWhateverElseIsKnown() {
         RecordingJob job = job(1);
         World world = new World(Map.of(MINT, stop(StopCommand.JobSelector.ANY, T0.plusSeconds(1))),
-                Map.of(MINT, new Intake.LiveHolder(UUID.randomUUID(), "w", 1)), Set.of(job.jobId()));
+                Map.of(MINT, new Intake.LiveHolder(UUID.randomUUID(), "w", 1)),
+                Map.of(job.jobId(), new Intake.JobLease(Lease.State.ENDED, "w", 1)));
         assertInstanceOf(Intake.AlreadyEnded.class, Intake.classify(bytes(job), 3, world));
     }
 
@@ -164,7 +179,7 @@ class IntakeTest {
     void aStopWinsOverADuplicate() {
         RecordingJob job = job(1);
         World world = new World(Map.of(MINT, stop(StopCommand.JobSelector.of(job.jobId()), T0)),
-                Map.of(MINT, new Intake.LiveHolder(UUID.randomUUID(), "w", 1)), Set.of());
+                Map.of(MINT, new Intake.LiveHolder(UUID.randomUUID(), "w", 1)), Map.of());
         assertInstanceOf(Intake.AlreadyStopped.class, Intake.classify(bytes(job), 1, world));
     }
 }

@@ -15,21 +15,26 @@ class JobMetricsTest {
     @Test
     void registersTheDeclaredJobMeters() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        JobMetrics metrics = new JobMetrics(registry, 4, () -> 7);
+        java.util.concurrent.atomic.AtomicBoolean up = new java.util.concurrent.atomic.AtomicBoolean(true);
+        JobMetrics metrics = new JobMetrics(registry, 4, () -> 7, up::get, () -> 2);
         metrics.roomsActive.set(2);
         metrics.acquired.increment();
 
         assertEquals(List.of(), DeclaredMeters.undeclared(registry));
         assertEquals(EnumSet.of(Metric.ROOMS_ACTIVE, Metric.ROOMS_MAX, Metric.JOBS_BACKLOG, Metric.JOBS_ACQUIRED,
                 Metric.JOBS_REJECTED, Metric.JOBS_DUPLICATE, Metric.JOBS_RESUMED, Metric.JOBS_STOPPED_BEFORE_START,
-                Metric.JOBS_RENEWALS, Metric.JOBS_RENEW_FAILURES, Metric.JOBS_LOST_LOCKS, Metric.JOBS_EXTRA_RELEASED,
-                Metric.JOBS_INTAKE_ERRORS, Metric.JOBS_DEAD_LETTER_FAILURES, Metric.SLOTS_ERRORS, Metric.SLOTS_FAILED),
+                Metric.JOBS_INTAKE_ERRORS, Metric.JOBS_DEAD_LETTER_FAILURES, Metric.JOBS_DISPATCH_UP,
+                Metric.JOBS_DISPATCH_ERRORS, Metric.JOBS_GUARDED_PARTITIONS, Metric.JOBS_FAILOVERS,
+                Metric.JOBS_GIVEN_UP, Metric.JOBS_FENCED, Metric.JOBS_GUARDIAN_ERRORS),
                 DeclaredMeters.present(registry));
         assertEquals(2, registry.get("recorder.rooms.active").gauge().value());
         assertEquals(4, registry.get("recorder.rooms.max").gauge().value());
-        metrics.slotsFailed.incrementAndGet();
-        assertEquals(3, registry.get("recorder.rooms.max").gauge().value(), "a failed slot is capacity no longer offered");
-        assertEquals(1, registry.get("recorder.slots.failed").gauge().value());
+        assertEquals(1, registry.get("recorder.jobs.dispatch.up").gauge().value());
+        up.set(false);
+        assertEquals(2, registry.get("recorder.rooms.max").gauge().value(),
+                "a worker whose dispatcher is down offers no free capacity: max = the rooms it runs");
+        assertEquals(0, registry.get("recorder.jobs.dispatch.up").gauge().value());
+        assertEquals(2, registry.get("recorder.jobs.guarded.partitions").gauge().value());
         assertEquals(7, registry.get("recorder.jobs.backlog").gauge().value());
         assertEquals(1, registry.get("recorder.jobs.acquired").counter().count());
     }

@@ -94,7 +94,7 @@ final class JobTestKit implements BeforeAllCallback, AfterEachCallback, AfterAll
 
     /** Short timings for tests: heartbeats every 500 ms, a 3 s liveness window. */
     static JobsConfig config(int rooms) {
-        return new JobsConfig(rooms, Duration.ofSeconds(10), Duration.ofMillis(500), Duration.ofSeconds(3),
+        return new JobsConfig(rooms, Duration.ofMillis(500), Duration.ofSeconds(3), 10, Duration.ofSeconds(20),
                 Duration.ofMinutes(10), Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofMinutes(2));
     }
 

@@ -14,9 +14,9 @@ class JobsConfigTest {
     void defaultsSuitAKafkaWithDefaultTimings() {
         JobsConfig c = JobsConfig.from(Map.of());
         assertEquals(4, c.maxRooms());
-        assertEquals(Duration.ofSeconds(10), c.renewInterval()); // a third of Kafka's default 30 s lock
         assertEquals(Duration.ofSeconds(5), c.heartbeatInterval());
-        assertEquals(Duration.ofSeconds(20), c.livenessWindow());
+        assertEquals(Duration.ofSeconds(15), c.livenessWindow()); // three heartbeats: what a crash costs a recording
+        assertEquals(10, c.maxAttempts());
         assertEquals(Duration.ofSeconds(25), c.drainGrace());
     }
 
@@ -35,7 +35,7 @@ class JobsConfigTest {
     }
 
     @Test
-    void aRenewIntervalBelowTheFloorIsRefused() {
-        assertThrows(ConfigException.class, () -> JobsConfig.from(Map.of("JOBS_RENEW_INTERVAL", "10ms")));
+    void aLivenessWindowBelowTheFloorIsRefused() {
+        assertThrows(ConfigException.class, () -> JobsConfig.from(Map.of("JOBS_LIVENESS_WINDOW", "10ms")));
     }
 }

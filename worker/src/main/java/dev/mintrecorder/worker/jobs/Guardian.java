@@ -1,0 +1,269 @@
+package dev.mintrecorder.worker.jobs;
+
+import dev.mintrecorder.contracts.InvalidMessageException;
+import dev.mintrecorder.contracts.Messages;
+import dev.mintrecorder.contracts.StatusEvent;
+import dev.mintrecorder.contracts.Topics;
+import dev.mintrecorder.contracts.Validation;
+import dev.mintrecorder.worker.events.EventPublisher;
+import dev.mintrecorder.worker.events.JobEvents;
+import dev.mintrecorder.worker.ops.KafkaClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.utils.Utils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+/**
+ * Fails over the recordings whose worker went silent. The workers form one consumer group on {@link Topics#STATUS}
+ * (no member cap, unlike a share group); each status partition has one guardian, which reads only that partition's
+ * events and watches the leases of the mints that hash to it. A job whose lease is CLAIMED but which published nothing
+ * for the liveness window is REQUEUED as its next attempt and put back on the jobs topic; the worker that takes it
+ * resumes it. What a guardian reads is its partitions' share of the status traffic, not the fleet's.
+ *
+ * <p>{@link Failover} decides; this class is the consumer, the clock and the writes around it.
+ */
+final class Guardian implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Guardian.class);
+    private static final Duration POLL = Duration.ofMillis(250);
+    /** How often the leases are judged. */
+    private static final Duration CHECK_EVERY = Duration.ofMillis(500);
+    /** Read this much before the window on assignment, so a terminal event just before it is still seen. */
+    private static final Duration EXTRA_LOOKBACK = Duration.ofMinutes(1);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final String workerId;
+    private final Clock clock;
+    private final Failover.Rules rules;
+    private final LeaseTable leases;
+    private final LeaseWriter writer;
+    private final EventPublisher publisher;
+    private final Recordings local;
+    private final JobMetrics metrics;
+    private final Thread thread;
+    /** The status partitions guarded now, and since when (this guardian's clock). */
+    private final Map<Integer, Instant> guarding = new ConcurrentHashMap<>();
+    private final Map<UUID, Instant> lastEvent = new HashMap<>();
+    private final Map<UUID, Instant> terminal = new HashMap<>();
+    private volatile boolean closing;
+    private int statusPartitions;
+    private Instant lastCheck = Instant.MIN;
+
+    Guardian(KafkaClientConfig kafka, String workerId, Clock clock, Failover.Rules rules, LeaseTable leases,
+             LeaseWriter writer, EventPublisher publisher, Recordings local, JobMetrics metrics) {
+        this.workerId = workerId;
+        this.clock = clock;
+        this.rules = rules;
+        this.leases = leases;
+        this.writer = writer;
+        this.publisher = publisher;
+        this.local = local;
+        this.metrics = metrics;
+        Map<String, Object> c = new HashMap<>(kafka.clientProperties());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.GUARDIAN_GROUP);
+        c.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, workerId + "-guardian");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
+        this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.thread = Thread.ofPlatform().name(workerId + "-guardian").daemon().unstarted(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Status partitions this worker guards now. */
+    int guarded() {
+        return guarding.size();
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(Topics.STATUS), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    assigned(partitions);
+                }
+
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    partitions.forEach(p -> guarding.remove(p.partition()));
+                }
+            });
+            while (!closing) {
+                try {
+                    for (ConsumerRecord<byte[], byte[]> r : consumer.poll(POLL)) {
+                        apply(r);
+                    }
+                    Instant now = clock.instant();
+                    if (!lastCheck.plus(CHECK_EVERY).isAfter(now)) {
+                        lastCheck = now;
+                        check(now);
+                    }
+                } catch (WakeupException e) {
+                    break;
+                } catch (RuntimeException e) {
+                    metrics.guardianErrors.increment();
+                    log.error("guardian: {} (carrying on)", Validation.safeText(e.toString()));
+                    sleep();
+                }
+            }
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void assigned(Collection<TopicPartition> partitions) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        statusPartitions = consumer.partitionsFor(Topics.STATUS).size();
+        Instant now = clock.instant();
+        long since = now.minus(rules.livenessWindow()).minus(EXTRA_LOOKBACK).toEpochMilli();
+        Map<TopicPartition, OffsetAndTimestamp> from = consumer.offsetsForTimes(
+                partitions.stream().collect(Collectors.toMap(p -> p, p -> since)));
+        for (TopicPartition p : partitions) {
+            OffsetAndTimestamp at = from.get(p);
+            if (at != null) {
+                consumer.seek(p, at.offset());
+            } else {
+                consumer.seekToEnd(List.of(p));
+            }
+            guarding.put(p.partition(), now);
+        }
+        log.info("guardian: now guarding status partition(s) {}", partitions.stream().map(TopicPartition::partition)
+                .sorted().toList());
+    }
+
+    private void apply(ConsumerRecord<byte[], byte[]> r) {
+        StatusEvent e;
+        try {
+            e = Messages.decodeStatus(r.value());
+        } catch (InvalidMessageException ignored) {
+            return;
+        }
+        Instant now = clock.instant();
+        if (e instanceof StatusEvent.Stopped || e instanceof StatusEvent.Failed) {
+            terminal.put(e.jobId(), now);
+        } else {
+            lastEvent.put(e.jobId(), now);
+        }
+    }
+
+    private void check(Instant now) {
+        if (guarding.isEmpty()) {
+            return;
+        }
+        for (LeaseTable.Row row : List.copyOf(leases.all())) {
+            Lease lease = row.lease();
+            Instant since = guarding.get(partitionOf(lease));
+            if (since == null || lease.workerId().equals(workerId) && local.find(lease.jobId()).isPresent()) {
+                continue; // not ours to guard, or recording right here
+            }
+            Failover.Action action = Failover.decide(row, Optional.ofNullable(lastEvent.get(lease.jobId())),
+                    terminal.containsKey(lease.jobId()), since, now, rules);
+            try {
+                act(row, action);
+            } catch (Exception e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                log.warn("guardian: job {}: {} not done: {}", lease.jobId(), action,
+                        Validation.safeText(e.toString()));
+            }
+        }
+        prune(now);
+    }
+
+    private void act(LeaseTable.Row row, Failover.Action action) throws Exception {
+        Lease l = row.lease();
+        switch (action) {
+            case Failover.Action.None n -> { }
+            case Failover.Action.Requeue rq -> {
+                log.warn("guardian: job {} (mint {}) on {} went silent at attempt {}; failing it over as attempt {}",
+                        l.jobId(), l.mintId(), l.workerId(), l.attempt(), rq.attempt());
+                writer.write(Lease.State.REQUEUED, l.job(), rq.attempt(), row.order());
+                publisher.requeue(LeaseWriter.asAttempt(l.job(), rq.attempt())).get();
+                metrics.failovers.increment();
+            }
+            case Failover.Action.Reenqueue re -> {
+                log.warn("guardian: job {} was REQUEUED as attempt {} but nobody claimed it; enqueueing it again",
+                        l.jobId(), l.attempt());
+                writer.write(Lease.State.REQUEUED, l.job(), l.attempt(), row.order());
+                publisher.requeue(LeaseWriter.asAttempt(l.job(), l.attempt())).get();
+            }
+            case Failover.Action.EndLease e -> {
+                log.info("guardian: job {} published its end but its lease was not ended; ending it", l.jobId());
+                writer.write(Lease.State.ENDED, l.job(), l.attempt(), row.order());
+            }
+            case Failover.Action.GiveUp g -> {
+                log.error("guardian: job {} (mint {}) failed over {} times without finishing; giving up "
+                        + "(JOBS_MAX_ATTEMPTS)", l.jobId(), l.mintId(), g.attempts());
+                new JobEvents(publisher, clock, l.jobId(), l.mintId(), workerId, g.attempts())
+                        .failed(StatusEvent.FailureCode.INTERNAL, "failed over " + g.attempts()
+                                + " times without finishing (JOBS_MAX_ATTEMPTS); giving up", StatusEvent.Scope.SESSION,
+                                null);
+                writer.write(Lease.State.ENDED, l.job(), l.attempt(), row.order());
+                metrics.givenUp.increment();
+            }
+            case Failover.Action.Forget f -> writer.forget(l.job());
+        }
+    }
+
+    /** The status partition a mint's events go to: Kafka's default partitioner on the mint key. */
+    private int partitionOf(Lease lease) {
+        byte[] key = lease.mintId().value().getBytes(StandardCharsets.UTF_8);
+        return Utils.toPositive(Utils.murmur2(key)) % statusPartitions;
+    }
+
+    /** Forgets what no active lease needs. */
+    private void prune(Instant now) {
+        Set<UUID> active = leases.active().stream().map(r -> r.lease().jobId()).collect(Collectors.toSet());
+        lastEvent.keySet().retainAll(active);
+        terminal.values().removeIf(at -> at.plus(rules.endedRetention()).isBefore(now));
+    }
+
+    private static void sleep() {
+        try {
+            Thread.sleep(POLL);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        if (thread.getState() == Thread.State.NEW) {
+            consumer.close(Duration.ZERO);
+            return;
+        }
+        consumer.wakeup();
+        try {
+            thread.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
