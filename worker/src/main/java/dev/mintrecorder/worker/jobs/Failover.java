@@ -7,9 +7,9 @@ import java.util.Optional;
 /**
  * What a guardian does with one row of the lease table: the decision, kept pure so it is tested without Kafka.
  *
- * <p>"Alive" is the latest of: the job's last status event the guardian saw, the moment it saw the lease row, and the
- * moment it began guarding the partition. All three are the guardian's own clock, so clocks of other machines do not
- * matter, and a guardian new to a partition waits a full window before it judges anyone.
+ * <p>"Alive" is the latest of: the job's last status event, its lease row's last write, and the start of what the
+ * guardian read of the partition (on assignment it reads from a minute before the window, so it judges at once). Event
+ * and row times are their producers' clocks, capped at the guardian's now.
  */
 final class Failover {
     private Failover() {}

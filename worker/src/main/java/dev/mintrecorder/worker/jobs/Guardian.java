@@ -50,6 +50,7 @@ final class Guardian implements AutoCloseable {
     private static final Duration CHECK_EVERY = Duration.ofMillis(500);
     /** Read this much before the window on assignment, so a terminal event just before it is still seen. */
     private static final Duration EXTRA_LOOKBACK = Duration.ofMinutes(1);
+    private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(1);
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String workerId;
@@ -61,16 +62,25 @@ final class Guardian implements AutoCloseable {
     private final Recordings local;
     private final JobMetrics metrics;
     private final Thread thread;
-    /** The status partitions guarded now, and since when (this guardian's clock). */
+    /**
+     * The status partitions guarded now, and from when their events were read: judged only once caught up, as if
+     * guarded since then.
+     */
     private final Map<Integer, Instant> guarding = new ConcurrentHashMap<>();
+    /**
+     * When this guardian last regained the broker after losing it: the events its workers buffered meanwhile arrive
+     * late, so nothing is judged until a whole window after.
+     */
+    private Instant reconnectedAt = Instant.MIN;
+    private boolean reachable = true;
     private final Map<UUID, Instant> lastEvent = new HashMap<>();
     private final Map<UUID, Instant> terminal = new HashMap<>();
     private volatile boolean closing;
     private int statusPartitions;
     private Instant lastCheck = Instant.MIN;
 
-    Guardian(KafkaClientConfig kafka, String workerId, Clock clock, Failover.Rules rules, LeaseTable leases,
-             LeaseWriter writer, EventPublisher publisher, Recordings local, JobMetrics metrics) {
+    Guardian(KafkaClientConfig kafka, String workerId, Clock clock, Failover.Rules rules, Duration sessionTimeout,
+             LeaseTable leases, LeaseWriter writer, EventPublisher publisher, Recordings local, JobMetrics metrics) {
         this.workerId = workerId;
         this.clock = clock;
         this.rules = rules;
@@ -81,7 +91,14 @@ final class Guardian implements AutoCloseable {
         this.metrics = metrics;
         Map<String, Object> c = new HashMap<>(kafka.clientProperties());
         c.put(ConsumerConfig.GROUP_ID_CONFIG, Topics.GUARDIAN_GROUP);
-        c.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "consumer");
+        // The classic protocol: its session timeout is the client's to set (the broker allows 6 s and up by default),
+        // while KIP-848's is the broker's (45 s at least by default). It bounds how long a dead guardian's
+        // partitions go unguarded.
+        c.put(ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic");
+        c.put(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, (int) sessionTimeout.toMillis());
+        c.put(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, (int) Math.max(100, sessionTimeout.toMillis() / 3));
+        c.put(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG,
+                org.apache.kafka.clients.consumer.CooperativeStickyAssignor.class.getName());
         c.put(ConsumerConfig.CLIENT_ID_CONFIG, workerId + "-guardian");
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
@@ -150,7 +167,7 @@ final class Guardian implements AutoCloseable {
             } else {
                 consumer.seekToEnd(List.of(p));
             }
-            guarding.put(p.partition(), now);
+            guarding.put(p.partition(), Instant.ofEpochMilli(since));
         }
         log.info("guardian: now guarding status partition(s) {}", partitions.stream().map(TopicPartition::partition)
                 .sorted().toList());
@@ -163,11 +180,14 @@ final class Guardian implements AutoCloseable {
         } catch (InvalidMessageException ignored) {
             return;
         }
+        // The event's own time (its producer's clock), never later than now: a guardian reading the last minute on
+        // assignment knows at once who went silent. Clock skew between workers shortens the window by the skew.
         Instant now = clock.instant();
+        Instant at = Instant.ofEpochMilli(Math.min(r.timestamp(), now.toEpochMilli()));
         if (e instanceof StatusEvent.Stopped || e instanceof StatusEvent.Failed) {
-            terminal.put(e.jobId(), now);
+            terminal.put(e.jobId(), at);
         } else {
-            lastEvent.put(e.jobId(), now);
+            lastEvent.merge(e.jobId(), at, (a, b) -> a.isAfter(b) ? a : b);
         }
     }
 
@@ -175,11 +195,17 @@ final class Guardian implements AutoCloseable {
         if (guarding.isEmpty()) {
             return;
         }
+        Set<Integer> current = caughtUp(now);
         for (LeaseTable.Row row : List.copyOf(leases.all())) {
             Lease lease = row.lease();
-            Instant since = guarding.get(partitionOf(lease));
-            if (since == null || lease.workerId().equals(workerId) && local.find(lease.jobId()).isPresent()) {
-                continue; // not ours to guard, or recording right here
+            int partition = partitionOf(lease);
+            Instant since = guarding.get(partition);
+            if (since == null || !current.contains(partition)) {
+                continue; // not ours to guard, or not caught up with it (just assigned, or cut off from the broker)
+            }
+            since = since.isAfter(reconnectedAt) ? since : reconnectedAt;
+            if (lease.workerId().equals(workerId) && local.find(lease.jobId()).isPresent()) {
+                continue; // recording right here
             }
             Failover.Action action = Failover.decide(row, Optional.ofNullable(lastEvent.get(lease.jobId())),
                     terminal.containsKey(lease.jobId()), since, now, rules);
@@ -229,6 +255,31 @@ final class Guardian implements AutoCloseable {
             }
             case Failover.Action.Forget f -> writer.forget(l.job());
         }
+    }
+
+    /**
+     * The guarded partitions this guardian has read to their end, asking the broker now: a guardian that cannot reach
+     * it judges nothing, and one that reaches it again waits a window for the events held up meanwhile.
+     */
+    private Set<Integer> caughtUp(Instant now) {
+        Map<TopicPartition, Long> ends;
+        try {
+            ends = consumer.endOffsets(consumer.assignment(), END_OFFSETS_TIMEOUT);
+        } catch (org.apache.kafka.common.KafkaException e) {
+            if (reachable) {
+                log.warn("guardian: broker unreachable ({}); judging nothing until it is back",
+                        Validation.safeText(e.toString()));
+            }
+            reachable = false;
+            return Set.of();
+        }
+        if (!reachable) {
+            reachable = true;
+            reconnectedAt = now;
+            log.info("guardian: broker reachable again; judging again after {}", rules.livenessWindow());
+        }
+        return ends.entrySet().stream().filter(e -> consumer.position(e.getKey()) >= e.getValue())
+                .map(e -> e.getKey().partition()).collect(Collectors.toSet());
     }
 
     /** The status partition a mint's events go to: Kafka's default partitioner on the mint key. */

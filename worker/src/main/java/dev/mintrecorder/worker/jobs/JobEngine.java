@@ -118,7 +118,7 @@ public final class JobEngine implements AutoCloseable {
                 bulkhead, admission, publisher, leases, leaseWriter, views, this::ready, this::syncViews, recordings,
                 metrics));
         dispatcherRef.set(dispatcher);
-        this.guardian = new Guardian(kafka, workerId, clock, config.failoverRules(), table, leaseWriter, publisher,
+        this.guardian = new Guardian(kafka, workerId, clock, config.failoverRules(), config.guardianSessionTimeout(), table, leaseWriter, publisher,
                 recordings, metrics);
         guardianRef.set(guardian);
     }

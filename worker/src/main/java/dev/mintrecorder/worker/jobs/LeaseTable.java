@@ -20,7 +20,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Thread-safe: one follower thread applies, any thread reads.
  */
 final class LeaseTable {
-    /** A job's latest lease, with where it sits in the topic and when this worker saw it. */
+    /** A job's latest lease, with where it sits in the topic and when it was written (never later than when seen). */
     record Row(Lease lease, long offset, long order, Instant seenAt) {}
 
     private final Map<UUID, Row> byJob = new ConcurrentHashMap<>();

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -65,7 +66,8 @@ final class LeaseView implements AutoCloseable {
                 return;
             }
         }
-        table.apply(r.offset(), jobId, lease, clock.instant());
+        // When the row was written (its producer's clock), never later than now.
+        table.apply(r.offset(), jobId, lease, Instant.ofEpochMilli(Math.min(r.timestamp(), clock.millis())));
         if (lease != null) {
             table.row(jobId).ifPresent(onRow);
         }

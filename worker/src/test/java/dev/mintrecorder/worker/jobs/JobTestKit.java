@@ -94,7 +94,7 @@ final class JobTestKit implements BeforeAllCallback, AfterEachCallback, AfterAll
 
     /** Short timings for tests: heartbeats every 500 ms, a 3 s liveness window. */
     static JobsConfig config(int rooms) {
-        return new JobsConfig(rooms, Duration.ofMillis(500), Duration.ofSeconds(3), 10, Duration.ofSeconds(20),
+        return new JobsConfig(rooms, Duration.ofMillis(500), Duration.ofSeconds(3), Duration.ofSeconds(3), 10, Duration.ofSeconds(20),
                 Duration.ofMinutes(10), Duration.ofSeconds(15), Duration.ofSeconds(1), Duration.ofMinutes(2));
     }
 
@@ -125,6 +125,7 @@ final class JobTestKit implements BeforeAllCallback, AfterEachCallback, AfterAll
         env.put("JOBS_MAX_ROOMS", Integer.toString(rooms));
         env.put("JOBS_HEARTBEAT_INTERVAL", "500ms");
         env.put("JOBS_LIVENESS_WINDOW", "3s");
+        env.put("JOBS_GUARDIAN_SESSION_TIMEOUT", "3s");
         env.put("JOBS_DRAIN_GRACE_PERIOD", "15s");
         env.put("JOBS_BACKLOG_INTERVAL", "1s");
         return env;

@@ -63,6 +63,7 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
         env.put("JOBS_MAX_ROOMS", "2");
         env.put("JOBS_HEARTBEAT_INTERVAL", "1s");
         env.put("JOBS_LIVENESS_WINDOW", "5s");
+        env.put("JOBS_GUARDIAN_SESSION_TIMEOUT", "3s");
         env.put("VIDEO_BITRATE_KBPS", "400");
         env.put("AUDIO_BITRATE_KBPS", "64");
         env.putAll(overrides);

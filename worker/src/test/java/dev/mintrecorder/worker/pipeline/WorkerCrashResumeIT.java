@@ -176,6 +176,7 @@ class WorkerCrashResumeIT {
         env.put("JOBS_MAX_ROOMS", "1");
         env.put("JOBS_HEARTBEAT_INTERVAL", "500ms");
         env.put("JOBS_LIVENESS_WINDOW", "3s");
+        env.put("JOBS_GUARDIAN_SESSION_TIMEOUT", "3s");
         env.put("JOBS_BACKLOG_INTERVAL", "1s");
         env.put("VIDEO_BITRATE_KBPS", "400");
         env.put("AUDIO_BITRATE_KBPS", "64");

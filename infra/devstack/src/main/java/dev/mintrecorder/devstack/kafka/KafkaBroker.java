@@ -329,12 +329,10 @@ public final class KafkaBroker implements DevstackComponent {
         p.setProperty("group.share.session.timeout.ms", sessionMs);
         p.setProperty("group.share.min.session.timeout.ms", sessionMs);
         p.setProperty("group.share.delivery.count.limit", Integer.toString(options.deliveryCountLimit()));
-        // The workers' guardians form a consumer group (KIP-848): the same timings, so that the partitions a dead
-        // worker guarded move to a live one as fast as its share-group membership ends.
-        p.setProperty("group.consumer.heartbeat.interval.ms", heartbeatMs);
-        p.setProperty("group.consumer.min.heartbeat.interval.ms", heartbeatMs);
-        p.setProperty("group.consumer.session.timeout.ms", sessionMs);
-        p.setProperty("group.consumer.min.session.timeout.ms", sessionMs);
+        // The workers' guardians form a classic consumer group whose session timeout the client sets
+        // (JOBS_GUARDIAN_SESSION_TIMEOUT); let it go as low as the share group's.
+        p.setProperty("group.min.session.timeout.ms",
+                Long.toString(Math.min(6_000, options.sessionTimeout().toMillis())));
         options.extraBrokerProperties().forEach(p::setProperty);
         try (Writer out = Files.newBufferedWriter(configFile)) {
             p.store(out, "mint-recorder devstack broker");
