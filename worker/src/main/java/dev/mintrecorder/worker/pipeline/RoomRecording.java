@@ -237,10 +237,10 @@ public final class RoomRecording implements RecordingSession {
                 log.info("job {} resumes with nothing recorded yet (aborted empty {}): starting fresh", job.jobId(),
                         salvage.aborted());
             } else {
-                index.resume(salvage, context.workerId());
-                startSequence = salvage.nextSequence();
-                log.info("job {} resumes at segment {}: salvaged {}, aborted empty {}", job.jobId(), startSequence,
-                        salvage.completed().keySet(), salvage.aborted());
+                startSequence = index.resume(salvage, context.workerId());
+                log.info("job {} resumes at segment {}: salvaged {}, aborted empty {}, {} segment(s) in S3",
+                        job.jobId(), startSequence, salvage.completed().keySet(), salvage.aborted(),
+                        salvage.stored().size());
             }
         }
         sink = new MultipartSegmentSink(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), shared.upload(),

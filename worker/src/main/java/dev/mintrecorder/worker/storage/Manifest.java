@@ -17,16 +17,19 @@ import java.util.List;
 /**
  * {@code manifest.json}: what a recording holds. Pure and immutable: every change returns a new manifest.
  *
- * @param droppedFrames frames lost before encoding (queue drops plus encoder skips), as last reported
+ * @param droppedFrames frames lost before encoding (queue drops plus encoder skips) in the whole recording: the sum of
+ *        {@code attempts}' figures (in a manifest written before {@code attempts} existed: the last attempt's)
  * @param ended whether the recording is finished (the playlist then carries ENDLIST)
  * @param startedAt when the recording's first attempt began (kept across resumes; absent in manifests written before
  *        it was added)
  * @param endedAt when the recording ended (set with {@code ended})
+ * @param attempts each attempt that recorded into this manifest, in order: the first, then one per resume (empty in
+ *        manifests written before it was added)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(int schema, String mintId, String jobId, int segmentSeconds, List<Segment> segments,
                        long droppedFrames, List<Gap> gaps, List<Resume> resumes, boolean ended, String endReason,
-                       Instant startedAt, Instant endedAt) {
+                       Instant startedAt, Instant endedAt, List<Attempt> attempts) {
     public static final int SCHEMA = 1;
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -40,23 +43,60 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
      * @param discontinuity the segment starts after a gap or a resume (the playlist marks it)
      * @param salvaged completed from a dead worker's upload; its duration is read from its timestamps (segment_s
      *        if they could not be read)
+     * @param recovered a complete segment object found in S3 on resume that the manifest did not list (a worker died
+     *        between the segment's upload and the index write); its duration is read from its timestamps like a
+     *        salvaged one's
      */
     public record Segment(long seq, String key, double durationS, long bytes, boolean discontinuity,
-                          boolean salvaged) {
+                          boolean salvaged, boolean recovered) {
+        /** A segment that was not recovered on resume. */
+        public Segment(long seq, String key, double durationS, long bytes, boolean discontinuity, boolean salvaged) {
+            this(seq, key, durationS, bytes, discontinuity, salvaged, false);
+        }
     }
 
     /** Media stopped and came back; {@code beforeSeq} is the first segment after it. */
     public record Gap(long beforeSeq, long durationMs) {
     }
 
-    /** Another worker took the job over; {@code fromSeq} is its first new segment. */
-    public record Resume(long fromSeq, String workerId, Instant at, List<Long> salvagedSeqs) {
+    /**
+     * Another worker took the job over; {@code fromSeq} is its first new segment.
+     *
+     * @param salvagedSeqs the segments it completed from the dead worker's open uploads
+     * @param recoveredSeqs the complete segments it found in S3 that the manifest did not list (empty in manifests
+     *        written before it was added)
+     */
+    public record Resume(long fromSeq, String workerId, Instant at, List<Long> salvagedSeqs,
+                         List<Long> recoveredSeqs) {
+        public Resume {
+            salvagedSeqs = salvagedSeqs == null ? List.of() : List.copyOf(salvagedSeqs);
+            recoveredSeqs = recoveredSeqs == null ? List.of() : List.copyOf(recoveredSeqs);
+        }
+
+        public Resume(long fromSeq, String workerId, Instant at, List<Long> salvagedSeqs) {
+            this(fromSeq, workerId, at, salvagedSeqs, List.of());
+        }
+    }
+
+    /**
+     * One attempt that recorded into the manifest: the first, or a resume.
+     *
+     * @param fromSeq its first segment number
+     * @param startedAt when it began (absent for the first attempt of a manifest without {@code started_at})
+     * @param droppedFrames the frames it lost before encoding, as it last reported them (a dead attempt's drops
+     *        after its last index write are lost with it)
+     */
+    public record Attempt(long fromSeq, Instant startedAt, long droppedFrames) {
     }
 
     public Manifest {
         segments = List.copyOf(segments);
         gaps = List.copyOf(gaps);
         resumes = List.copyOf(resumes);
+        attempts = attempts == null ? List.of() : List.copyOf(attempts);
+        if (!attempts.isEmpty()) {
+            droppedFrames = attempts.stream().mapToLong(Attempt::droppedFrames).sum();
+        }
     }
 
     public static Manifest start(String mintId, String jobId, int segmentSeconds) {
@@ -65,13 +105,13 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
 
     public static Manifest start(String mintId, String jobId, int segmentSeconds, Instant startedAt) {
         return new Manifest(SCHEMA, mintId, jobId, segmentSeconds, List.of(), 0, List.of(), List.of(), false, null,
-                startedAt, null);
+                startedAt, null, List.of(new Attempt(0, startedAt, 0)));
     }
 
     /** The start time, for a manifest that lacks one (written before it was added). */
     public Manifest withStartedAt(Instant at) {
         return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, resumes, ended,
-                endReason, at, endedAt);
+                endReason, at, endedAt, attempts);
     }
 
     /** Adds (or replaces, by seq) a segment, keeping them in seq order. */
@@ -79,27 +119,72 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
         List<Segment> next = new ArrayList<>(segments.stream().filter(s -> s.seq() != segment.seq()).toList());
         next.add(segment);
         next.sort(Comparator.comparingLong(Segment::seq));
-        return new Manifest(schema, mintId, jobId, segmentSeconds, next, droppedFrames, gaps, resumes, ended,
-                endReason, startedAt, endedAt);
+        return withSegments(next);
     }
 
+    /** The segments replaced by {@code next} (in seq order). */
+    Manifest withSegments(List<Segment> next) {
+        return new Manifest(schema, mintId, jobId, segmentSeconds, next, droppedFrames, gaps, resumes, ended,
+                endReason, startedAt, endedAt, attempts);
+    }
+
+    /**
+     * The current (last) attempt's dropped frames so far; {@code droppedFrames} becomes the sum over the attempts. A
+     * manifest without attempts (written before they were added) takes {@code dropped} as its total.
+     */
     public Manifest withDroppedFrames(long dropped) {
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, dropped, gaps, resumes,
-                ended, endReason, startedAt, endedAt);
+        if (attempts.isEmpty()) {
+            return new Manifest(schema, mintId, jobId, segmentSeconds, segments, dropped, gaps, resumes,
+                    ended, endReason, startedAt, endedAt, attempts);
+        }
+        List<Attempt> next = new ArrayList<>(attempts);
+        Attempt current = next.removeLast();
+        next.add(new Attempt(current.fromSeq(), current.startedAt(), dropped));
+        return withAttempts(next);
+    }
+
+    /** Another attempt begins (a resume): later {@link #withDroppedFrames} figures are its own. */
+    public Manifest withAttempt(Attempt attempt) {
+        List<Attempt> next = new ArrayList<>(attemptsOrInferred());
+        next.add(attempt);
+        return withAttempts(next);
+    }
+
+    /**
+     * The attempts, or for a manifest written before they were added, the ones its resumes imply, with its
+     * {@code dropped_frames} on the last (such a manifest held the last attempt's counters).
+     */
+    List<Attempt> attemptsOrInferred() {
+        if (!attempts.isEmpty()) {
+            return attempts;
+        }
+        List<Attempt> inferred = new ArrayList<>();
+        inferred.add(new Attempt(0, startedAt, 0));
+        for (Resume r : resumes) {
+            inferred.add(new Attempt(r.fromSeq(), r.at(), 0));
+        }
+        Attempt last = inferred.removeLast();
+        inferred.add(new Attempt(last.fromSeq(), last.startedAt(), droppedFrames));
+        return inferred;
+    }
+
+    private Manifest withAttempts(List<Attempt> next) {
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, resumes,
+                ended, endReason, startedAt, endedAt, next);
     }
 
     public Manifest withGap(Gap gap) {
         List<Gap> next = new ArrayList<>(gaps);
         next.add(gap);
         return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, next, resumes,
-                ended, endReason, startedAt, endedAt);
+                ended, endReason, startedAt, endedAt, attempts);
     }
 
     public Manifest withResume(Resume resume) {
         List<Resume> next = new ArrayList<>(resumes);
         next.add(resume);
         return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, next,
-                ended, endReason, startedAt, endedAt);
+                ended, endReason, startedAt, endedAt, attempts);
     }
 
     public Manifest ended(String reason) {
@@ -108,7 +193,7 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
 
     public Manifest ended(String reason, Instant at) {
         return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, resumes, true, reason,
-                startedAt, at);
+                startedAt, at, attempts);
     }
 
     public long totalGapMs() {

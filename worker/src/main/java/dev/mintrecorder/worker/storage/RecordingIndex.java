@@ -16,8 +16,6 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -74,26 +72,32 @@ public final class RecordingIndex {
     }
 
     /**
-     * Continues a recording another worker started: its manifest (if it wrote one) plus the segments salvage
-     * completed, then a resume entry. The next segment is marked as a discontinuity. Publishes at once.
+     * Continues a recording another attempt started, from what S3 holds ({@link IndexRebuild}): its manifest (if it
+     * wrote one), the complete segments it lacks, and the segments salvage completed; then a resume entry and a new
+     * attempt, whose dropped frames count apart from the earlier attempts'. The next segment is marked as a
+     * discontinuity. Publishes at once.
      *
+     * @return the segment number this attempt starts at
      * @throws PublishException as {@link #add} does
      */
-    public synchronized void resume(Salvage.Result salvage, String workerId) {
+    public synchronized long resume(Salvage.Result salvage, String workerId) {
         Manifest m = salvage.manifest().orElse(manifest);
         if (m.startedAt() == null) {
             // A manifest written before it carried its start: the best known is when this attempt began.
             m = m.withStartedAt(manifest.startedAt());
         }
-        for (Map.Entry<Long, Salvage.Completed> e : salvage.completed().entrySet()) {
-            Salvage.Completed c = e.getValue();
-            double duration = Double.isNaN(c.durationS()) ? m.segmentSeconds() : c.durationS();
-            m = m.withSegment(new Manifest.Segment(e.getKey(), c.key(), duration, c.bytes(), false, true));
+        IndexRebuild.Rebuilt rebuilt = IndexRebuild.merge(m, salvage, workerId, Instant.now());
+        if (!rebuilt.missing().isEmpty()) {
+            log.warn("{} listed segments {} that are not in S3: they are left out of the playlist", manifestKey,
+                    rebuilt.missing());
         }
-        manifest = m.withResume(new Manifest.Resume(salvage.nextSequence(), workerId, Instant.now(),
-                List.copyOf(salvage.completed().keySet())));
+        if (!rebuilt.recovered().isEmpty()) {
+            log.info("{} lacked complete segments {}: added from S3", manifestKey, rebuilt.recovered());
+        }
+        manifest = rebuilt.manifest();
         discontinuityPending = true;
         publish();
+        return rebuilt.nextSequence();
     }
 
     /**
@@ -116,7 +120,10 @@ public final class RecordingIndex {
         manifest = manifest.withGap(new Manifest.Gap(beforeSeq, durationMs));
     }
 
-    /** Recorded with the next publish. */
+    /**
+     * This attempt's frames lost before encoding so far (its own counters, from 0); the manifest's total adds the
+     * earlier attempts'. Recorded with the next publish.
+     */
     public synchronized void droppedFrames(long dropped) {
         manifest = manifest.withDroppedFrames(dropped);
     }

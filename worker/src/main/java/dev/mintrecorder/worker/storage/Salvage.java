@@ -21,9 +21,11 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,7 +33,10 @@ import java.util.regex.Pattern;
 /**
  * Run by the worker that resumes a job, before it records: every multipart upload still open under the job's prefix
  * (a dead worker's segment) is completed with the parts already uploaded (a truncated TS segment still plays) or,
- * when it has none, aborted. Numbering then continues after the highest segment in the bucket.
+ * when it has none, aborted. Then it lists every segment object in the bucket, so that the index can be rebuilt from
+ * what S3 holds ({@link IndexRebuild}): a complete segment the previous manifest does not list (its worker died
+ * between the upload and the index write) has its duration read too. Numbering continues after the highest segment
+ * in the bucket.
  */
 public final class Salvage {
     private static final Logger log = LoggerFactory.getLogger(Salvage.class);
@@ -40,7 +45,12 @@ public final class Salvage {
     private Salvage() {
     }
 
-    /** @param durationS the video duration read from the completed object; NaN if it could not be read */
+    /**
+     * A segment object.
+     *
+     * @param durationS the video duration read from the object; NaN if it could not be read, or was not read (a
+     *        segment the manifest lists already)
+     */
     public record Completed(String key, long bytes, double durationS) {
     }
 
@@ -49,12 +59,15 @@ public final class Salvage {
      * @param aborted seqs of open uploads with no parts, aborted
      * @param nextSequence one past the highest segment in the bucket (0 if none)
      * @param manifest the previous worker's manifest.json, if it wrote one
+     * @param stored every segment object in the bucket once the salvage is done (salvaged ones included), by seq;
+     *        the duration is read for those neither the manifest lists nor the salvage completed
      */
     public record Result(Map<Long, Completed> completed, List<Long> aborted, long nextSequence,
-                         Optional<Manifest> manifest) {
+                         Optional<Manifest> manifest, Map<Long, Completed> stored) {
     }
 
     public static Result run(S3Client s3, String bucket, String jobPrefix, String manifestKey, S3Retry retry) {
+        Optional<Manifest> manifest = manifest(s3, bucket, manifestKey, retry);
         Map<Long, Completed> completed = new TreeMap<>();
         List<Long> aborted = new ArrayList<>();
         for (MultipartUpload upload : openUploads(s3, bucket, jobPrefix, retry)) {
@@ -82,12 +95,30 @@ public final class Salvage {
             }
             log.info("salvage: completed {} from {} part(s), {} bytes, {} s", key, parts.size(), bytes, duration);
         }
+        Set<Long> listed = new HashSet<>();
+        manifest.ifPresent(m -> m.segments().forEach(s -> listed.add(s.seq())));
+        Map<Long, Completed> stored = new TreeMap<>();
         long highest = -1;
         for (S3Object o : retry.call(() -> s3.listObjectsV2Paginator(ListObjectsV2Request.builder()
                 .bucket(bucket).prefix(jobPrefix).build()).contents().stream().toList())) {
-            highest = Math.max(highest, sequenceOf(o.key()));
+            long seq = sequenceOf(o.key());
+            if (seq < 0) {
+                continue;
+            }
+            highest = Math.max(highest, seq);
+            Completed salvaged = completed.get(seq);
+            if (salvaged != null) {
+                stored.put(seq, salvaged);
+            } else if (listed.contains(seq)) {
+                stored.put(seq, new Completed(o.key(), o.size(), Double.NaN));
+            } else {
+                double duration = duration(s3, bucket, o.key());
+                stored.put(seq, new Completed(o.key(), o.size(), duration));
+                log.info("salvage: found {} ({} bytes, {} s), complete in S3 but not in the manifest", o.key(),
+                        o.size(), duration);
+            }
         }
-        return new Result(completed, aborted, highest + 1, manifest(s3, bucket, manifestKey, retry));
+        return new Result(completed, aborted, highest + 1, manifest, stored);
     }
 
     private static List<MultipartUpload> openUploads(S3Client s3, String bucket, String prefix, S3Retry retry) {

@@ -29,6 +29,28 @@ class ManifestTest {
         assertEquals(12.0, m.totalSeconds());
     }
 
+    /** Fields are only added: what readers of the first manifests knew is still there, under the same names. */
+    @Test
+    void writesPerAttemptDropsBesideTheTotalAndRecoveredSegments() {
+        Instant t0 = Instant.parse("2026-11-24T22:00:00Z");
+        Instant t1 = Instant.parse("2026-11-24T23:00:00Z");
+        Manifest m = Manifest.start("m", "j", 6, t0)
+                .withSegment(new Manifest.Segment(0, "k/seg_000000.ts", 6.0, 1500, false, false))
+                .withDroppedFrames(4)
+                .withSegment(new Manifest.Segment(1, "k/seg_000001.ts", 5.0, 900, false, false, true))
+                .withAttempt(new Manifest.Attempt(2, t1, 0))
+                .withResume(new Manifest.Resume(2, "worker-b", t1, List.of(), List.of(1L)))
+                .withDroppedFrames(3);
+        String json = new String(m.toJson(), StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"dropped_frames\" : 7"), json);
+        assertTrue(json.contains("\"attempts\" : [ {\n    \"from_seq\" : 0,\n    \"started_at\" : \"2026-11-24T22:00:00Z\",\n"
+                + "    \"dropped_frames\" : 4\n  }, {\n    \"from_seq\" : 2,"), json);
+        assertTrue(json.contains("\"recovered\" : true"), json);
+        assertTrue(json.contains("\"recovered_seqs\" : [ 1 ]"), json);
+        assertTrue(json.contains("\"salvaged_seqs\" : [ ]"), json);
+        assertEquals(m, Manifest.fromJson(m.toJson()));
+    }
+
     @Test
     void aSegmentReportedAgainReplacesTheOldEntry() {
         Manifest m = Manifest.start("m", "j", 6)

@@ -201,7 +201,8 @@ class MultipartSegmentSinkIT {
     void salvageCompletesUploadsWithPartsAbortsEmptyOnesAndContinuesTheNumbering() throws Exception {
         String prefix = S3Keys.jobPrefix(MINT, job);
         S3Retry retry = new S3Retry("salvage", CONFIG, METERS);
-        // A dead worker's state: segments 0-1 finished, 2 open with one 5 MiB part uploaded, 3 open and empty.
+        // A dead worker's state: segments 0-1 finished (only 0 indexed), 2 open with one 5 MiB part uploaded, 3 open
+        // and empty.
         MultipartSegmentSink dead = sink(CONFIG);
         for (long seq = 0; seq < 2; seq++) {
             try (SegmentOutput.Segment out = dead.open(seq)) {
@@ -235,6 +236,7 @@ class MultipartSegmentSinkIT {
         assertTrue(openUploads().isEmpty(), "no upload left open");
         assertArrayEquals(part, object(2));
         assertEquals(1, result.manifest().orElseThrow().segments().size());
+        assertEquals(List.of(0L, 1L, 2L), List.copyOf(result.stored().keySet()), "every segment object in S3");
 
         // The resuming worker continues the manifest and the playlist.
         index.resume(result, "worker-b");
@@ -249,7 +251,8 @@ class MultipartSegmentSinkIT {
                 #EXT-X-MEDIA-SEQUENCE:0
                 #EXTINF:6.000,
                 seg_000000.ts
-                #EXT-X-DISCONTINUITY
+                #EXTINF:6.000,
+                seg_000001.ts
                 #EXTINF:6.000,
                 seg_000002.ts
                 #EXT-X-DISCONTINUITY
@@ -260,7 +263,10 @@ class MultipartSegmentSinkIT {
         Manifest manifest = Manifest.fromJson(s3.getObjectAsBytes(r -> r.bucket(bucket)
                 .key(S3Keys.manifest(MINT, job))).asByteArray());
         assertEquals(List.of(2L), manifest.resumes().getFirst().salvagedSeqs());
-        assertTrue(manifest.segments().get(1).salvaged());
+        // Segment 1 was complete but never indexed (the dead worker indexed only 0): it is found in S3 and played.
+        assertEquals(List.of(1L), manifest.resumes().getFirst().recoveredSeqs());
+        assertTrue(manifest.segments().get(1).recovered());
+        assertTrue(manifest.segments().get(2).salvaged());
         assertTrue(manifest.ended());
     }
 }

@@ -161,4 +161,39 @@ class RecordingIndexTest {
         assertEquals(0, summary.resumes());
         assertEquals(1, summary.attempts());
     }
+
+    /**
+     * A resumed attempt counts its own drops from 0: the dead attempt's stay in the manifest and the summary's total
+     * is their sum. The complete segment the dead attempt never indexed is in the playlist.
+     */
+    @Test
+    void aResumeKeepsTheDeadAttemptsDropsAndAddsItsOwn() {
+        index.droppedFrames(7);
+        index.add(key(0), segment(0));
+        Manifest dead = index.manifest();
+        var stored = new java.util.TreeMap<Long, Salvage.Completed>(Map.of(0L, new Salvage.Completed(key(0), 1000,
+                Double.NaN), 1L, new Salvage.Completed(key(1), 1500, 1.5)));
+        RecordingIndex resumed = new RecordingIndex(s3, "b", MINT, job, 2,
+                new S3Retry("index-test", NO_RETRY, registry), registry);
+
+        long next = resumed.resume(new Salvage.Result(Map.of(), java.util.List.of(), 2,
+                java.util.Optional.of(dead), stored), "worker-b");
+        resumed.droppedFrames(3);
+        resumed.add(key(2), segment(2));
+        resumed.end("stopped");
+
+        assertEquals(2, next);
+        Manifest written = Manifest.fromJson(s3.objects.get(S3Keys.manifest(MINT, job))
+                .getBytes(StandardCharsets.UTF_8));
+        assertEquals(java.util.List.of(7L, 3L), written.attempts().stream().map(Manifest.Attempt::droppedFrames)
+                .toList());
+        assertEquals(10, written.droppedFrames());
+        var summary = resumed.summary();
+        assertEquals(10, summary.droppedFrames());
+        assertEquals(3, summary.segments());
+        assertEquals(2, summary.attempts());
+        assertEquals(1, summary.resumes());
+        assertTrue(playlist().contains("#EXTINF:1.500,\nseg_000001.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:2.000,\n"
+                + "seg_000002.ts\n"), playlist());
+    }
 }
