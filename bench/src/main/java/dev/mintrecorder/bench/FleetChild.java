@@ -35,12 +35,15 @@ public final class FleetChild {
         List<String> ids = Arrays.asList(args).subList(2, args.length);
         Thread.ofPlatform().daemon().name("stdin-watch").start(FleetChild::exitWhenOrphaned);
         JobsConfig config = JobsConfig.from(System.getenv());
+        ObjectMapper json = new ObjectMapper();
         List<JobEngine> engines = new ArrayList<>();
         for (String id : ids) {
             JobEngine engine = new JobEngine(bootstrap, id, config, context -> new HeartbeatOnlySession(),
                     new SimpleMeterRegistry(), Clock.systemUTC(), Admission.unlimited());
             engine.start();
             engines.add(engine);
+            // The engines so far, without client metrics: the scenario sees a slow start as it goes.
+            write(json, stats, snapshot(ids, engines, List.of()));
         }
         System.out.println("STARTED " + engines.size() + " engines of " + config.maxRooms() + " rooms");
         System.out.flush();
@@ -49,14 +52,22 @@ public final class FleetChild {
             metrics.dump(stats.resolveSibling(stats.getFileName() + ".mbeans"));
         }
         Duration period = Duration.ofSeconds(Long.parseLong(System.getenv().getOrDefault("FLEET_STATS_PERIOD_S", "3")));
-        ObjectMapper json = new ObjectMapper();
         while (true) {
             long next = System.nanoTime() + period.toNanos();
-            write(json, stats, new FleetSnapshot(System.currentTimeMillis(), engines.stream()
-                    .map(e -> new FleetSnapshot.Engine(ids.get(engines.indexOf(e)), e.ready(),
-                            e.notReadyReason().orElse(""), e.activeRooms())).toList(), metrics.read()));
+            write(json, stats, snapshot(ids, engines, metrics.read()));
             Timing.pause(Duration.ofNanos(next - System.nanoTime()));
         }
+    }
+
+    private static FleetSnapshot snapshot(List<String> ids, List<JobEngine> engines,
+                                          List<FleetSnapshot.ClientStat> clients) {
+        List<FleetSnapshot.Engine> states = new ArrayList<>();
+        for (int i = 0; i < engines.size(); i++) {
+            JobEngine e = engines.get(i);
+            states.add(new FleetSnapshot.Engine(ids.get(i), e.ready(), e.notReadyReason().orElse(""),
+                    e.activeRooms()));
+        }
+        return new FleetSnapshot(System.currentTimeMillis(), states, clients);
     }
 
     private static void write(ObjectMapper json, Path stats, FleetSnapshot snapshot) throws IOException {

@@ -10,6 +10,7 @@ import java.util.Map;
  * @param engines engines started (the victim included)
  * @param enginesReady engines ready when the jobs were enqueued
  * @param notReady why the others were not, with how many said so
+ * @param notReadyAtWindow the same at the end of the steady window
  * @param jobsEnqueued START jobs produced
  * @param jobsStarted jobs that started (ACCEPTED, or RESUMED where the first delivery was lost)
  * @param startedAsResumed jobs whose first start was a RESUMED: their first delivery started nothing, and the record
@@ -28,7 +29,8 @@ import java.util.Map;
  * @param events status events read, by type
  * @param notes anything the run wants said (deadlines passed, failures)
  */
-record FleetResult(FleetPlan plan, int engines, int enginesReady, Map<String, Integer> notReady, int jobsEnqueued,
+record FleetResult(FleetPlan plan, int engines, int enginesReady, Map<String, Integer> notReady,
+                   Map<String, Integer> notReadyAtWindow, int jobsEnqueued,
                    long jobsStarted, long startedAsResumed, List<Double> acquisitionS, int activeAtWindow, int shareMembers,
                    int membersPerWorkerMax, long jobsLag, List<String> groups, FleetWindow window, double windowS,
                    double brokerCores, double fleetCores, Failover failover, Map<String, Long> events,

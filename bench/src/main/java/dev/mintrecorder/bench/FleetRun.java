@@ -54,6 +54,7 @@ final class FleetRun {
         BenchMain.say("fleet %s: %d workers x %d rooms over %d JVMs, %d jobs%s", plan.name(), plan.workers(),
                 plan.rooms(), plan.jvms(), plan.jobs(), plan.victimJobs() > 0 ? ", a victim of "
                         + plan.victimJobs() : "");
+        brokerLogTo(BenchMain.LOGS.resolve("fleet").resolve(plan.name() + "-broker.log"));
         try (Devstack stack = Devstack.start(DevstackOptions.defaults().only(Devstack.Component.KAFKA));
              Admin admin = stack.kafka().admin()) {
             bootstrap = stack.kafkaBootstrap();
@@ -111,12 +112,35 @@ final class FleetRun {
                 .map(j -> new FleetWindow.Jvm(j.ids(), start.get(j), end.get(j))).toList());
         int active = end.values().stream().flatMap(s -> s.engines().stream())
                 .mapToInt(FleetSnapshot.Engine::active).sum();
+        Map<String, Integer> notReadyAtWindow = new TreeMap<>();
+        end.values().stream().flatMap(s -> s.engines().stream()).filter(e -> !e.ready())
+                .forEach(e -> notReadyAtWindow.merge(e.reason().replaceAll("\\d+", "N"), 1, Integer::sum));
         BenchMain.say("fleet %s: steady %.0f s: %d running, %d share-group members, broker %.2f cores, fleet %.2f "
                 + "cores", plan.name(), windowS, active, members.size(), brokerCores, fleetCores);
         FleetResult.Failover failover = victim == null ? null : failover(victimJobs);
-        return new FleetResult(plan, engines, ready, notReady, jobs.size(), observer.startedOf(jobs),
+        return new FleetResult(plan, engines, ready, notReady, notReadyAtWindow, jobs.size(), observer.startedOf(jobs),
                 startedAsResumed(jobs), acquisition(jobs), active, members.size(), membersPerWorkerMax(members), lag, groups, window,
                 windowS, brokerCores, fleetCores, failover, observer.counts(), List.copyOf(notes));
+    }
+
+    /** The broker child's output (thousands of lines under this load) goes to a file of its own, not the console. */
+    private static void brokerLogTo(java.nio.file.Path file) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(file.getParent());
+        var context = (ch.qos.logback.classic.LoggerContext) org.slf4j.LoggerFactory.getILoggerFactory();
+        var encoder = new ch.qos.logback.classic.encoder.PatternLayoutEncoder();
+        encoder.setContext(context);
+        encoder.setPattern("%d{HH:mm:ss.SSS} %msg%n");
+        encoder.start();
+        var appender = new ch.qos.logback.core.FileAppender<ch.qos.logback.classic.spi.ILoggingEvent>();
+        appender.setContext(context);
+        appender.setFile(file.toString());
+        appender.setAppend(false);
+        appender.setEncoder(encoder);
+        appender.start();
+        ch.qos.logback.classic.Logger logger = context.getLogger("dev.mintrecorder.devstack.kafka.broker");
+        logger.detachAndStopAllAppenders();
+        logger.addAppender(appender);
+        logger.setAdditive(false);
     }
 
     private List<FleetJvm> all() {
@@ -142,9 +166,12 @@ final class FleetRun {
                     throw new IllegalStateException(j.child().name() + " exited; see " + j.child().log());
                 }
                 var s = j.snapshot();
-                if (s.isEmpty() || s.get().engines().size() < j.ids().size()) {
+                int made = s.map(x -> x.engines().size()).orElse(0);
+                if (made < j.ids().size()) {
                     settled = false;
-                    reasons.merge("not started yet", j.ids().size(), Integer::sum);
+                    reasons.merge("engine not constructed yet", j.ids().size() - made, Integer::sum);
+                }
+                if (s.isEmpty()) {
                     continue;
                 }
                 for (FleetSnapshot.Engine e : s.get().engines()) {

@@ -115,7 +115,8 @@ final class FleetScenario implements BenchMain.Scenario {
     private static void figures(Report r, String p, FleetResult x) {
         r.figure(p + "workers", x.window().workers()).figure(p + "slots", x.plan().slots())
                 .figure(p + "engines_ready_at_enqueue", x.enginesReady() + " of " + x.engines())
-                .figure(p + "engines_not_ready", x.notReady().toString())
+                .figure(p + "engines_not_ready_at_enqueue", x.notReady().toString())
+                .figure(p + "engines_not_ready_at_steady_window", x.notReadyAtWindow().toString())
                 .figure(p + "jobs_enqueued", x.jobsEnqueued()).figure(p + "jobs_started", x.jobsStarted())
                 .figure(p + "jobs_never_started", x.jobsNeverStarted())
                 .figure(p + "jobs_first_started_as_resumed", x.startedAsResumed())
