@@ -28,7 +28,7 @@ public final class BenchMain {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "dev/mintrecorder/devstack/devstack-logback.xml");
         }
-        List<String> names = List.of("stall", "capacity", "latency", "failover");
+        List<String> names = List.of("stall", "capacity", "latency", "failover", "fleet");
         if (args.length != 1 || !names.contains(args[0])) {
             System.err.println("usage: scripts/bench <" + String.join("|", names) + ">");
             System.exit(2);
@@ -39,6 +39,7 @@ public final class BenchMain {
             case "capacity" -> new CapacityScenario(System.getenv().getOrDefault("BENCH_VIDEO_PRESET", "veryfast"));
             case "latency" -> new LatencyScenario();
             case "failover" -> new FailoverScenario();
+            case "fleet" -> new FleetScenario();
             default -> throw new IllegalArgumentException(args[0]);
         };
         Files.createDirectories(LOGS);
