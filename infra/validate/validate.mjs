@@ -356,12 +356,11 @@ if (!deployment) {
     const w = `ScaledObject ${so.metadata.name}`;
     if (so.spec.scaleTargetRef?.name !== deployment.metadata.name) error(w, 'scaleTargetRef is not the worker Deployment');
     if (deployment.spec.replicas !== undefined) error(where, 'sets replicas, which fights the ScaledObject on every apply');
-    const maxRooms = Number(cm.JOBS_MAX_ROOMS ?? 4);
     const surge = Number(deployment.spec.strategy?.rollingUpdate?.maxSurge ?? 1);
-    const slots = (Number(so.spec.maxReplicaCount ?? 100) + surge) * maxRooms;
-    if (!(slots <= SHARE_GROUP_MAX_SIZE)) {
-      error(w, `(maxReplicaCount + maxSurge) x JOBS_MAX_ROOMS = ${slots} share-group members, over group.share.max.size `
-        + `${SHARE_GROUP_MAX_SIZE}: the slots past it fail (infra/README.md, "Share-group limits")`);
+    const members = Number(so.spec.maxReplicaCount ?? 100) + surge; // one share consumer per worker
+    if (!(members <= SHARE_GROUP_MAX_SIZE)) {
+      error(w, `maxReplicaCount + maxSurge = ${members} share-group members, over group.share.max.size `
+        + `${SHARE_GROUP_MAX_SIZE}: the workers past it cannot dispatch (infra/README.md, "Share-group limits")`);
     }
     for (const t of so.spec.triggers ?? []) {
       if (t.type === 'prometheus') {

@@ -182,6 +182,31 @@ class JobEngineIT {
         assertInstanceOf(StatusEvent.Stopped.class, kit.log.terminal(first).getFirst());
     }
 
+    /**
+     * Two STARTs for one mint produced back to back, with two idle workers: each may be acquired by another worker in
+     * the same instant. Whatever the timing, the earlier claim in the lease table records and the other is a
+     * DUPLICATE (LeaseTableTest pins the rule itself).
+     */
+    @Test
+    void twoStartsForOneMintAtTheSameInstantRecordOnce() {
+        int startedBefore = kit.tracker.started();
+        kit.engine("w-race-1", 1);
+        kit.engine("w-race-2", 1);
+        String mint = kit.mint();
+        UUID a = kit.start(mint, "until-stopped");
+        UUID b = kit.start(mint, "until-stopped");
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.of(a).isEmpty() && !kit.log.of(b).isEmpty()
+                && (kit.log.of(a, StatusEvent.Duplicate.class).size() + kit.log.of(b, StatusEvent.Duplicate.class).size()) == 1);
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6)).until(() ->
+                kit.tracker.running("w-race-1") + kit.tracker.running("w-race-2") == 1);
+        UUID recording = kit.log.of(a, StatusEvent.Duplicate.class).isEmpty() ? a : b;
+        kit.jobs.stop(mint, recording, "done");
+        await().atMost(Duration.ofSeconds(15)).until(() -> !kit.log.terminal(recording).isEmpty());
+        assertInstanceOf(StatusEvent.Stopped.class, kit.log.terminal(recording).getFirst());
+        assertEquals(1, kit.tracker.started() - startedBefore, "one recording of the mint, ever");
+    }
+
     @Test
     void fiftyMalformedRecordsLandInTheDlqWhileValidJobsRun() {
         kit.engine("w-dlq-1", 2);
