@@ -24,7 +24,7 @@ class WorkerConfigTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> WorkerConfig.load(Map.of("JOBS_MAX_ROOMS", "zero")));
         assertEquals("JOBS_MAX_ROOMS", e.variable());
-        assertEquals("JOBS_MAX_ROOMS must be an integer in [1, 64], got 'zero'", e.getMessage());
+        assertEquals("JOBS_MAX_ROOMS must be an integer in [1, 256], got 'zero'", e.getMessage());
     }
 
     @Test
