@@ -55,10 +55,6 @@ final class HeldJob {
         this.reservation = reservation.forJob(job.jobId());
     }
 
-    synchronized State state() {
-        return state;
-    }
-
     /** Moves to {@code next} if the state machine allows it; false (and nothing changes) otherwise. */
     synchronized boolean moveTo(State next) {
         if (!state.canMoveTo(next)) {

@@ -50,10 +50,6 @@ record Lease(State state, RecordingJob job, String workerId, int attempt, long o
         return job.mintId();
     }
 
-    Lease with(State newState, String writer, int newAttempt, long knownOrder, Instant now) {
-        return new Lease(newState, job, writer, newAttempt, knownOrder, now);
-    }
-
     private static final ObjectMapper JSON = new ObjectMapper();
 
     byte[] encode() {

@@ -61,11 +61,6 @@ final class LeaseTable {
         return byJob.values().stream().filter(r -> r.lease().state().active()).toList();
     }
 
-    /** Every ended job still in the table (the guardians tombstone them after a while). */
-    List<Row> ended() {
-        return byJob.values().stream().filter(r -> !r.lease().state().active()).toList();
-    }
-
     Collection<Row> all() {
         return byJob.values();
     }

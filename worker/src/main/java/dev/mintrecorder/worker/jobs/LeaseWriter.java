@@ -39,8 +39,4 @@ final class LeaseWriter {
         return new RecordingJob(j.jobId(), j.mintId(), j.room(), j.targetIdentity(), j.maxDurationS(), j.segmentS(),
                 j.video(), j.requestedAt(), attempt);
     }
-
-    String workerId() {
-        return workerId;
-    }
 }
