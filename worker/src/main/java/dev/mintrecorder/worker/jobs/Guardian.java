@@ -14,6 +14,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.GroupMaxSizeReachedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
@@ -51,6 +54,8 @@ final class Guardian implements AutoCloseable {
     /** Read this much before the window on assignment, so a terminal event just before it is still seen. */
     private static final Duration EXTRA_LOOKBACK = Duration.ofMinutes(1);
     private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(1);
+    /** Consecutive failed rounds before the worker reports the guardian down: one transient error is not an outage. */
+    static final int FAILING_AFTER = 3;
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String workerId;
@@ -76,6 +81,9 @@ final class Guardian implements AutoCloseable {
     private final Map<UUID, Instant> lastEvent = new HashMap<>();
     private final Map<UUID, Instant> terminal = new HashMap<>();
     private volatile boolean closing;
+    /** Why the guardian is not guarding, while it is not; null while it works. */
+    private volatile String failing;
+    private int consecutiveErrors;
     private int statusPartitions;
     private Instant lastCheck = Instant.MIN;
 
@@ -110,6 +118,50 @@ final class Guardian implements AutoCloseable {
         thread.start();
     }
 
+    /**
+     * Why this worker's guardian is not doing its share of failover, if it is not: {@value #FAILING_AFTER} failed
+     * rounds in a row, or its thread ended. The worker is then not ready, so the fleet sees it (a worker that
+     * cannot guard must not look healthy), and the other guardians take its partitions once its session lapses.
+     */
+    Optional<String> down() {
+        return Optional.ofNullable(failing);
+    }
+
+    private void failed(RuntimeException e) {
+        metrics.guardianErrors.increment();
+        consecutiveErrors++;
+        String why = Validation.safeText(e.toString());
+        if (consecutiveErrors >= FAILING_AFTER && failing == null) {
+            failing = "guardian failing (" + consecutiveErrors + " rounds in a row): " + why;
+            log.error("guardian: {} rounds failed in a row, worker not ready until one succeeds: {}{}",
+                    consecutiveErrors, why, remedy(e));
+        } else {
+            log.error("guardian: {} (carrying on)", why);
+        }
+    }
+
+    static String remedy(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof GroupMaxSizeReachedException) {
+                return " The consumer group " + Topics.GUARDIAN_GROUP + " is full: raise the broker's group.max.size "
+                        + "(classic groups; one member per worker, unlimited by default).";
+            }
+            if (t instanceof AuthorizationException || t instanceof AuthenticationException) {
+                return " Check the KAFKA_SECURITY_* / KAFKA_SASL_* settings and the ACLs for the group "
+                        + Topics.GUARDIAN_GROUP + " and the topics " + Topics.STATUS + " and " + Topics.LEASES + ".";
+            }
+        }
+        return "";
+    }
+
+    private void recovered() {
+        if (consecutiveErrors > 0 && failing != null) {
+            log.info("guardian: working again after {} failed rounds", consecutiveErrors);
+        }
+        consecutiveErrors = 0;
+        failing = null;
+    }
+
     /** Status partitions this worker guards now. */
     int guarded() {
         return guarding.size();
@@ -138,14 +190,18 @@ final class Guardian implements AutoCloseable {
                         lastCheck = now;
                         check(now);
                     }
+                    recovered();
                 } catch (WakeupException e) {
                     break;
                 } catch (RuntimeException e) {
-                    metrics.guardianErrors.increment();
-                    log.error("guardian: {} (carrying on)", Validation.safeText(e.toString()));
+                    failed(e);
                     sleep();
                 }
             }
+        } catch (RuntimeException | Error e) {
+            failing = "guardian thread ended: " + Validation.safeText(e.toString());
+            log.error("guardian: thread ended: {}; this worker fails over nothing until restarted", failing, e);
+            throw e;
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
@@ -265,6 +321,8 @@ final class Guardian implements AutoCloseable {
         Map<TopicPartition, Long> ends;
         try {
             ends = consumer.endOffsets(consumer.assignment(), END_OFFSETS_TIMEOUT);
+        } catch (WakeupException e) {
+            throw e; // closing
         } catch (org.apache.kafka.common.KafkaException e) {
             if (reachable) {
                 log.warn("guardian: broker unreachable ({}); judging nothing until it is back",

@@ -82,7 +82,9 @@ public final class JobEngine implements AutoCloseable {
         AtomicReference<Dispatcher> dispatcherRef = new AtomicReference<>();
         AtomicReference<Guardian> guardianRef = new AtomicReference<>();
         JobMetrics metrics = new JobMetrics(registry, config.maxRooms(), backlog::backlog,
+                () -> dispatcherRef.get() != null && guardianRef.get() != null && ready(),
                 () -> dispatcherRef.get() != null && dispatcherRef.get().up(),
+                () -> guardianRef.get() != null && guardianRef.get().down().isEmpty(),
                 () -> guardianRef.get() == null ? 0 : guardianRef.get().guarded());
         this.timers = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name(workerId + "-job-timers").daemon().factory());
@@ -162,7 +164,10 @@ public final class JobEngine implements AutoCloseable {
         backlogTimer.scheduleWithFixedDelay(backlog::refresh, 0, bl, TimeUnit.MILLISECONDS);
     }
 
-    /** Whether the fleet should send this worker work: views loaded, dispatcher up, not draining, no SYSTEM error. */
+    /**
+     * Whether the fleet should send this worker work: views loaded, dispatcher and guardian up, not draining, no SYSTEM
+     * error.
+     */
     public boolean ready() {
         return notReadyReason().isEmpty();
     }
@@ -178,7 +183,7 @@ public final class JobEngine implements AutoCloseable {
         if (!viewsLoaded) {
             return Optional.of("loading the control and lease tables");
         }
-        return dispatcher.down();
+        return dispatcher.down().or(guardian::down);
     }
 
     /** Recordings running now. */

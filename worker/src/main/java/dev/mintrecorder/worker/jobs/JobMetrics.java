@@ -27,15 +27,18 @@ final class JobMetrics {
     final Counter guardianErrors;
 
     /**
-     * @param dispatching whether the dispatcher can take jobs now: capacity on offer is then JOBS_MAX_ROOMS, and
+     * @param offering whether the worker takes jobs now (ready): capacity on offer is then JOBS_MAX_ROOMS, and
      *        otherwise only the rooms already running (so the autoscaler never counts capacity that takes no jobs)
+     * @param dispatching whether the dispatcher's share consumer works
+     * @param guardianUp whether the guardian does its share of failover
      * @param guarded the status partitions this worker guards
      */
-    JobMetrics(MeterRegistry registry, int maxRooms, DoubleSupplier backlog, BooleanSupplier dispatching,
-               IntSupplier guarded) {
+    JobMetrics(MeterRegistry registry, int maxRooms, DoubleSupplier backlog, BooleanSupplier offering,
+               BooleanSupplier dispatching, BooleanSupplier guardianUp, IntSupplier guarded) {
         Metric.ROOMS_ACTIVE.gauge(registry, Tags.empty(), roomsActive, AtomicInteger::get);
-        Metric.ROOMS_MAX.gauge(registry, () -> dispatching.getAsBoolean() ? maxRooms : roomsActive.get());
+        Metric.ROOMS_MAX.gauge(registry, () -> offering.getAsBoolean() ? maxRooms : roomsActive.get());
         Metric.JOBS_DISPATCH_UP.gauge(registry, () -> dispatching.getAsBoolean() ? 1 : 0);
+        Metric.JOBS_GUARDIAN_UP.gauge(registry, () -> guardianUp.getAsBoolean() ? 1 : 0);
         Metric.JOBS_GUARDED_PARTITIONS.gauge(registry, guarded::getAsInt);
         // A supplier gauge is held strongly: nothing else keeps the backlog supplier alive.
         Metric.JOBS_BACKLOG.gauge(registry, backlog::getAsDouble);

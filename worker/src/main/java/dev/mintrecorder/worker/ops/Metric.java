@@ -59,6 +59,9 @@ public enum Metric {
                     + "unready and offers no free capacity)."),
     JOBS_DISPATCH_ERRORS(COUNTER, "recorder.jobs.dispatch.errors", null, List.of(),
             "Errors of the share consumer; a fatal one (group full, access denied) remakes it after a backoff."),
+    JOBS_GUARDIAN_UP(GAUGE, "recorder.jobs.guardian.up", null, List.of(),
+            "1 while the worker's guardian (failover of silent recordings) works; 0 after "
+                    + "3 failed rounds in a row or if its thread ended (the worker is then unready)."),
     JOBS_GUARDED_PARTITIONS(GAUGE, "recorder.jobs.guarded.partitions", null, List.of(),
             "Status partitions whose recordings this worker guards (fails over when their worker goes silent)."),
     JOBS_FAILOVERS(COUNTER, "recorder.jobs.failovers", null, List.of(),

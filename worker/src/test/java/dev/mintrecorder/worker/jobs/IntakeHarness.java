@@ -31,7 +31,7 @@ final class IntakeHarness implements RecordIntake.Port {
     final List<AcknowledgeType> acks = new ArrayList<>();
     final List<DlqRecord> deadLetters = new ArrayList<>();
     final List<StatusEvent> events = new ArrayList<>();
-    final JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), 1, () -> 0, () -> true, () -> 0);
+    final JobMetrics metrics = new JobMetrics(new SimpleMeterRegistry(), 1, () -> 0, () -> true, () -> true, () -> true, () -> 0);
     final RecordIntake intake = new RecordIntake(this, this::status, Clock.fixed(NOW, ZoneOffset.UTC), "worker-1",
             metrics);
 
