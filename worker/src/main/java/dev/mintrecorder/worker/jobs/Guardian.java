@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -72,6 +73,13 @@ final class Guardian implements AutoCloseable {
      * guarded since then.
      */
     private final Map<Integer, Instant> guarding = new ConcurrentHashMap<>();
+    /**
+     * Per guarded partition, an end offset asked of the broker and when it was asked: once the guardian has read up
+     * to it, it has every event appended before that instant. A partition that never stops growing is never read
+     * "to its end", so the guardian judges each partition as of its last such mark, a poll or two behind now.
+     */
+    private final Map<Integer, Mark> asked = new HashMap<>();
+    private final Map<Integer, Instant> readAsOf = new HashMap<>();
     /**
      * When this guardian last regained the broker after losing it: the events its workers buffered meanwhile arrive
      * late, so nothing is judged until a whole window after.
@@ -177,7 +185,12 @@ final class Guardian implements AutoCloseable {
 
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
-                    partitions.forEach(p -> guarding.remove(p.partition()));
+                    partitions.forEach(p -> forget(p.partition()));
+                }
+
+                @Override
+                public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                    partitions.forEach(p -> forget(p.partition()));
                 }
             });
             while (!closing) {
@@ -223,6 +236,7 @@ final class Guardian implements AutoCloseable {
             } else {
                 consumer.seekToEnd(List.of(p));
             }
+            forget(p.partition());
             guarding.put(p.partition(), Instant.ofEpochMilli(since));
         }
         log.info("guardian: now guarding status partition(s) {}", partitions.stream().map(TopicPartition::partition)
@@ -251,12 +265,13 @@ final class Guardian implements AutoCloseable {
         if (guarding.isEmpty()) {
             return;
         }
-        Set<Integer> current = caughtUp(now);
+        Map<Integer, Instant> current = caughtUp(now);
         for (LeaseTable.Row row : List.copyOf(leases.all())) {
             Lease lease = row.lease();
             int partition = partitionOf(lease);
             Instant since = guarding.get(partition);
-            if (since == null || !current.contains(partition)) {
+            Instant asOf = current.get(partition);
+            if (since == null || asOf == null) {
                 continue; // not ours to guard, or not caught up with it (just assigned, or cut off from the broker)
             }
             since = since.isAfter(reconnectedAt) ? since : reconnectedAt;
@@ -264,7 +279,7 @@ final class Guardian implements AutoCloseable {
                 continue; // recording right here
             }
             Failover.Action action = Failover.decide(row, Optional.ofNullable(lastEvent.get(lease.jobId())),
-                    terminal.containsKey(lease.jobId()), since, now, rules);
+                    terminal.containsKey(lease.jobId()), since, asOf, rules);
             try {
                 act(row, action);
             } catch (Exception e) {
@@ -314,31 +329,54 @@ final class Guardian implements AutoCloseable {
     }
 
     /**
-     * The guarded partitions this guardian has read to their end, asking the broker now: a guardian that cannot reach
-     * it judges nothing, and one that reaches it again waits a window for the events held up meanwhile.
+     * For each guarded partition this guardian has caught up with, the instant as of which it has read every event
+     * (see {@link #asked}). A guardian that cannot reach the broker judges nothing, and one that reaches it again
+     * waits a window for the events held up meanwhile.
      */
-    private Set<Integer> caughtUp(Instant now) {
-        Map<TopicPartition, Long> ends;
-        try {
-            ends = consumer.endOffsets(consumer.assignment(), END_OFFSETS_TIMEOUT);
-        } catch (WakeupException e) {
-            throw e; // closing
-        } catch (org.apache.kafka.common.KafkaException e) {
-            if (reachable) {
-                log.warn("guardian: broker unreachable ({}); judging nothing until it is back",
-                        Validation.safeText(e.toString()));
+    private Map<Integer, Instant> caughtUp(Instant now) {
+        Set<TopicPartition> toAsk = new HashSet<>();
+        for (TopicPartition p : consumer.assignment()) {
+            Mark mark = asked.get(p.partition());
+            if (mark == null) {
+                toAsk.add(p);
+            } else if (consumer.position(p) >= mark.offset()) {
+                readAsOf.put(p.partition(), mark.at());
+                asked.remove(p.partition());
+                toAsk.add(p);
             }
-            reachable = false;
-            return Set.of();
+        }
+        if (!toAsk.isEmpty()) {
+            Map<TopicPartition, Long> ends;
+            try {
+                ends = consumer.endOffsets(toAsk, END_OFFSETS_TIMEOUT);
+            } catch (WakeupException e) {
+                throw e; // closing
+            } catch (org.apache.kafka.common.KafkaException e) {
+                if (reachable) {
+                    log.warn("guardian: broker unreachable ({}); judging nothing until it is back",
+                            Validation.safeText(e.toString()));
+                }
+                reachable = false;
+                return Map.of();
+            }
+            ends.forEach((p, end) -> asked.put(p.partition(), new Mark(end, now)));
         }
         if (!reachable) {
             reachable = true;
             reconnectedAt = now;
             log.info("guardian: broker reachable again; judging again after {}", rules.livenessWindow());
         }
-        return ends.entrySet().stream().filter(e -> consumer.position(e.getKey()) >= e.getValue())
-                .map(e -> e.getKey().partition()).collect(Collectors.toSet());
+        return Map.copyOf(readAsOf);
     }
+
+    private void forget(int partition) {
+        guarding.remove(partition);
+        asked.remove(partition);
+        readAsOf.remove(partition);
+    }
+
+    /** An end offset of a partition and when it was asked for. */
+    private record Mark(long offset, Instant at) {}
 
     /** The status partition a mint's events go to: Kafka's default partitioner on the mint key. */
     private int partitionOf(Lease lease) {
