@@ -29,7 +29,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,13 +72,8 @@ final class Guardian implements AutoCloseable {
      * guarded since then.
      */
     private final Map<Integer, Instant> guarding = new ConcurrentHashMap<>();
-    /**
-     * Per guarded partition, an end offset asked of the broker and when it was asked: once the guardian has read up
-     * to it, it has every event appended before that instant. A partition that never stops growing is never read
-     * "to its end", so the guardian judges each partition as of its last such mark, a poll or two behind now.
-     */
-    private final Map<Integer, Mark> asked = new HashMap<>();
-    private final Map<Integer, Instant> readAsOf = new HashMap<>();
+    /** How far the guarded partitions have been read, in time: each is judged as of its mark, not as of now. */
+    private final ReadMarks marks = new ReadMarks();
     /**
      * When this guardian last regained the broker after losing it: the events its workers buffered meanwhile arrive
      * late, so nothing is judged until a whole window after.
@@ -330,25 +324,17 @@ final class Guardian implements AutoCloseable {
 
     /**
      * For each guarded partition this guardian has caught up with, the instant as of which it has read every event
-     * (see {@link #asked}). A guardian that cannot reach the broker judges nothing, and one that reaches it again
+     * (see {@link ReadMarks}). A guardian that cannot reach the broker judges nothing, and one that reaches it again
      * waits a window for the events held up meanwhile.
      */
     private Map<Integer, Instant> caughtUp(Instant now) {
-        Set<TopicPartition> toAsk = new HashSet<>();
-        for (TopicPartition p : consumer.assignment()) {
-            Mark mark = asked.get(p.partition());
-            if (mark == null) {
-                toAsk.add(p);
-            } else if (consumer.position(p) >= mark.offset()) {
-                readAsOf.put(p.partition(), mark.at());
-                asked.remove(p.partition());
-                toAsk.add(p);
-            }
-        }
+        Set<Integer> toAsk = marks.toAsk(consumer.assignment().stream()
+                .collect(Collectors.toMap(TopicPartition::partition, consumer::position)));
         if (!toAsk.isEmpty()) {
             Map<TopicPartition, Long> ends;
             try {
-                ends = consumer.endOffsets(toAsk, END_OFFSETS_TIMEOUT);
+                ends = consumer.endOffsets(toAsk.stream().map(p -> new TopicPartition(Topics.STATUS, p)).toList(),
+                        END_OFFSETS_TIMEOUT);
             } catch (WakeupException e) {
                 throw e; // closing
             } catch (org.apache.kafka.common.KafkaException e) {
@@ -359,24 +345,21 @@ final class Guardian implements AutoCloseable {
                 reachable = false;
                 return Map.of();
             }
-            ends.forEach((p, end) -> asked.put(p.partition(), new Mark(end, now)));
+            marks.asked(ends.entrySet().stream().collect(Collectors.toMap(e -> e.getKey().partition(),
+                    Map.Entry::getValue)), now);
         }
         if (!reachable) {
             reachable = true;
             reconnectedAt = now;
             log.info("guardian: broker reachable again; judging again after {}", rules.livenessWindow());
         }
-        return Map.copyOf(readAsOf);
+        return marks.asOf();
     }
 
     private void forget(int partition) {
         guarding.remove(partition);
-        asked.remove(partition);
-        readAsOf.remove(partition);
+        marks.forget(partition);
     }
-
-    /** An end offset of a partition and when it was asked for. */
-    private record Mark(long offset, Instant at) {}
 
     /** The status partition a mint's events go to: Kafka's default partitioner on the mint key. */
     private int partitionOf(Lease lease) {
