@@ -2,6 +2,7 @@ package dev.mintrecorder.worker.pipeline;
 
 import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.StatusFeed;
+import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.devstack.junit.DevstackExtension;
@@ -120,6 +121,39 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
                     s3.getObjectAsBytes(r -> r.bucket(config.storage().bucket()).key(o.key())).asByteArray());
         }
         return objects.size();
+    }
+
+    /**
+     * The real worker jar ({@code target/mint-recorder-worker.jar}, built by {@code package} before failsafe runs) in a
+     * child process with the devstack env and fast job timings, logging to {@code dir/id.log}.
+     *
+     * @param more settings over those of {@link #workerProcess}
+     */
+    ChildJvm workerJar(String id, Path dir, Map<String, String> more) throws IOException {
+        Path jar = Path.of("target/mint-recorder-worker.jar");
+        if (!Files.isRegularFile(jar)) {
+            throw new IllegalStateException(jar + " is built by `package` before the integration tests");
+        }
+        return workerProcess(ChildJvm.jar(jar), id, dir, more);
+    }
+
+    /** A worker in a child process from {@code launch}, with the devstack env and fast job timings. */
+    ChildJvm workerProcess(ChildJvm.Launch launch, String id, Path dir, Map<String, String> more) throws IOException {
+        Map<String, String> env = new HashMap<>(devstack.env());
+        env.put("WORKER_ID", id);
+        // Several workers share this machine: each takes a free ops port.
+        env.put("OPS_PORT", "0");
+        env.put("JOBS_MAX_ROOMS", "1");
+        env.put("JOBS_HEARTBEAT_INTERVAL", "500ms");
+        env.put("JOBS_LIVENESS_WINDOW", "3s");
+        env.put("JOBS_GUARDIAN_SESSION_TIMEOUT", "3s");
+        env.put("JOBS_BACKLOG_INTERVAL", "1s");
+        env.put("VIDEO_BITRATE_KBPS", "400");
+        env.put("AUDIO_BITRATE_KBPS", "64");
+        env.putAll(more);
+        return launch
+                .flags("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED")
+                .env(env).start(id, dir.resolve(id + ".log"));
     }
 
     /** Engine first (ends its recordings), then the pipeline's shared resources, then the clients; the devstack last. */

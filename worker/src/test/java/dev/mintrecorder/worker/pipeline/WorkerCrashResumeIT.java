@@ -8,7 +8,6 @@ import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +18,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -37,17 +35,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WorkerCrashResumeIT {
     private static final Logger log = LoggerFactory.getLogger(WorkerCrashResumeIT.class);
-    private static final Path WORKER_JAR = Path.of("target/mint-recorder-worker.jar");
     private static final int SEGMENT_S = 4;
     private static final int FPS = 15;
 
     @RegisterExtension
     static final PipelineStack stack = new PipelineStack(Map.of());
-
-    @BeforeAll
-    static void start() {
-        assertTrue(Files.isRegularFile(WORKER_JAR), WORKER_JAR + " is built by `package` before the integration tests");
-    }
 
     @Test
     void anotherWorkerResumesAKilledWorkersRecording(@TempDir Path dir) throws Exception {
@@ -167,21 +159,7 @@ class WorkerCrashResumeIT {
         return (double) worst / FPS;
     }
 
-    /** The worker jar in a child process with the devstack env, logging to {@code dir/id.log}. */
     private static ChildJvm workerJar(String id, Path dir) throws IOException {
-        Map<String, String> env = new HashMap<>(stack.devstack.env());
-        env.put("WORKER_ID", id);
-        // Several workers share this machine: each takes a free ops port.
-        env.put("OPS_PORT", "0");
-        env.put("JOBS_MAX_ROOMS", "1");
-        env.put("JOBS_HEARTBEAT_INTERVAL", "500ms");
-        env.put("JOBS_LIVENESS_WINDOW", "3s");
-        env.put("JOBS_GUARDIAN_SESSION_TIMEOUT", "3s");
-        env.put("JOBS_BACKLOG_INTERVAL", "1s");
-        env.put("VIDEO_BITRATE_KBPS", "400");
-        env.put("AUDIO_BITRATE_KBPS", "64");
-        return ChildJvm.jar(WORKER_JAR)
-                .flags("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED")
-                .env(env).start(id, dir.resolve(id + ".log"));
+        return stack.workerJar(id, dir, Map.of());
     }
 }
