@@ -91,7 +91,17 @@ final class Room {
 
     // ---- join and resume ----------------------------------------------------------------------------------
 
-    synchronized Participant join(SignalConnection socket, JoinGrant grant, int protocol, boolean autoSubscribe) {
+    /**
+     * What livekit-server tells a joining or resuming client about the network: its STUN/TURN servers
+     * ({@code ice_servers}) and {@code client_configuration} (force_relay, resume_connection), in both the
+     * JoinResponse and the ReconnectResponse ({@code pkg/rtc/room.go}: createJoinResponseLocked, ResumeParticipant).
+     */
+    record Network(List<LivekitRtc.ICEServer> iceServers, LivekitModels.ClientConfiguration clientConfiguration) {
+        static final Network NONE = new Network(List.of(), LivekitModels.ClientConfiguration.getDefaultInstance());
+    }
+
+    synchronized Participant join(SignalConnection socket, JoinGrant grant, int protocol, boolean autoSubscribe,
+                                  Network network) {
         Participant previous = participants.get(grant.identity());
         if (previous != null) {
             // livekit-server: a second join with the same identity replaces the first.
@@ -105,7 +115,8 @@ final class Room {
         LivekitRtc.JoinResponse.Builder join = LivekitRtc.JoinResponse.newBuilder()
                 .setRoom(roomInfo()).setParticipant(p.info()).setServerVersion("devstack")
                 .setSubscriberPrimary(protocol > 2 && grant.canSubscribe())
-                .setPingInterval(5).setPingTimeout(15).setServerInfo(serverInfo());
+                .setPingInterval(5).setPingTimeout(15).setServerInfo(serverInfo())
+                .addAllIceServers(network.iceServers()).setClientConfiguration(network.clientConfiguration());
         visibleOthers(p).forEach(join::addOtherParticipants);
         p.send(SignalResponse.newBuilder().setJoin(join).build());
         if (!grant.hidden()) {
@@ -131,7 +142,7 @@ final class Room {
      * A resume ({@code reconnect=1}): the session is found by identity. Refused (unknown, media gone, or the fault
      * switch) → Leave with action RECONNECT, so the client rejoins from scratch.
      */
-    synchronized Optional<Participant> resume(SignalConnection socket, JoinGrant grant, boolean refuse) {
+    synchronized Optional<Participant> resume(SignalConnection socket, JoinGrant grant, boolean refuse, Network network) {
         Participant p = participants.get(grant.identity());
         if (p == null || refuse || p.mediaDropped) {
             log.info("room {}: resume of {} refused", name, grant.identity());
@@ -156,7 +167,8 @@ final class Room {
             p.moveTo(Participant.State.ACTIVE);
         }
         p.send(SignalResponse.newBuilder().setReconnect(LivekitRtc.ReconnectResponse.newBuilder()
-                .setServerInfo(serverInfo())).build());
+                .setServerInfo(serverInfo()).addAllIceServers(network.iceServers())
+                .setClientConfiguration(network.clientConfiguration())).build());
         LivekitRtc.ParticipantUpdate.Builder update = LivekitRtc.ParticipantUpdate.newBuilder().addParticipants(p.info());
         visibleOthers(p).forEach(update::addParticipants);
         p.send(SignalResponse.newBuilder().setUpdate(update).build());

@@ -9,7 +9,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import livekit.LivekitModels;
 import livekit.LivekitModels.DisconnectReason;
+import livekit.LivekitRtc;
 import livekit.LivekitRtc.SignalRequest;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -56,6 +58,8 @@ public final class RoomServer implements DevstackComponent {
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     private final Server jetty;
     private volatile boolean refuseResume;
+    private volatile Room.Network network = Room.Network.NONE;
+    private volatile boolean signalSilenced;
     private int port;
 
     private RoomServer(RoomServerOptions options, MediaProcess media) {
@@ -216,6 +220,31 @@ public final class RoomServer implements DevstackComponent {
 
     boolean resumeRefused() {
         return refuseResume;
+    }
+
+    /**
+     * The STUN/TURN servers and client configuration that every JoinResponse and ReconnectResponse carries from now
+     * on, as livekit-server sends its configured ICE servers and TURN ({@code rtc.ice_servers}, {@code turn}) and
+     * {@code client_configuration} ({@code force_relay}, {@code resume_connection}). None by default.
+     */
+    public void network(List<LivekitRtc.ICEServer> iceServers, LivekitModels.ClientConfiguration clientConfiguration) {
+        this.network = new Room.Network(List.copyOf(iceServers), clientConfiguration);
+    }
+
+    Room.Network network() {
+        return network;
+    }
+
+    /**
+     * While on, no signal socket sends anything (no join, reconnect, pong or update); requests are still read. A hung
+     * server or a black-holed path, for the clients' first-message and ping_timeout watchdogs.
+     */
+    public void silenceSignal(boolean silenced) {
+        this.signalSilenced = silenced;
+    }
+
+    boolean signalSilenced() {
+        return signalSilenced;
     }
 
     /** Every SignalRequest the participant sent, when {@link RoomServerOptions#traceSignals()} is on. */
