@@ -342,6 +342,22 @@ class RoomSessionIT {
     }
 
     @Test
+    void aSubscriptionTheServerCannotServeEndsTheJobWithItsReason() {
+        Map<LivekitModels.SubscriptionError, RoomException.Kind> cases = Map.of(
+                LivekitModels.SubscriptionError.SE_TRACK_NOTFOUND, RoomException.Kind.TRACK_NOT_FOUND,
+                LivekitModels.SubscriptionError.SE_CODEC_UNSUPPORTED, RoomException.Kind.CODEC_UNSUPPORTED);
+        cases.forEach((error, kind) -> {
+            String room = newRoom("suberr");
+            server.refuseSubscriptions(room, error);
+            RoomSession session = open(room, "streamer", new LayerCap(720, 30), new Watch());
+            RoomEnd end = session.completion().orTimeout(15, TimeUnit.SECONDS).join();
+            assertEquals(RoomEnd.Reason.FAILED, end.reason());
+            assertEquals(kind, end.error().kind(), end.detail());
+            assertTrue(end.detail().contains(error.name()), end.detail());
+        });
+    }
+
+    @Test
     void withoutATargetNameTheFirstVideoPublisherIsRecorded() {
         String room = newRoom("anytarget");
         Watch watch = new Watch();

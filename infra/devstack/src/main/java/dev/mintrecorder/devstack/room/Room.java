@@ -51,6 +51,8 @@ final class Room {
     private SyntheticPublisher publisher;
     private boolean closed;
     private ScheduledFuture<?> departure;
+    /** The refuse-subscriptions fault: every subscription is answered with this error instead of served. */
+    private LivekitModels.SubscriptionError refusedSubscriptions;
 
     /** {@code onDeparted} is called (under this room's lock) when the departure timeout closes the room. */
     Room(String name, MediaControl media, RoomServerOptions options, ScheduledExecutorService timers,
@@ -272,7 +274,11 @@ final class Room {
         update.getParticipantTracksList().forEach(pt -> sids.addAll(pt.getTrackSidsList()));
         boolean changed = false;
         for (String trackSid : sids) {
-            if (update.getSubscribe()) {
+            if (update.getSubscribe() && refusedSubscriptions != null) {
+                // livekit-server's onSubscriptionError (pkg/rtc/participant.go): the subscription could not be served.
+                p.send(SignalResponse.newBuilder().setSubscriptionResponse(LivekitRtc.SubscriptionResponse.newBuilder()
+                        .setTrackSid(trackSid).setErr(refusedSubscriptions)).build());
+            } else if (update.getSubscribe()) {
                 // livekit-server answers an unknown sid with SE_TRACK_NOTFOUND only after ~60 s; the client must not wait on it.
                 changed |= addSubscription(p, trackSid);
             } else {
@@ -536,6 +542,10 @@ final class Room {
         p.mediaDropped = true;
         p.subscriptions.clear();
         media.send(MediaProcess.command("closePc").put("pc", p.pcId));
+    }
+
+    synchronized void refuseSubscriptions(LivekitModels.SubscriptionError error) {
+        refusedSubscriptions = error;
     }
 
     synchronized void stallMedia(boolean stalled) {

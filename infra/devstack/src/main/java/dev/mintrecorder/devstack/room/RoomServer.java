@@ -193,6 +193,15 @@ public final class RoomServer implements DevstackComponent {
         room(room).stallMedia(stalled);
     }
 
+    /**
+     * While {@code error} is non-null, every subscription in the room is answered with {@code subscription_response}
+     * carrying it (SE_TRACK_NOTFOUND, SE_CODEC_UNSUPPORTED), as livekit-server does for one it cannot serve; null
+     * serves them again.
+     */
+    public void refuseSubscriptions(String room, LivekitModels.SubscriptionError error) {
+        room(room).refuseSubscriptions(error);
+    }
+
     /** The synthetic publisher leaves: ParticipantUpdate with state DISCONNECTED. */
     public void removeTarget(String room) {
         room(room).removePublisher();

@@ -260,6 +260,22 @@ class RoomSignalTest {
     }
 
     @Test
+    void refusedSubscriptionsAreAnsweredWithTheError() {
+        room.startPublisher(SyntheticPublisherSpec.small("streamer"));
+        room.refuseSubscriptions(LivekitModels.SubscriptionError.SE_CODEC_UNSUPPORTED);
+        RecordingConnection c = new RecordingConnection();
+        Participant p = room.join(c, grant("rec", true, true), 16, false, Room.Network.NONE);
+        String video = streamer(c).getTracks(0).getSid();
+        room.onRequest(p, SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
+                .addTrackSids(video).setSubscribe(true)).build());
+        LivekitRtc.SubscriptionResponse response = c.all(MessageCase.SUBSCRIPTION_RESPONSE).getFirst()
+                .getSubscriptionResponse();
+        assertEquals(video, response.getTrackSid());
+        assertEquals(LivekitModels.SubscriptionError.SE_CODEC_UNSUPPORTED, response.getErr());
+        assertTrue(media.ops("addTrack").isEmpty(), "nothing is served");
+    }
+
+    @Test
     void refusedResumeIsALeaveWithActionReconnect() {
         RecordingConnection c = new RecordingConnection();
         Optional<Participant> resumed = room.resume(c, grant("ghost", true, true), false, Room.Network.NONE);
