@@ -132,7 +132,10 @@ final class ReconnectPolicy {
             case CONNECTED, REJOINING -> switch (leave.action()) {
                 case RESUME -> bounded(resumeOrRejoin(now), now, "server asked to resume (" + reason + ")");
                 case RECONNECT -> bounded(new Action.Rejoin(), now, "server asked to reconnect (" + reason + ")");
-                default -> new Action.End(RoomEnd.Reason.REMOVED, "removed from the room: " + reason);
+                // JOIN_FAILURE: the join did not complete in time (livekit-server's join timeout): a failure, not a removal.
+                default -> reason == DisconnectReason.JOIN_FAILURE
+                        ? new Action.Fail(RoomException.Kind.JOIN_REJECTED, "join failed: " + reason, 0)
+                        : new Action.End(RoomEnd.Reason.REMOVED, "removed from the room: " + reason);
             };
         };
     }

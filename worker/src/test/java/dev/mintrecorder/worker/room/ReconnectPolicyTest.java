@@ -146,6 +146,8 @@ class ReconnectPolicyTest {
         assertEquals(RoomEnd.Reason.REMOVED, removed.reason());
         assertEquals(RoomEnd.Reason.REMOVED, assertInstanceOf(Action.End.class, policy.decide(
                 leave(DisconnectReason.DUPLICATE_IDENTITY, LeaveRequest.Action.DISCONNECT), in(Phase.REJOINING))).reason());
+        assertFails(RoomException.Kind.JOIN_REJECTED, policy.decide(
+                leave(DisconnectReason.JOIN_FAILURE, LeaveRequest.Action.DISCONNECT), in(Phase.REJOINING)));
     }
 
     // ---- the peer connection ----

@@ -450,6 +450,41 @@ class RoomSessionIT {
     }
 
     @Test
+    void aResumeWhosePeerConnectionDoesNotComeBackRejoins() {
+        String room = newRoom("pcwait");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
+        awaitSubscribed(session);
+        // The peer connection fails; the resume is accepted, but its ICE restart cannot get through: after 15 s
+        // (client-sdk-js waitForPCReconnected) the client gives up on the session and joins again.
+        server.breakMedia(room, recorderIdentity(session));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !watch.all(RoomEvent.Rejoined.class).isEmpty());
+        assertTrue(watch.all(RoomEvent.Resumed.class).isEmpty(), "a resume without media is no resume: " + watch.events);
+        awaitSubscribed(session);
+        long before = watch.videoFrames.get();
+        await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() > before + 30);
+    }
+
+    @Test
+    void anOutageIsBoundedInAllNotPerAttempt() {
+        String room = newRoom("bounded");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
+        awaitSubscribed(session);
+        server.silenceSignal(true);
+        try {
+            // ping_timeout, then resumes that each wait 15 s for an answer: the outage's clock is not reset by
+            // them, so the room fails once the whole outage passes ROOM_RECONNECT_TIMEOUT (20 s here).
+            RoomEnd end = session.completion().orTimeout(90, TimeUnit.SECONDS).join();
+            assertEquals(RoomEnd.Reason.FAILED, end.reason());
+            assertEquals(RoomException.Kind.SIGNAL_LOST, end.error().kind(), end.detail());
+            assertTrue(end.detail().contains("could not reconnect within PT20S"), end.detail());
+        } finally {
+            server.silenceSignal(false);
+        }
+    }
+
+    @Test
     void receiverStatsBecomeMetrics() {
         String room = newRoom("stats");
         Watch watch = new Watch();

@@ -146,7 +146,7 @@ final class Room {
      */
     synchronized Optional<Participant> resume(SignalConnection socket, JoinGrant grant, boolean refuse, Network network) {
         Participant p = participants.get(grant.identity());
-        if (p == null || refuse || p.mediaDropped) {
+        if (p == null || refuse || (p.mediaDropped && !p.resumeWithoutMedia)) {
             log.info("room {}: resume of {} refused", name, grant.identity());
             if (p != null) {
                 leaveAndRemove(p, DisconnectReason.STATE_MISMATCH, LeaveRequest.Action.RECONNECT);
@@ -535,6 +535,11 @@ final class Room {
         if (p.socket != null) {
             p.socket.disconnect();
         }
+    }
+
+    synchronized void breakMedia(String identity) {
+        dropMedia(identity);
+        require(identity).resumeWithoutMedia = true;
     }
 
     synchronized void dropMedia(String identity) {

@@ -183,6 +183,15 @@ public final class RoomServer implements DevstackComponent {
         room(room).killSignal(identity);
     }
 
+    /**
+     * The media path breaks for good: the participant's subscriber connection closes, resumes are still accepted
+     * (ReconnectResponse), but no ICE restart gets through, as when a client's new network blocks the SFU's UDP.
+     * Only a full rejoin brings media back.
+     */
+    public void breakMedia(String room, String identity) {
+        room(room).breakMedia(identity);
+    }
+
     /** Closes a participant's subscriber peer connection (ICE and media stop); a later resume is refused. */
     public void dropMedia(String room, String identity) {
         room(room).dropMedia(identity);
