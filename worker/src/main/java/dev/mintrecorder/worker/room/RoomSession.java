@@ -1,10 +1,12 @@
 package dev.mintrecorder.worker.room;
 
 import dev.mintrecorder.worker.media.FrameQueues;
+import dev.mintrecorder.worker.ops.Metric;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.video.VideoTrack;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import livekit.LivekitModels.ClientConfigSetting;
@@ -83,6 +85,9 @@ public final class RoomSession implements AutoCloseable {
     private final QueueMeters videoMeters;
     private final QueueMeters audioMeters;
     private final ReconnectPolicy policy;
+    private final MeterRegistry registry;
+    private final Counter resumes;
+    private final Counter rejoins;
 
     // Loop-confined state.
     private volatile RoomState state = RoomState.CONNECTING;
@@ -175,6 +180,9 @@ public final class RoomSession implements AutoCloseable {
         this.videoSink = new VideoQueueSink(queues.video(), videoStall);
         this.audioSink = new AudioQueueSink(queues.audio(), audioStall);
         this.stats = new ReceiverStats(registry, tags);
+        this.resumes = Metric.ROOM_RECONNECTS.counter(registry, tags.and("how", "resume"));
+        this.rejoins = Metric.ROOM_RECONNECTS.counter(registry, tags.and("how", "rejoin"));
+        this.registry = registry;
         this.videoMeters = new QueueMeters(queues.video(), registry, tags.and("track", "video"));
         this.audioMeters = new QueueMeters(queues.audio(), registry, tags.and("track", "audio"));
     }
@@ -275,6 +283,8 @@ public final class RoomSession implements AutoCloseable {
         stats.close();
         videoMeters.close();
         audioMeters.close();
+        registry.remove(resumes);
+        registry.remove(rejoins);
     }
 
     // ---- the loop ----
@@ -553,10 +563,12 @@ public final class RoomSession implements AutoCloseable {
         switch (action) {
             case ReconnectPolicy.Action.Resume resume -> {
                 outageBegins();
+                resumes.increment();
                 resume();
             }
             case ReconnectPolicy.Action.Rejoin rejoin -> {
                 outageBegins();
+                rejoins.increment();
                 rejoin();
             }
             case ReconnectPolicy.Action.RetryLater later -> {

@@ -415,6 +415,7 @@ class RoomSessionIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> session.state() == RoomState.SUBSCRIBED);
         long later = watch.videoFrames.get();
         await().atMost(Duration.ofSeconds(10)).until(() -> watch.videoFrames.get() > later + 30);
+        assertTrue(registry.get("recorder.room.reconnects").tags("room", room, "how", "resume").counter().count() >= 2);
         session.close(); // before its client closes
     }
 
@@ -431,6 +432,7 @@ class RoomSessionIT {
         } finally {
             server.refuseResume(false);
         }
+        assertTrue(registry.get("recorder.room.reconnects").tags("room", room, "how", "rejoin").counter().count() >= 1);
         awaitSubscribed(session);
         long before = watch.videoFrames.get();
         await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() > before + 30);
@@ -498,6 +500,7 @@ class RoomSessionIT {
                 .tags("room", room, "track", "video").functionCounters().stream().anyMatch(c -> c.count() > 10));
         session.close();
         assertTrue(registry.find("recorder.queue.bytes").tags("room", room).gauges().isEmpty(), "meters removed on close");
+        assertTrue(registry.find("recorder.room.reconnects").tags("room", room).counters().isEmpty(), "counters too");
     }
 
     @Test
