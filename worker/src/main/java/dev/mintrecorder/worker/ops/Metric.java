@@ -109,6 +109,10 @@ public enum Metric {
     QUEUE_DROPPED(COUNTER, "recorder.queue.dropped", null, List.of("room", "track"),
             "Frames dropped (oldest first) because the frame queue was full."),
 
+    // room: each room's connection (room.RoomSession, as room.ReconnectPolicy decides).
+    ROOM_RECONNECTS(COUNTER, "recorder.room.reconnects", null, List.of("room", "how"),
+            "Attempts to get a lost room connection back: how=resume (same participant session) or rejoin (a new one)."),
+
     // room: each track's frame gaps (room.StallDetector).
     TRACK_STALLS(COUNTER, "recorder.track.stalls", null, List.of("room", "track"),
             "Gaps between a track's frames longer than the stall threshold (ROOM_STALL_THRESHOLD)."),

@@ -535,9 +535,10 @@ public final class RoomRecording implements RecordingSession {
             case ROOM_NOT_FOUND -> StatusEvent.FailureCode.ROOM_NOT_FOUND;
             case CONNECT_FAILED -> StatusEvent.FailureCode.CONNECT_FAILED;
             case JOIN_REJECTED -> StatusEvent.FailureCode.JOIN_REJECTED;
-            case TARGET_TRACKS_MISSING -> StatusEvent.FailureCode.TARGET_TRACKS_MISSING;
+            // The contract's codes are closed within schema 1; the error text tells these apart.
+            case TARGET_NOT_FOUND, TARGET_TRACKS_MISSING, TRACK_NOT_FOUND -> StatusEvent.FailureCode.TARGET_TRACKS_MISSING;
             case SIGNAL_LOST -> StatusEvent.FailureCode.SIGNAL_LOST;
-            case MEDIA_FAILED, WEBRTC_UNAVAILABLE -> StatusEvent.FailureCode.WEBRTC;
+            case CODEC_UNSUPPORTED, MEDIA_FAILED, WEBRTC_UNAVAILABLE -> StatusEvent.FailureCode.WEBRTC;
         };
     }
 

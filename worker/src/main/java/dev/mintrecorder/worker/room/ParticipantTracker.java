@@ -8,7 +8,9 @@ import livekit.LivekitModels.TrackType;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,6 +41,7 @@ public final class ParticipantTracker {
 
     private final String selfIdentity;
     private final Map<String, ParticipantInfo> participants = new HashMap<>();
+    private final Set<String> seen = new LinkedHashSet<>();
     private String target;
 
     /**
@@ -54,6 +57,11 @@ public final class ParticipantTracker {
         return Optional.ofNullable(target);
     }
 
+    /** Every identity seen in the room (but this recorder's), in order of arrival, including those who left. */
+    public Set<String> seen() {
+        return Collections.unmodifiableSet(seen);
+    }
+
     /** Applies participant infos (a JoinResponse's others, or a ParticipantUpdate) and returns the target's changes. */
     public List<Change> apply(Collection<ParticipantInfo> infos) {
         List<Change> changes = new ArrayList<>();
@@ -66,6 +74,7 @@ public final class ParticipantTracker {
             if (sameSession && info.getVersion() <= held.getVersion()) {
                 continue;
             }
+            seen.add(info.getIdentity());
             // A new session of the same identity starts with fresh tracks.
             Map<String, TrackInfo> before = sameSession ? tracksOf(held) : Map.of();
             if (info.getState() == ParticipantInfo.State.DISCONNECTED) {

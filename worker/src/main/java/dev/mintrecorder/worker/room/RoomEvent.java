@@ -1,6 +1,7 @@
 package dev.mintrecorder.worker.room;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What a room session reports while it runs; delivered on the room's loop thread, so listeners must not block.
@@ -30,4 +31,10 @@ public sealed interface RoomEvent {
     record Rejoined() implements RoomEvent { }
 
     record LayerChanged(LayerCap cap) implements RoomEvent { }
+
+    /**
+     * The subscriber peer connection holds these ICE settings (read back from it), after a join or a resume: the
+     * server's STUN/TURN {@code urls}, and {@code relayOnly} when it forces relaying.
+     */
+    record PeerConfigured(List<String> urls, boolean relayOnly) implements RoomEvent { }
 }

@@ -11,8 +11,16 @@ public final class RoomException extends RuntimeException {
 
     /** What went wrong, for status events and tests; the message has the details. */
     public enum Kind {
-        INVALID_TOKEN, ROOM_NOT_FOUND, CONNECT_FAILED, JOIN_REJECTED, TARGET_TRACKS_MISSING, SIGNAL_LOST, MEDIA_FAILED,
-        WEBRTC_UNAVAILABLE
+        INVALID_TOKEN, ROOM_NOT_FOUND, CONNECT_FAILED, JOIN_REJECTED,
+        /** The target identity never appeared in the room (rooms auto-create, so an unknown room looks like this). */
+        TARGET_NOT_FOUND,
+        /** The target is there but its camera did not arrive in time. */
+        TARGET_TRACKS_MISSING,
+        /** The server answered a subscription with SE_TRACK_NOTFOUND. */
+        TRACK_NOT_FOUND,
+        /** The server answered a subscription with SE_CODEC_UNSUPPORTED. */
+        CODEC_UNSUPPORTED,
+        SIGNAL_LOST, MEDIA_FAILED, WEBRTC_UNAVAILABLE
     }
 
     private final Scope scope;

@@ -1,22 +1,25 @@
 package dev.mintrecorder.worker.room;
 
 import dev.mintrecorder.worker.media.FrameQueues;
+import dev.mintrecorder.worker.ops.Metric;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.video.VideoTrack;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
-import livekit.LivekitModels.DisconnectReason;
+import livekit.LivekitModels.ClientConfigSetting;
 import livekit.LivekitModels.ParticipantInfo;
 import livekit.LivekitModels.VideoQuality;
 import livekit.LivekitRtc.JoinResponse;
 import livekit.LivekitRtc.LeaveRequest;
-import livekit.LivekitRtc.Ping;
+import livekit.LivekitRtc.ReconnectResponse;
 import livekit.LivekitRtc.SessionDescription;
 import livekit.LivekitRtc.SignalRequest;
 import livekit.LivekitRtc.SignalResponse;
 import livekit.LivekitRtc.SignalTarget;
+import livekit.LivekitRtc.SubscriptionResponse;
 import livekit.LivekitRtc.SyncState;
 import livekit.LivekitRtc.TrickleRequest;
 import livekit.LivekitRtc.UpdateSubscription;
@@ -47,6 +50,10 @@ import java.util.concurrent.TimeUnit;
  * LiveKit Egress). Socket, WebRTC and timer callbacks only post work to it, so this class needs no locks, and
  * answering an offer (a few ms of blocking SDP calls) never runs on a media thread.
  *
+ * <p>Parts: {@link SignalLink} holds the socket, the pings and the watchdogs; {@link ReconnectPolicy} decides, purely,
+ * what a lost signal, a {@code leave} or a failed peer connection leads to, and this loop carries it out;
+ * {@link IceSettings} turns the server's ICE servers into the peer connection's configuration.
+ *
  * <p>Ending: the session ends itself ({@link #completion()}) when the room closes, the target stays away past
  * the grace period, or something fails. Ending stops the input: sinks removed, peer connection closed, queues
  * finished, so the consumer drains what is left. {@link #close()} is the owner's last call in every case; it ends
@@ -54,7 +61,11 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RoomSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RoomSession.class);
-    private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+    /**
+     * How long a peer connection may take to connect after a join or resume before the attempt counts as failed
+     * (client-sdk-js {@code peerConnectionTimeout}, 15 s, used by {@code waitForPCReconnected}).
+     */
+    static final Duration PEER_CONNECT_TIMEOUT = Duration.ofSeconds(15);
 
     private final RoomConfig config;
     private final RoomRequest request;
@@ -73,28 +84,34 @@ public final class RoomSession implements AutoCloseable {
     private final ReceiverStats stats;
     private final QueueMeters videoMeters;
     private final QueueMeters audioMeters;
+    private final ReconnectPolicy policy;
+    private final MeterRegistry registry;
+    private final Counter resumes;
+    private final Counter rejoins;
 
     // Loop-confined state.
     private volatile RoomState state = RoomState.CONNECTING;
     private ParticipantTracker tracker;
-    private SignalClient signal;
+    private final SignalLink signal;
     private SubscriberPeer peer;
     private String token;
     private String participantSid;
-    private boolean joinedOnce;
-    private boolean resuming;
-    private boolean awaitingFirstMessage;
-    private long lastMessageNanos;
-    private Duration pingInterval = Duration.ofSeconds(5);
-    private Duration pingTimeout = Duration.ofSeconds(15);
+    private ReconnectPolicy.Phase phase = ReconnectPolicy.Phase.JOINING;
+    /** The server's client_configuration.resume_connection is DISABLED: every reconnect is a rejoin. */
+    private boolean resumeDisabled;
+    /** The subscriber connection has been connected at least once. */
+    private boolean mediaConnected;
+    private RTCPeerConnectionState peerState = RTCPeerConnectionState.NEW;
+    /** When the current outage began (System.nanoTime), or null when none is in progress. */
+    private Long outageStartNanos;
+    private int peerGeneration;
     private final Set<String> subscribed = new HashSet<>();
     private String videoSid;
     private String audioSid;
     private boolean videoAttached;
     private boolean audioAttached;
     private volatile LayerCap cap;
-    private long reconnectDeadlineNanos;
-    private ScheduledFuture<?> pinger;
+    private ScheduledFuture<?> peerWatchdog;
     private ScheduledFuture<?> goneTimer;
     private ScheduledFuture<?> tracksTimer;
     private final List<ScheduledFuture<?>> periodic = new ArrayList<>();
@@ -110,12 +127,40 @@ public final class RoomSession implements AutoCloseable {
         this.identity = request.recorderIdentity();
         this.cap = request.layerCap();
         this.tracker = new ParticipantTracker(request.targetIdentity(), identity);
+        this.policy = new ReconnectPolicy(config.reconnectTimeout());
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
                 Thread.ofVirtual().name("room-" + request.room()).factory());
         // On close, pending timers (watchdogs, retries, grace) are dropped rather than waited for.
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         executor.setRemoveOnCancelPolicy(true);
         this.loop = executor;
+        this.signal = new SignalLink(http, new SignalLink.Loop() {
+            @Override
+            public void post(Runnable task) {
+                RoomSession.this.post(task);
+            }
+
+            @Override
+            public ScheduledFuture<?> schedule(Runnable task, Duration delay) {
+                return loop.schedule(() -> withMdc(task), delay.toMillis(), TimeUnit.MILLISECONDS);
+            }
+
+            @Override
+            public ScheduledFuture<?> every(Runnable task, Duration period) {
+                return loop.scheduleWithFixedDelay(() -> withMdc(task), period.toMillis(), period.toMillis(),
+                        TimeUnit.MILLISECONDS);
+            }
+        }, new SignalLink.Listener() {
+            @Override
+            public void onMessage(SignalResponse message) {
+                handle(message);
+            }
+
+            @Override
+            public void onLost(HttpUrl url, int upgradeStatus, String why) {
+                signalLost(url, upgradeStatus, why);
+            }
+        });
         Tags tags = Tags.of("room", request.room());
         StallDetector.Listener stallListener = new StallDetector.Listener() {
             @Override
@@ -135,6 +180,9 @@ public final class RoomSession implements AutoCloseable {
         this.videoSink = new VideoQueueSink(queues.video(), videoStall);
         this.audioSink = new AudioQueueSink(queues.audio(), audioStall);
         this.stats = new ReceiverStats(registry, tags);
+        this.resumes = Metric.ROOM_RECONNECTS.counter(registry, tags.and("how", "resume"));
+        this.rejoins = Metric.ROOM_RECONNECTS.counter(registry, tags.and("how", "rejoin"));
+        this.registry = registry;
         this.videoMeters = new QueueMeters(queues.video(), registry, tags.and("track", "video"));
         this.audioMeters = new QueueMeters(queues.audio(), registry, tags.and("track", "audio"));
     }
@@ -235,6 +283,8 @@ public final class RoomSession implements AutoCloseable {
         stats.close();
         videoMeters.close();
         audioMeters.close();
+        registry.remove(resumes);
+        registry.remove(rejoins);
     }
 
     // ---- the loop ----
@@ -255,53 +305,20 @@ public final class RoomSession implements AutoCloseable {
         });
     }
 
+    /** Joins as a new participant session; the peer connection follows the JoinResponse, with its ICE servers. */
     private void join() {
         token = JoinToken.create(config.apiKey(), config.apiSecret(), request.room(), identity, config.tokenTtl());
-        peer = runtime.newSubscriber(request.room(), peerListener());
-        connect(SignalUrls.rtc(config.livekitUrl(), token, null));
+        signal.open(SignalUrls.rtc(config.livekitUrl(), token, null));
     }
 
-    private void connect(HttpUrl url) {
-        awaitingFirstMessage = true;
-        lastMessageNanos = System.nanoTime();
-        signal = SignalClient.open(http, url, new SignalClient.Listener() {
-            @Override
-            public void onMessage(SignalClient socket, SignalResponse message) {
-                post(() -> handle(socket, message));
-            }
-
-            @Override
-            public void onGone(SignalClient socket, int upgradeStatus, String why) {
-                post(() -> {
-                    if (socket == signal) {
-                        signalLost(upgradeStatus, why);
-                    }
-                });
-            }
-        });
-        // A server that upgrades but never answers (no join, no reconnect) must not hang the room: the pings that
-        // would notice start only after the first message.
-        SignalClient opened = signal;
-        loop.schedule(() -> withMdc(() -> {
-            if (signal == opened && awaitingFirstMessage) {
-                signal = null; // its own onGone, if OkHttp reports one, is now stale
-                opened.abort();
-                signalLost(0, "no answer on the signal socket within " + pingTimeout);
-            }
-        }), pingTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void handle(SignalClient socket, SignalResponse message) {
-        if (socket != signal || state == RoomState.CLOSED) {
-            return; // a superseded socket's last words
+    private void handle(SignalResponse message) {
+        if (state == RoomState.CLOSED) {
+            return;
         }
-        lastMessageNanos = System.nanoTime();
-        boolean first = awaitingFirstMessage;
-        awaitingFirstMessage = false;
         switch (message.getMessageCase()) {
             case JOIN -> onJoin(message.getJoin());
-            case RECONNECT -> onResumed();
-            case LEAVE -> onLeave(message.getLeave(), first);
+            case RECONNECT -> onResumed(message.getReconnect());
+            case LEAVE -> onLeave(message.getLeave());
             case OFFER -> onOffer(message.getOffer());
             case TRICKLE -> {
                 TrickleRequest trickle = message.getTrickle();
@@ -311,25 +328,27 @@ public final class RoomSession implements AutoCloseable {
             }
             case UPDATE -> applyParticipants(message.getUpdate().getParticipantsList());
             case REFRESH_TOKEN -> token = message.getRefreshToken();
-            case SUBSCRIPTION_RESPONSE -> log.warn("subscription to {} failed: {}",
-                    message.getSubscriptionResponse().getTrackSid(), message.getSubscriptionResponse().getErr());
-            case PONG, PONG_RESP -> { } // lastMessageNanos is all a pong is for
+            case SUBSCRIPTION_RESPONSE -> onSubscriptionError(message.getSubscriptionResponse());
+            case PONG, PONG_RESP -> { } // any message feeds the link's ping_timeout watchdog
             default -> log.debug("signal message {} ignored", message.getMessageCase());
         }
     }
 
     private void onJoin(JoinResponse join) {
         participantSid = join.getParticipant().getSid();
-        if (join.getPingInterval() > 0) {
-            pingInterval = Duration.ofSeconds(join.getPingInterval());
+        signal.keepAlive(join.getPingInterval(), join.getPingTimeout());
+        boolean rejoin = phase != ReconnectPolicy.Phase.JOINING;
+        if (!rejoin) {
+            phase = ReconnectPolicy.Phase.CONNECTED;
         }
-        if (join.getPingTimeout() > 0) {
-            pingTimeout = Duration.ofSeconds(join.getPingTimeout());
-        }
-        startPinging();
-        boolean rejoin = joinedOnce;
-        joinedOnce = true;
-        resuming = false;
+        resumeDisabled = join.getClientConfiguration().getResumeConnection() == ClientConfigSetting.DISABLED;
+        // As client-sdk-js (RTCEngine.configure): the peer connection is made after the JoinResponse, with the ICE
+        // servers it names, so a deployment reachable only through TURN (TCP/TLS 443) connects.
+        peer = runtime.newSubscriber(request.room(), IceSettings.of(join.getIceServersList(),
+                join.getClientConfiguration()), peerListener(++peerGeneration));
+        peerState = RTCPeerConnectionState.NEW;
+        peerConfigured();
+        watchPeer();
         moveTo(RoomState.JOINED);
         log.info("joined room {} (room sid {}, participant sid {}, {} others)", request.room(), join.getRoom().getSid(),
                 participantSid, join.getOtherParticipantsCount());
@@ -338,6 +357,27 @@ public final class RoomSession implements AutoCloseable {
             emit(new RoomEvent.Rejoined());
         }
         applyParticipants(join.getOtherParticipantsList());
+    }
+
+    private void peerConfigured() {
+        IceSettings ice = peer.ice();
+        log.info("subscriber peer connection: ICE servers {}{}", ice.servers(), ice.relayOnly() ? ", relay only" : "");
+        emit(new RoomEvent.PeerConfigured(ice.urls(), ice.relayOnly()));
+    }
+
+    /**
+     * After a join or resume the connection must be connected within {@link #PEER_CONNECT_TIMEOUT}
+     * (client-sdk-js {@code waitForPCReconnected}); else the policy decides (a rejoin, or a connect error).
+     */
+    private void watchPeer() {
+        cancel(peerWatchdog);
+        SubscriberPeer watched = peer;
+        peerWatchdog = loop.schedule(() -> withMdc(() -> {
+            if (peer == watched && peerState != RTCPeerConnectionState.CONNECTED && state != RoomState.CLOSED) {
+                log.warn("subscriber peer connection still {} after {}", peerState, PEER_CONNECT_TIMEOUT);
+                act(policy.decide(new ReconnectPolicy.Trouble.PeerTimeout(PEER_CONNECT_TIMEOUT), situation()), null);
+            }
+        }), PEER_CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void applyParticipants(List<ParticipantInfo> infos) {
@@ -400,7 +440,7 @@ public final class RoomSession implements AutoCloseable {
 
     /** Caps the video layer; idempotent, so it is sent after every offer while the camera is subscribed. */
     private void sendTrackSettings() {
-        if (videoSid == null || signal == null) {
+        if (videoSid == null) {
             return;
         }
         VideoQuality quality = cap.maxHeight() <= 360 ? VideoQuality.LOW
@@ -456,77 +496,124 @@ public final class RoomSession implements AutoCloseable {
     }
 
     private void checkTracksArrived() {
-        if (!videoAttached && state != RoomState.CLOSED && goneTimer == null) {
-            fail(RoomException.session(RoomException.Kind.TARGET_TRACKS_MISSING, "the target's camera did not arrive within "
-                    + config.tracksTimeout() + " (target " + tracker.target().orElse("none publishing video") + ")"));
+        if (videoAttached || state == RoomState.CLOSED || goneTimer != null) {
+            return;
         }
-    }
-
-    private void onLeave(LeaveRequest leave, boolean firstMessage) {
-        DisconnectReason reason = leave.getReason();
-        log.info("server says leave: reason {}, action {}", reason, leave.getAction());
-        if (reason == DisconnectReason.ROOM_CLOSED || reason == DisconnectReason.ROOM_DELETED) {
-            end(new RoomEnd(RoomEnd.Reason.ROOM_CLOSED, "room " + request.room() + " ended: " + reason, null));
-        } else if (resuming) {
-            log.info("resume refused ({}); joining again", reason);
-            rejoin();
-        } else if (firstMessage && !joinedOnce) {
-            fail(RoomException.session(RoomException.Kind.JOIN_REJECTED, "join rejected: " + reason));
-        } else if (leave.getAction() == LeaveRequest.Action.RESUME) {
-            startReconnect("server asked to resume (" + reason + ")");
-        } else if (leave.getAction() == LeaveRequest.Action.RECONNECT) {
-            reconnectDeadlineNanos = System.nanoTime() + config.reconnectTimeout().toNanos();
-            moveTo(RoomState.RECONNECTING);
-            rejoin();
+        if (!mediaConnected) {
+            // The peer connection's own watchdog decides about a connection that never came up; look again later.
+            tracksTimer = loop.schedule(() -> withMdc(this::checkTracksArrived), config.tracksTimeout().toMillis(),
+                    TimeUnit.MILLISECONDS);
+            return;
+        }
+        String target = tracker.target().orElse(null);
+        if (target == null || !tracker.seen().contains(target)) {
+            // Rooms auto-create on livekit-server, so a wrong room or identity looks like an empty room: say so.
+            fail(RoomException.session(RoomException.Kind.TARGET_NOT_FOUND, (target == null
+                    ? "no participant published video" : "target " + target + " did not appear") + " in room "
+                    + request.room() + " within " + config.tracksTimeout() + "; participants seen: " + tracker.seen()));
         } else {
-            end(new RoomEnd(RoomEnd.Reason.REMOVED, "removed from the room: " + reason, null));
+            fail(RoomException.session(RoomException.Kind.TARGET_TRACKS_MISSING, "the camera of target " + target
+                    + " did not arrive within " + config.tracksTimeout()));
         }
     }
 
-    // ---- losing and regaining the signal ----
+    /**
+     * livekit-server answers a subscription it cannot serve with {@code subscription_response}
+     * ({@code pkg/rtc/subscriptionmanager.go}): the track is gone, or no codec the subscriber accepts. Either way the
+     * recording cannot go on with that track, so it ends with that reason instead of waiting for media.
+     */
+    private void onSubscriptionError(SubscriptionResponse response) {
+        String sid = response.getTrackSid();
+        log.warn("subscription to {} failed: {}", sid, response.getErr());
+        if (!subscribed.contains(sid)) {
+            return; // not (or no longer) one of the target's tracks
+        }
+        String what = sid.equals(videoSid) ? "camera" : sid.equals(audioSid) ? "microphone" : "track";
+        switch (response.getErr()) {
+            case SE_TRACK_NOTFOUND -> fail(RoomException.session(RoomException.Kind.TRACK_NOT_FOUND, "the server has no "
+                    + what + " track " + sid + " of target " + tracker.target().orElse("?") + " (SE_TRACK_NOTFOUND)"));
+            case SE_CODEC_UNSUPPORTED -> fail(RoomException.session(RoomException.Kind.CODEC_UNSUPPORTED, "the server "
+                    + "cannot send the " + what + " track " + sid + " in a codec this worker accepts (SE_CODEC_UNSUPPORTED)"));
+            default -> { } // SE_UNKNOWN: logged; the tracks timeout still decides
+        }
+    }
 
-    private void signalLost(int upgradeStatus, String why) {
+    private void onLeave(LeaveRequest leave) {
+        log.info("server says leave: reason {}, action {}", leave.getReason(), leave.getAction());
+        act(policy.decide(new ReconnectPolicy.Trouble.Leave(leave.getReason(), leave.getAction()), situation()), null);
+    }
+
+    // ---- losing and regaining the connection ----
+
+    private void signalLost(HttpUrl url, int upgradeStatus, String why) {
         if (state == RoomState.CLOSED) {
             return;
         }
-        stopPinging();
         log.warn("signal lost: {}", why);
-        if (upgradeStatus != 0 && resuming) {
-            log.info("resume refused (HTTP {}); joining again", upgradeStatus);
-            rejoin();
-        } else if (upgradeStatus >= 500 && joinedOnce) {
-            retryLater(why, this::rejoin); // the server is restarting; the room may come back
-        } else if (upgradeStatus != 0) {
-            // A refused join: ask /rtc/validate why (bad token, unknown room) and stop; retrying would not help.
-            fail(SignalClient.explainRefusal(http, signal.url(), upgradeStatus));
-        } else if (!joinedOnce) {
-            fail(RoomException.session(RoomException.Kind.CONNECT_FAILED, "could not reach the signal server: " + why));
-        } else if (state == RoomState.RECONNECTING) {
-            retryLater(why, this::resume);
-        } else if (state == RoomState.CONNECTING) {
-            retryLater(why, this::rejoin); // a rejoin's socket failed (server restarting?)
-        } else {
-            startReconnect(why);
+        act(policy.decide(new ReconnectPolicy.Trouble.SignalLost(upgradeStatus, why), situation()), url);
+    }
+
+    private ReconnectPolicy.Situation situation() {
+        Duration outage = outageStartNanos == null ? Duration.ZERO : Duration.ofNanos(System.nanoTime() - outageStartNanos);
+        return new ReconnectPolicy.Situation(phase, resumeDisabled, mediaConnected, outage);
+    }
+
+    /** Carries out the policy's decision; {@code url} is the refused socket's, for a refused upgrade. */
+    private void act(ReconnectPolicy.Action action, HttpUrl url) {
+        switch (action) {
+            case ReconnectPolicy.Action.Resume resume -> {
+                outageBegins();
+                resumes.increment();
+                resume();
+            }
+            case ReconnectPolicy.Action.Rejoin rejoin -> {
+                outageBegins();
+                rejoins.increment();
+                rejoin();
+            }
+            case ReconnectPolicy.Action.RetryLater later -> {
+                outageBegins();
+                int waitingFor = signal.attempt();
+                loop.schedule(() -> withMdc(() -> {
+                    if (signal.attempt() == waitingFor && state != RoomState.CLOSED) {
+                        act(later.then(), null);
+                    }
+                }), later.delay().toMillis(), TimeUnit.MILLISECONDS);
+            }
+            // A refused upgrade: ask /rtc/validate why (bad token, unknown room); retrying would not help.
+            case ReconnectPolicy.Action.Fail fail -> fail(fail.refusedStatus() != 0
+                    ? SignalClient.explainRefusal(http, url, fail.refusedStatus())
+                    : RoomException.session(fail.kind(), fail.why()));
+            case ReconnectPolicy.Action.End end -> end(new RoomEnd(end.reason(), "room " + request.room() + ": "
+                    + end.why(), null));
+            case ReconnectPolicy.Action.Wait wait -> log.info("reconnect already under way; waiting for it");
         }
     }
 
-    private void startReconnect(String why) {
-        reconnectDeadlineNanos = System.nanoTime() + config.reconnectTimeout().toNanos();
-        moveTo(RoomState.RECONNECTING);
-        resume();
+    /** The first trouble starts the outage's clock; later ones within the same outage do not reset it. */
+    private void outageBegins() {
+        if (outageStartNanos == null) {
+            outageStartNanos = System.nanoTime();
+        }
     }
 
     /** Resumes the same participant session: {@code reconnect=1&sid=...} with the newest token. */
     private void resume() {
-        resuming = true;
-        abortSignal();
+        phase = ReconnectPolicy.Phase.RESUMING;
+        moveTo(RoomState.RECONNECTING);
         log.info("resuming session {}", participantSid);
-        connect(SignalUrls.rtc(config.livekitUrl(), token, participantSid));
+        signal.open(SignalUrls.rtc(config.livekitUrl(), token, participantSid));
     }
 
-    private void onResumed() {
-        resuming = false;
-        startPinging();
+    private void onResumed(ReconnectResponse reconnect) {
+        signal.keepAlive();
+        if (reconnect.hasClientConfiguration()) {
+            resumeDisabled = reconnect.getClientConfiguration().getResumeConnection() == ClientConfigSetting.DISABLED;
+        }
+        // The servers may have changed (client-sdk-js resumeConnection: pcManager.updateConfiguration); they apply
+        // from the ICE restart the server offers next.
+        peer.configure(IceSettings.of(reconnect.getIceServersList(), reconnect.getClientConfiguration()));
+        peerConfigured();
         // sync_state tells the server what this side still has: the subscriber answer and the subscriptions.
         SyncState.Builder sync = SyncState.newBuilder()
                 .setSubscription(UpdateSubscription.newBuilder().addAllTrackSids(subscribed).setSubscribe(true));
@@ -535,76 +622,61 @@ public final class RoomSession implements AutoCloseable {
             sync.setAnswer(SessionDescription.newBuilder().setType("answer").setSdp(answer));
         }
         signal.send(SignalRequest.newBuilder().setSyncState(sync).build());
-        moveTo(videoAttached ? RoomState.SUBSCRIBED : RoomState.JOINED);
-        log.info("resumed");
-        emit(new RoomEvent.Resumed());
+        log.info("signal resumed; waiting for the peer connection (now {})", peerState);
+        watchPeer();
+        reconnectedIfPeerUp();
+    }
+
+    /**
+     * A resume or rejoin is over only when its peer connection is connected (client-sdk-js
+     * {@code waitForPCReconnected}); until then the outage's clock runs on.
+     */
+    private void reconnectedIfPeerUp() {
+        if (peerState != RTCPeerConnectionState.CONNECTED || !signal.answered()) {
+            return;
+        }
+        mediaConnected = true;
+        cancel(peerWatchdog);
+        peerWatchdog = null;
+        ReconnectPolicy.Phase was = phase;
+        phase = ReconnectPolicy.Phase.CONNECTED;
+        Long began = outageStartNanos;
+        outageStartNanos = null;
+        if (began != null) {
+            log.info("reconnected after {} ms", Duration.ofNanos(System.nanoTime() - began).toMillis());
+        }
+        if (was == ReconnectPolicy.Phase.RESUMING) {
+            moveTo(videoAttached ? RoomState.SUBSCRIBED : RoomState.JOINED);
+            log.info("resumed");
+            emit(new RoomEvent.Resumed());
+        }
     }
 
     /** Starts over: a new participant session, peer connection and subscription; the queues stay. */
     private void rejoin() {
-        resuming = false;
-        abortSignal();
+        phase = ReconnectPolicy.Phase.REJOINING;
+        signal.abort();
         closePeer();
         subscribed.clear();
         videoSid = null;
         audioSid = null;
         tracker = new ParticipantTracker(tracker.target().orElse(request.targetIdentity()), identity);
-        moveTo(RoomState.CONNECTING);
+        if (state != RoomState.CONNECTING) {
+            moveTo(RoomState.RECONNECTING);
+            moveTo(RoomState.CONNECTING);
+        }
         join();
-    }
-
-    /** Tries {@code again} after a pause, until the reconnect deadline passes. */
-    private void retryLater(String why, Runnable again) {
-        if (System.nanoTime() > reconnectDeadlineNanos) {
-            fail(RoomException.session(RoomException.Kind.SIGNAL_LOST, "could not reconnect within "
-                    + config.reconnectTimeout() + ": " + why));
-            return;
-        }
-        RoomState waitingIn = state;
-        loop.schedule(() -> withMdc(() -> {
-            if (state == waitingIn) {
-                again.run();
-            }
-        }), RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS);
-    }
-
-    private void startPinging() {
-        stopPinging();
-        long every = pingInterval.toMillis();
-        pinger = loop.scheduleWithFixedDelay(() -> withMdc(this::ping), every, every, TimeUnit.MILLISECONDS);
-    }
-
-    private void stopPinging() {
-        cancel(pinger);
-        pinger = null;
-    }
-
-    private void ping() {
-        if (signal == null) {
-            return;
-        }
-        long silent = System.nanoTime() - lastMessageNanos;
-        if (silent > pingTimeout.toNanos()) {
-            SignalClient dead = signal;
-            signal = null; // its own onGone is now stale
-            dead.abort();
-            signalLost(0, "no message for " + Duration.ofNanos(silent).toMillis() + " ms (ping_timeout "
-                    + pingTimeout.toSeconds() + " s)");
-            return;
-        }
-        long now = System.currentTimeMillis();
-        signal.send(SignalRequest.newBuilder().setPing(now).build());
-        signal.send(SignalRequest.newBuilder().setPingReq(Ping.newBuilder().setTimestamp(now)).build());
     }
 
     // ---- media callbacks, stall and stats ----
 
-    private SubscriberPeer.Listener peerListener() {
+    /** Callbacks of the peer connection number {@code generation}; those of a superseded one are dropped. */
+    private SubscriberPeer.Listener peerListener(int generation) {
         return new SubscriberPeer.Listener() {
             @Override
             public void onLocalCandidate(String candidateInitJson) {
                 post(() -> {
-                    if (signal != null) {
+                    if (generation == peerGeneration) {
                         signal.send(SignalRequest.newBuilder().setTrickle(TrickleRequest.newBuilder()
                                 .setCandidateInit(candidateInitJson).setTarget(SignalTarget.SUBSCRIBER)).build());
                     }
@@ -613,18 +685,26 @@ public final class RoomSession implements AutoCloseable {
 
             @Override
             public void onTrack(MediaStreamTrack track) {
-                post(() -> RoomSession.this.onTrack(track));
+                post(() -> {
+                    if (generation == peerGeneration) {
+                        RoomSession.this.onTrack(track);
+                    }
+                });
             }
 
             @Override
             public void onConnectionState(RTCPeerConnectionState connection) {
                 post(() -> {
+                    if (generation != peerGeneration || state == RoomState.CLOSED) {
+                        return; // a superseded connection's last words
+                    }
                     log.info("subscriber peer connection {}", connection);
-                    // Media lost while the signal lives (as LiveKit's SDKs do): resume, which restarts ICE, or
-                    // rejoin when the server refuses. A closed (superseded) connection reports CLOSED, not FAILED.
-                    if (connection == RTCPeerConnectionState.FAILED
-                            && (state == RoomState.JOINED || state == RoomState.SUBSCRIBED)) {
-                        startReconnect("subscriber peer connection failed");
+                    peerState = connection;
+                    if (connection == RTCPeerConnectionState.CONNECTED) {
+                        mediaConnected = true;
+                        reconnectedIfPeerUp();
+                    } else if (connection == RTCPeerConnectionState.FAILED) {
+                        act(policy.decide(new ReconnectPolicy.Trouble.PeerFailed(), situation()), null);
                     }
                 });
             }
@@ -674,14 +754,11 @@ public final class RoomSession implements AutoCloseable {
             return;
         }
         moveTo(RoomState.CLOSED);
-        stopPinging();
+        cancel(peerWatchdog);
         cancel(goneTimer);
         cancel(tracksTimer);
         periodic.forEach(this::cancel);
-        if (signal != null) {
-            signal.leave();
-            signal = null;
-        }
+        signal.leave();
         closePeer();
         queues.finishInput();
         log.info("room ended: {} ({}); video {} delivered, {}; audio {} delivered, {}", end.reason(), end.detail(),
@@ -694,16 +771,10 @@ public final class RoomSession implements AutoCloseable {
             peer.close();
             peer = null;
         }
+        peerGeneration++; // its late callbacks are stale now
+        peerState = RTCPeerConnectionState.CLOSED;
         videoAttached = false;
         audioAttached = false;
-    }
-
-    private void abortSignal() {
-        if (signal != null) {
-            SignalClient old = signal;
-            signal = null;
-            old.abort();
-        }
     }
 
     private void cancel(ScheduledFuture<?> future) {

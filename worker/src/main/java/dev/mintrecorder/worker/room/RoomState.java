@@ -22,7 +22,10 @@ public enum RoomState {
     JOINED,
     /** The target's tracks are subscribed and media flows. */
     SUBSCRIBED,
-    /** The signal was lost: resuming, or rejoining after a refused resume. */
+    /**
+     * The signal or the peer connection was lost: resuming (until the peer connection is connected again), or
+     * rejoining after a refused resume.
+     */
     RECONNECTING,
     /** Ended; terminal. */
     CLOSED;

@@ -59,10 +59,10 @@ final class SubscriberPeer implements AutoCloseable {
     private final List<Runnable> sinkRemovals = new ArrayList<>();
     private boolean closed;
 
-    SubscriberPeer(String name, WebRtcRuntime runtime, Listener listener) {
+    SubscriberPeer(String name, WebRtcRuntime runtime, IceSettings ice, Listener listener) {
         this.name = name;
         this.runtime = runtime;
-        this.pc = runtime.createPeerConnection(new PeerConnectionObserver() {
+        this.pc = runtime.createPeerConnection(ice.toRtc(), new PeerConnectionObserver() {
             @Override
             public void onIceCandidate(RTCIceCandidate candidate) {
                 listener.onLocalCandidate(candidateInit(candidate));
@@ -92,6 +92,16 @@ final class SubscriberPeer implements AutoCloseable {
     String localAnswer() {
         RTCSessionDescription local = pc.getLocalDescription();
         return local == null ? null : local.sdp;
+    }
+
+    /** Takes the servers a resume names; they apply from the ICE restart the server offers next. */
+    void configure(IceSettings ice) {
+        pc.setConfiguration(ice.toRtc());
+    }
+
+    /** The ICE settings the connection holds now, read back from libwebrtc. */
+    IceSettings ice() {
+        return IceSettings.of(pc.getConfiguration());
     }
 
     /** Adds a server candidate given as the browser's {@code RTCIceCandidateInit} JSON. */

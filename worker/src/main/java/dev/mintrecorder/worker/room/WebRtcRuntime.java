@@ -60,20 +60,18 @@ public final class WebRtcRuntime implements AutoCloseable {
         }
     }
 
-    /** Creates a subscriber peer connection; host candidates only (no STUN: the SFU's candidates are reachable). */
-    synchronized SubscriberPeer newSubscriber(String name, SubscriberPeer.Listener listener) {
+    /** Creates a subscriber peer connection with the ICE servers and policy the room's server named. */
+    synchronized SubscriberPeer newSubscriber(String name, IceSettings ice, SubscriberPeer.Listener listener) {
         if (closed) {
             throw new RoomException(RoomException.Scope.SYSTEM, RoomException.Kind.WEBRTC_UNAVAILABLE,
                     "the WebRTC factory is closed");
         }
-        SubscriberPeer peer = new SubscriberPeer(name, this, listener);
+        SubscriberPeer peer = new SubscriberPeer(name, this, ice, listener);
         open.add(peer);
         return peer;
     }
 
-    RTCPeerConnection createPeerConnection(PeerConnectionObserver observer) {
-        RTCConfiguration config = new RTCConfiguration();
-        config.iceServers = List.of();
+    RTCPeerConnection createPeerConnection(RTCConfiguration config, PeerConnectionObserver observer) {
         return factory.createPeerConnection(config, observer);
     }
 

@@ -51,6 +51,10 @@ class RoomRecordingTest {
         assertEquals(StatusEvent.FailureCode.TOKEN_REJECTED, RoomRecording.codeOf(RoomException.Kind.INVALID_TOKEN));
         assertEquals(StatusEvent.FailureCode.ROOM_NOT_FOUND, RoomRecording.codeOf(RoomException.Kind.ROOM_NOT_FOUND));
         assertEquals(StatusEvent.FailureCode.WEBRTC, RoomRecording.codeOf(RoomException.Kind.WEBRTC_UNAVAILABLE));
+        // The contract's codes are closed within schema 1: these kinds differ in the error text, not the code.
+        assertEquals(StatusEvent.FailureCode.TARGET_TRACKS_MISSING, RoomRecording.codeOf(RoomException.Kind.TARGET_NOT_FOUND));
+        assertEquals(StatusEvent.FailureCode.TARGET_TRACKS_MISSING, RoomRecording.codeOf(RoomException.Kind.TRACK_NOT_FOUND));
+        assertEquals(StatusEvent.FailureCode.WEBRTC, RoomRecording.codeOf(RoomException.Kind.CODEC_UNSUPPORTED));
         assertEquals(StatusEvent.FailureCode.STORAGE, RoomRecording.codeOf(
                 new IOException("upload failed", SdkClientException.create("Connection refused"))));
         assertEquals(StatusEvent.FailureCode.ENCODER, RoomRecording.codeOf(

@@ -53,6 +53,16 @@ class ParticipantTrackerTest {
     }
 
     @Test
+    void remembersEveryoneSeenButItselfEvenAfterTheyLeave() {
+        ParticipantTracker tracker = new ParticipantTracker("streamer", "recorder-1");
+        tracker.apply(List.of(info("viewer", "PA_v", 1), info("recorder-1", "PA_r", 1), info("guest", "PA_g", 1, CAM)));
+        tracker.apply(List.of(info("viewer", "PA_v", 2).toBuilder().setState(ParticipantInfo.State.DISCONNECTED).build()));
+        assertEquals(Set.of("viewer", "guest"), tracker.seen());
+        assertEquals(List.of("viewer", "guest"), List.copyOf(tracker.seen()), "in order of arrival");
+        assertTrue(tracker.targetTracks().sids().isEmpty(), "the named target never came");
+    }
+
+    @Test
     void detectsTheTargetLeavingAndRejoining() {
         ParticipantTracker tracker = new ParticipantTracker("streamer", "recorder-1");
         tracker.apply(List.of(info("streamer", "PA_s", 3, CAM)));

@@ -9,6 +9,8 @@ import dev.mintrecorder.worker.media.BoundedFrameQueue;
 import dev.mintrecorder.worker.media.FrameQueues;
 import dev.mintrecorder.worker.media.RawVideoFrame;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import livekit.LivekitModels;
+import livekit.LivekitRtc;
 import livekit.LivekitRtc.SignalRequest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -218,9 +220,141 @@ class RoomSessionIT {
                 .until(() -> session.videoFramesDelivered() == 0 && session.audioChunksDelivered() == 0);
         RoomEnd end = session.completion().orTimeout(15, TimeUnit.SECONDS).join();
         assertEquals(RoomEnd.Reason.FAILED, end.reason());
-        assertEquals(RoomException.Kind.TARGET_TRACKS_MISSING, end.error().kind());
+        // Rooms auto-create on livekit-server, so a target that never shows up is said plainly, with who was there.
+        assertEquals(RoomException.Kind.TARGET_NOT_FOUND, end.error().kind(), end.detail());
+        assertTrue(end.detail().contains("somebody-else") && end.detail().contains("participants seen: [streamer]"),
+                end.detail());
         assertEquals(RoomException.Scope.SESSION, end.error().scope());
         assertEquals(RoomState.CLOSED, session.state());
+    }
+
+    @Test
+    void thePeerConnectionTakesTheServersIceServersAndNewOnesOnResume() {
+        LivekitRtc.ICEServer turn = LivekitRtc.ICEServer.newBuilder().addUrls("turn:127.0.0.2:3478?transport=udp")
+                .setUsername("rec").setCredential("turn-secret").build();
+        LivekitRtc.ICEServer tls = LivekitRtc.ICEServer.newBuilder().addUrls("turns:127.0.0.2:5349?transport=tcp")
+                .setUsername("rec").setCredential("turn-secret").build();
+        String room = newRoom("ice");
+        Watch watch = new Watch();
+        try {
+            server.network(List.of(turn), LivekitModels.ClientConfiguration.getDefaultInstance());
+            RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
+            awaitSubscribed(session);
+            assertEquals(new RoomEvent.PeerConfigured(List.of("turn:127.0.0.2:3478?transport=udp"), false),
+                    watch.all(RoomEvent.PeerConfigured.class).getFirst());
+
+            // A resume brings the servers the ReconnectResponse names (client-sdk-js resumeConnection).
+            server.network(List.of(tls), LivekitModels.ClientConfiguration.getDefaultInstance());
+            server.killSignal(room, recorderIdentity(session));
+            await().atMost(Duration.ofSeconds(20)).until(() -> !watch.all(RoomEvent.Resumed.class).isEmpty());
+            assertEquals(new RoomEvent.PeerConfigured(List.of("turns:127.0.0.2:5349?transport=tcp"), false),
+                    watch.all(RoomEvent.PeerConfigured.class).getLast());
+        } finally {
+            server.network(List.of(), LivekitModels.ClientConfiguration.getDefaultInstance());
+        }
+    }
+
+    @Test
+    void forcedRelayWithoutAReachableTurnServerIsAConnectError() {
+        // No TURN server listens there: with force_relay only relay candidates may be used, so ICE cannot connect
+        // even though the SFU's host candidates are reachable. The job must say so, not wait for tracks.
+        LivekitRtc.ICEServer turn = LivekitRtc.ICEServer.newBuilder().addUrls("turn:127.0.0.2:9?transport=udp")
+                .setUsername("rec").setCredential("turn-secret").build();
+        String room = newRoom("relay");
+        Watch watch = new Watch();
+        try {
+            server.network(List.of(turn), LivekitModels.ClientConfiguration.newBuilder()
+                    .setForceRelay(LivekitModels.ClientConfigSetting.ENABLED).build());
+            RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
+            RoomEnd end = session.completion().orTimeout(45, TimeUnit.SECONDS).join();
+            assertEquals(new RoomEvent.PeerConfigured(List.of("turn:127.0.0.2:9?transport=udp"), true),
+                    watch.all(RoomEvent.PeerConfigured.class).getFirst());
+            assertEquals(RoomEnd.Reason.FAILED, end.reason());
+            assertEquals(RoomException.Kind.CONNECT_FAILED, end.error().kind(), end.detail());
+            assertTrue(end.detail().contains("peer connection"), end.detail());
+            assertEquals(0, session.videoFramesDelivered());
+        } finally {
+            server.network(List.of(), LivekitModels.ClientConfiguration.getDefaultInstance());
+        }
+    }
+
+    @Test
+    void resumeDisabledByTheServerRejoinsInstead() {
+        String room = newRoom("noresume");
+        Watch watch = new Watch();
+        try {
+            server.network(List.of(), LivekitModels.ClientConfiguration.newBuilder()
+                    .setResumeConnection(LivekitModels.ClientConfigSetting.DISABLED).build());
+            RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
+            awaitSubscribed(session);
+            server.killSignal(room, recorderIdentity(session));
+            await().atMost(Duration.ofSeconds(25)).until(() -> !watch.all(RoomEvent.Rejoined.class).isEmpty());
+            awaitSubscribed(session);
+            long before = watch.videoFrames.get();
+            await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() > before + 30);
+            assertTrue(watch.all(RoomEvent.Resumed.class).isEmpty(), "never resumed: " + watch.events);
+            assertTrue(server.signalTrace(room, recorderIdentity(session)).stream().noneMatch(SignalRequest::hasSyncState),
+                    "no sync_state: the rejoin is a new session");
+        } finally {
+            server.network(List.of(), LivekitModels.ClientConfiguration.getDefaultInstance());
+        }
+    }
+
+    @Test
+    void aServerThatNeverAnswersTheJoinIsAConnectError() {
+        String room = newRoom("mute");
+        Watch watch = new Watch();
+        server.silenceSignal(true);
+        try {
+            RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
+            // The first-message watchdog: ping_timeout (15 s before any join) with no answer at all.
+            RoomEnd end = session.completion().orTimeout(30, TimeUnit.SECONDS).join();
+            assertEquals(RoomEnd.Reason.FAILED, end.reason());
+            assertEquals(RoomException.Kind.CONNECT_FAILED, end.error().kind(), end.detail());
+            assertTrue(end.detail().contains("no answer (join or reconnect) on the signal socket"), end.detail());
+        } finally {
+            server.silenceSignal(false);
+        }
+    }
+
+    @Test
+    void aSignalThatFallsSilentIsNoticedByPingTimeoutAndRecovered() {
+        String room = newRoom("silent");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
+        awaitSubscribed(session);
+        long silentAt = System.nanoTime();
+        server.silenceSignal(true);
+        try {
+            // No socket is closed: only the missing pongs (ping_timeout 15 s) tell the client.
+            await().atMost(Duration.ofSeconds(25)).until(() -> session.state() == RoomState.RECONNECTING);
+        } finally {
+            server.silenceSignal(false);
+        }
+        long noticedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - silentAt);
+        assertTrue(noticedMs >= 14_000, "noticed after " + noticedMs + " ms, not before ping_timeout");
+        // Recovered by resuming or, if the resume came too late for the server, by rejoining.
+        await().atMost(Duration.ofSeconds(40)).until(() -> !watch.all(RoomEvent.Resumed.class).isEmpty()
+                || !watch.all(RoomEvent.Rejoined.class).isEmpty());
+        awaitSubscribed(session);
+        long before = watch.videoFrames.get();
+        await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() > before + 30);
+    }
+
+    @Test
+    void aSubscriptionTheServerCannotServeEndsTheJobWithItsReason() {
+        Map<LivekitModels.SubscriptionError, RoomException.Kind> cases = Map.of(
+                LivekitModels.SubscriptionError.SE_TRACK_NOTFOUND, RoomException.Kind.TRACK_NOT_FOUND,
+                LivekitModels.SubscriptionError.SE_CODEC_UNSUPPORTED, RoomException.Kind.CODEC_UNSUPPORTED);
+        cases.forEach((error, kind) -> {
+            String room = newRoom("suberr");
+            server.refuseSubscriptions(room, error);
+            RoomSession session = open(room, "streamer", new LayerCap(720, 30), new Watch());
+            RoomEnd end = session.completion().orTimeout(15, TimeUnit.SECONDS).join();
+            assertEquals(RoomEnd.Reason.FAILED, end.reason());
+            assertEquals(kind, end.error().kind(), end.detail());
+            assertTrue(end.detail().contains(error.name()), end.detail());
+        });
     }
 
     @Test
@@ -281,6 +415,7 @@ class RoomSessionIT {
         await().atMost(Duration.ofSeconds(10)).until(() -> session.state() == RoomState.SUBSCRIBED);
         long later = watch.videoFrames.get();
         await().atMost(Duration.ofSeconds(10)).until(() -> watch.videoFrames.get() > later + 30);
+        assertTrue(registry.get("recorder.room.reconnects").tags("room", room, "how", "resume").counter().count() >= 2);
         session.close(); // before its client closes
     }
 
@@ -297,6 +432,7 @@ class RoomSessionIT {
         } finally {
             server.refuseResume(false);
         }
+        assertTrue(registry.get("recorder.room.reconnects").tags("room", room, "how", "rejoin").counter().count() >= 1);
         awaitSubscribed(session);
         long before = watch.videoFrames.get();
         await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() > before + 30);
@@ -316,6 +452,41 @@ class RoomSessionIT {
     }
 
     @Test
+    void aResumeWhosePeerConnectionDoesNotComeBackRejoins() {
+        String room = newRoom("pcwait");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
+        awaitSubscribed(session);
+        // The peer connection fails; the resume is accepted, but its ICE restart cannot get through: after 15 s
+        // (client-sdk-js waitForPCReconnected) the client gives up on the session and joins again.
+        server.breakMedia(room, recorderIdentity(session));
+        await().atMost(Duration.ofSeconds(60)).until(() -> !watch.all(RoomEvent.Rejoined.class).isEmpty());
+        assertTrue(watch.all(RoomEvent.Resumed.class).isEmpty(), "a resume without media is no resume: " + watch.events);
+        awaitSubscribed(session);
+        long before = watch.videoFrames.get();
+        await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() > before + 30);
+    }
+
+    @Test
+    void anOutageIsBoundedInAllNotPerAttempt() {
+        String room = newRoom("bounded");
+        Watch watch = new Watch();
+        RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
+        awaitSubscribed(session);
+        server.silenceSignal(true);
+        try {
+            // ping_timeout, then resumes that each wait 15 s for an answer: the outage's clock is not reset by
+            // them, so the room fails once the whole outage passes ROOM_RECONNECT_TIMEOUT (20 s here).
+            RoomEnd end = session.completion().orTimeout(90, TimeUnit.SECONDS).join();
+            assertEquals(RoomEnd.Reason.FAILED, end.reason());
+            assertEquals(RoomException.Kind.SIGNAL_LOST, end.error().kind(), end.detail());
+            assertTrue(end.detail().contains("could not reconnect within PT20S"), end.detail());
+        } finally {
+            server.silenceSignal(false);
+        }
+    }
+
+    @Test
     void receiverStatsBecomeMetrics() {
         String room = newRoom("stats");
         Watch watch = new Watch();
@@ -329,6 +500,7 @@ class RoomSessionIT {
                 .tags("room", room, "track", "video").functionCounters().stream().anyMatch(c -> c.count() > 10));
         session.close();
         assertTrue(registry.find("recorder.queue.bytes").tags("room", room).gauges().isEmpty(), "meters removed on close");
+        assertTrue(registry.find("recorder.room.reconnects").tags("room", room).counters().isEmpty(), "counters too");
     }
 
     @Test

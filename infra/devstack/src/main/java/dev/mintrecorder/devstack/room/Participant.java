@@ -44,6 +44,8 @@ final class Participant {
     boolean renegotiate;
     boolean pendingIceRestart;
     boolean mediaDropped;
+    /** The break-media fault: media stays dropped, yet resumes are accepted (no ICE restart can get through). */
+    boolean resumeWithoutMedia;
     ScheduledFuture<?> departure;
     ScheduledFuture<?> refresh;
 

@@ -51,6 +51,8 @@ final class Room {
     private SyntheticPublisher publisher;
     private boolean closed;
     private ScheduledFuture<?> departure;
+    /** The refuse-subscriptions fault: every subscription is answered with this error instead of served. */
+    private LivekitModels.SubscriptionError refusedSubscriptions;
 
     /** {@code onDeparted} is called (under this room's lock) when the departure timeout closes the room. */
     Room(String name, MediaControl media, RoomServerOptions options, ScheduledExecutorService timers,
@@ -91,7 +93,17 @@ final class Room {
 
     // ---- join and resume ----------------------------------------------------------------------------------
 
-    synchronized Participant join(SignalConnection socket, JoinGrant grant, int protocol, boolean autoSubscribe) {
+    /**
+     * What livekit-server tells a joining or resuming client about the network: its STUN/TURN servers
+     * ({@code ice_servers}) and {@code client_configuration} (force_relay, resume_connection), in both the
+     * JoinResponse and the ReconnectResponse ({@code pkg/rtc/room.go}: createJoinResponseLocked, ResumeParticipant).
+     */
+    record Network(List<LivekitRtc.ICEServer> iceServers, LivekitModels.ClientConfiguration clientConfiguration) {
+        static final Network NONE = new Network(List.of(), LivekitModels.ClientConfiguration.getDefaultInstance());
+    }
+
+    synchronized Participant join(SignalConnection socket, JoinGrant grant, int protocol, boolean autoSubscribe,
+                                  Network network) {
         Participant previous = participants.get(grant.identity());
         if (previous != null) {
             // livekit-server: a second join with the same identity replaces the first.
@@ -105,7 +117,8 @@ final class Room {
         LivekitRtc.JoinResponse.Builder join = LivekitRtc.JoinResponse.newBuilder()
                 .setRoom(roomInfo()).setParticipant(p.info()).setServerVersion("devstack")
                 .setSubscriberPrimary(protocol > 2 && grant.canSubscribe())
-                .setPingInterval(5).setPingTimeout(15).setServerInfo(serverInfo());
+                .setPingInterval(5).setPingTimeout(15).setServerInfo(serverInfo())
+                .addAllIceServers(network.iceServers()).setClientConfiguration(network.clientConfiguration());
         visibleOthers(p).forEach(join::addOtherParticipants);
         p.send(SignalResponse.newBuilder().setJoin(join).build());
         if (!grant.hidden()) {
@@ -131,9 +144,9 @@ final class Room {
      * A resume ({@code reconnect=1}): the session is found by identity. Refused (unknown, media gone, or the fault
      * switch) → Leave with action RECONNECT, so the client rejoins from scratch.
      */
-    synchronized Optional<Participant> resume(SignalConnection socket, JoinGrant grant, boolean refuse) {
+    synchronized Optional<Participant> resume(SignalConnection socket, JoinGrant grant, boolean refuse, Network network) {
         Participant p = participants.get(grant.identity());
-        if (p == null || refuse || p.mediaDropped) {
+        if (p == null || refuse || (p.mediaDropped && !p.resumeWithoutMedia)) {
             log.info("room {}: resume of {} refused", name, grant.identity());
             if (p != null) {
                 leaveAndRemove(p, DisconnectReason.STATE_MISMATCH, LeaveRequest.Action.RECONNECT);
@@ -156,7 +169,8 @@ final class Room {
             p.moveTo(Participant.State.ACTIVE);
         }
         p.send(SignalResponse.newBuilder().setReconnect(LivekitRtc.ReconnectResponse.newBuilder()
-                .setServerInfo(serverInfo())).build());
+                .setServerInfo(serverInfo()).addAllIceServers(network.iceServers())
+                .setClientConfiguration(network.clientConfiguration())).build());
         LivekitRtc.ParticipantUpdate.Builder update = LivekitRtc.ParticipantUpdate.newBuilder().addParticipants(p.info());
         visibleOthers(p).forEach(update::addParticipants);
         p.send(SignalResponse.newBuilder().setUpdate(update).build());
@@ -260,7 +274,11 @@ final class Room {
         update.getParticipantTracksList().forEach(pt -> sids.addAll(pt.getTrackSidsList()));
         boolean changed = false;
         for (String trackSid : sids) {
-            if (update.getSubscribe()) {
+            if (update.getSubscribe() && refusedSubscriptions != null) {
+                // livekit-server's onSubscriptionError (pkg/rtc/participant.go): the subscription could not be served.
+                p.send(SignalResponse.newBuilder().setSubscriptionResponse(LivekitRtc.SubscriptionResponse.newBuilder()
+                        .setTrackSid(trackSid).setErr(refusedSubscriptions)).build());
+            } else if (update.getSubscribe()) {
                 // livekit-server answers an unknown sid with SE_TRACK_NOTFOUND only after ~60 s; the client must not wait on it.
                 changed |= addSubscription(p, trackSid);
             } else {
@@ -519,11 +537,20 @@ final class Room {
         }
     }
 
+    synchronized void breakMedia(String identity) {
+        dropMedia(identity);
+        require(identity).resumeWithoutMedia = true;
+    }
+
     synchronized void dropMedia(String identity) {
         Participant p = require(identity);
         p.mediaDropped = true;
         p.subscriptions.clear();
         media.send(MediaProcess.command("closePc").put("pc", p.pcId));
+    }
+
+    synchronized void refuseSubscriptions(LivekitModels.SubscriptionError error) {
+        refusedSubscriptions = error;
     }
 
     synchronized void stallMedia(boolean stalled) {

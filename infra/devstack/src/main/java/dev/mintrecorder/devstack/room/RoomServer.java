@@ -9,7 +9,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import livekit.LivekitModels;
 import livekit.LivekitModels.DisconnectReason;
+import livekit.LivekitRtc;
 import livekit.LivekitRtc.SignalRequest;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
@@ -56,6 +58,8 @@ public final class RoomServer implements DevstackComponent {
     private final Map<String, Room> rooms = new ConcurrentHashMap<>();
     private final Server jetty;
     private volatile boolean refuseResume;
+    private volatile Room.Network network = Room.Network.NONE;
+    private volatile boolean signalSilenced;
     private int port;
 
     private RoomServer(RoomServerOptions options, MediaProcess media) {
@@ -179,6 +183,15 @@ public final class RoomServer implements DevstackComponent {
         room(room).killSignal(identity);
     }
 
+    /**
+     * The media path breaks for good: the participant's subscriber connection closes, resumes are still accepted
+     * (ReconnectResponse), but no ICE restart gets through, as when a client's new network blocks the SFU's UDP.
+     * Only a full rejoin brings media back.
+     */
+    public void breakMedia(String room, String identity) {
+        room(room).breakMedia(identity);
+    }
+
     /** Closes a participant's subscriber peer connection (ICE and media stop); a later resume is refused. */
     public void dropMedia(String room, String identity) {
         room(room).dropMedia(identity);
@@ -187,6 +200,15 @@ public final class RoomServer implements DevstackComponent {
     /** The synthetic publisher stops (true) or restarts (false) sending video and audio; frame numbers keep counting. */
     public void stallMedia(String room, boolean stalled) {
         room(room).stallMedia(stalled);
+    }
+
+    /**
+     * While {@code error} is non-null, every subscription in the room is answered with {@code subscription_response}
+     * carrying it (SE_TRACK_NOTFOUND, SE_CODEC_UNSUPPORTED), as livekit-server does for one it cannot serve; null
+     * serves them again.
+     */
+    public void refuseSubscriptions(String room, LivekitModels.SubscriptionError error) {
+        room(room).refuseSubscriptions(error);
     }
 
     /** The synthetic publisher leaves: ParticipantUpdate with state DISCONNECTED. */
@@ -216,6 +238,31 @@ public final class RoomServer implements DevstackComponent {
 
     boolean resumeRefused() {
         return refuseResume;
+    }
+
+    /**
+     * The STUN/TURN servers and client configuration that every JoinResponse and ReconnectResponse carries from now
+     * on, as livekit-server sends its configured ICE servers and TURN ({@code rtc.ice_servers}, {@code turn}) and
+     * {@code client_configuration} ({@code force_relay}, {@code resume_connection}). None by default.
+     */
+    public void network(List<LivekitRtc.ICEServer> iceServers, LivekitModels.ClientConfiguration clientConfiguration) {
+        this.network = new Room.Network(List.copyOf(iceServers), clientConfiguration);
+    }
+
+    Room.Network network() {
+        return network;
+    }
+
+    /**
+     * While on, no signal socket sends anything (no join, reconnect, pong or update); requests are still read. A hung
+     * server or a black-holed path, for the clients' first-message and ping_timeout watchdogs.
+     */
+    public void silenceSignal(boolean silenced) {
+        this.signalSilenced = silenced;
+    }
+
+    boolean signalSilenced() {
+        return signalSilenced;
     }
 
     /** Every SignalRequest the participant sent, when {@link RoomServerOptions#traceSignals()} is on. */

@@ -1,6 +1,7 @@
 package dev.mintrecorder.devstack.room;
 
 import java.nio.ByteBuffer;
+import java.util.function.BooleanSupplier;
 import livekit.LivekitRtc.SignalResponse;
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -17,6 +18,37 @@ interface SignalConnection {
 
     /** Drops the TCP connection without a close frame (the kill-signal fault). */
     void disconnect();
+
+    /**
+     * A connection that sends nothing while {@code silenced} says so: a hung server or a black-holed path, as
+     * livekit-server's own {@code SimulateScenario} (disconnect_signal_on_resume_no_messages) produces. Requests
+     * are still read; closing still works.
+     */
+    record Silenceable(SignalConnection inner, BooleanSupplier silenced) implements SignalConnection {
+        @Override
+        public void send(SignalResponse response) {
+            if (!silenced.getAsBoolean()) {
+                inner.send(response);
+            }
+        }
+
+        @Override
+        public void sendThenClose(SignalResponse response, String reason) {
+            if (!silenced.getAsBoolean()) {
+                inner.sendThenClose(response, reason);
+            }
+        }
+
+        @Override
+        public void close(String reason) {
+            inner.close(reason);
+        }
+
+        @Override
+        public void disconnect() {
+            inner.disconnect();
+        }
+    }
 
     /** The production connection over a Jetty WebSocket session. */
     record Jetty(Session session) implements SignalConnection {

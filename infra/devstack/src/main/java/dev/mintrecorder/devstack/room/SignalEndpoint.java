@@ -31,11 +31,11 @@ public final class SignalEndpoint implements Session.Listener.AutoDemanding {
 
     @Override
     public void onWebSocketOpen(Session session) {
-        this.socket = new SignalConnection.Jetty(session);
+        this.socket = new SignalConnection.Silenceable(new SignalConnection.Jetty(session), server::signalSilenced);
         if (join.reconnect()) {
-            participant = join.room().resume(socket, join.grant(), server.resumeRefused()).orElse(null);
+            participant = join.room().resume(socket, join.grant(), server.resumeRefused(), server.network()).orElse(null);
         } else {
-            participant = join.room().join(socket, join.grant(), join.protocol(), join.autoSubscribe());
+            participant = join.room().join(socket, join.grant(), join.protocol(), join.autoSubscribe(), server.network());
         }
     }
 

@@ -126,7 +126,7 @@ class RoomSignalTest {
     void joinIsFirstThenTheSubscriberOfferAndTrickleEndingFinal() {
         room.startPublisher(SyntheticPublisherSpec.small("streamer"));
         RecordingConnection c = new RecordingConnection();
-        room.join(c, grant("rec", true, true), 16, false);
+        room.join(c, grant("rec", true, true), 16, false, Room.Network.NONE);
 
         assertEquals(List.of(MessageCase.JOIN, MessageCase.OFFER, MessageCase.TRICKLE, MessageCase.TRICKLE),
                 c.sent.stream().map(SignalResponse::getMessageCase).toList());
@@ -146,17 +146,17 @@ class RoomSignalTest {
     @Test
     void subscriberPrimaryNeedsProtocolAboveTwoAndCanSubscribe() {
         RecordingConnection old = new RecordingConnection();
-        room.join(old, grant("old", true, true), 2, false);
+        room.join(old, grant("old", true, true), 2, false, Room.Network.NONE);
         assertFalse(old.sent.getFirst().getJoin().getSubscriberPrimary());
         RecordingConnection noSub = new RecordingConnection();
-        room.join(noSub, grant("nosub", true, false), 16, false);
+        room.join(noSub, grant("nosub", true, false), 16, false, Room.Network.NONE);
         assertFalse(noSub.sent.getFirst().getJoin().getSubscriberPrimary());
     }
 
     @Test
     void autoSubscribeAddsTheTracksToTheFirstOffer() {
         room.startPublisher(SyntheticPublisherSpec.small("streamer"));
-        room.join(new RecordingConnection(), grant("rec", true, true), 16, true);
+        room.join(new RecordingConnection(), grant("rec", true, true), 16, true, Room.Network.NONE);
         assertEquals(2, media.ops("addTrack").size());
         assertEquals(1, media.ops("offer").size());
     }
@@ -165,7 +165,7 @@ class RoomSignalTest {
     void subscriptionRenegotiatesOnlyAfterTheOutstandingOfferIsAnswered() {
         room.startPublisher(SyntheticPublisherSpec.small("streamer"));
         RecordingConnection c = new RecordingConnection();
-        Participant p = room.join(c, grant("rec", true, true), 16, false);
+        Participant p = room.join(c, grant("rec", true, true), 16, false, Room.Network.NONE);
         String video = streamer(c).getTracks(0).getSid();
         room.onRequest(p, SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
                 .addTrackSids(video).setSubscribe(true)).build());
@@ -186,7 +186,7 @@ class RoomSignalTest {
     void trackSettingsApplyOnlyToSubscribedTracksAndWidthWins() {
         room.startPublisher(SyntheticPublisherSpec.small("streamer"));
         RecordingConnection c = new RecordingConnection();
-        Participant p = room.join(c, grant("rec", true, true), 16, false);
+        Participant p = room.join(c, grant("rec", true, true), 16, false, Room.Network.NONE);
         String video = streamer(c).getTracks(0).getSid();
         SignalRequest cap = SignalRequest.newBuilder().setTrackSetting(LivekitRtc.UpdateTrackSettings.newBuilder()
                 .addTrackSids(video).setQuality(LivekitModels.VideoQuality.HIGH).setWidth(100).setHeight(70)).build();
@@ -204,7 +204,7 @@ class RoomSignalTest {
     @Test
     void pingsAreAnswered() {
         RecordingConnection c = new RecordingConnection();
-        Participant p = room.join(c, grant("rec", true, true), 16, false);
+        Participant p = room.join(c, grant("rec", true, true), 16, false, Room.Network.NONE);
         room.onRequest(p, SignalRequest.newBuilder().setPing(5).build());
         room.onRequest(p, SignalRequest.newBuilder().setPingReq(LivekitRtc.Ping.newBuilder().setTimestamp(42)).build());
         assertEquals(1, c.all(MessageCase.PONG).size());
@@ -214,19 +214,71 @@ class RoomSignalTest {
     @Test
     void hiddenParticipantsAreNeverAnnounced() {
         RecordingConnection visible = new RecordingConnection();
-        room.join(visible, grant("viewer", false, true), 16, false);
-        room.join(new RecordingConnection(), grant("rec", true, true), 16, false);
+        room.join(visible, grant("viewer", false, true), 16, false, Room.Network.NONE);
+        room.join(new RecordingConnection(), grant("rec", true, true), 16, false, Room.Network.NONE);
         assertTrue(visible.all(MessageCase.UPDATE).isEmpty());
         RecordingConnection later = new RecordingConnection();
-        room.join(later, grant("late", true, true), 16, false);
+        room.join(later, grant("late", true, true), 16, false, Room.Network.NONE);
         assertEquals(List.of("viewer"), later.sent.getFirst().getJoin().getOtherParticipantsList().stream()
                 .map(ParticipantInfo::getIdentity).toList());
     }
 
     @Test
+    void joinAndResumeNameTheIceServersAndClientConfiguration() {
+        LivekitRtc.ICEServer turn = LivekitRtc.ICEServer.newBuilder().addUrls("turn:127.0.0.2:3478?transport=udp")
+                .setUsername("u").setCredential("p").build();
+        LivekitModels.ClientConfiguration relay = LivekitModels.ClientConfiguration.newBuilder()
+                .setForceRelay(LivekitModels.ClientConfigSetting.ENABLED).build();
+        RecordingConnection c = new RecordingConnection();
+        Participant p = room.join(c, grant("rec", true, true), 16, false, new Room.Network(List.of(turn), relay));
+        LivekitRtc.JoinResponse join = c.all(MessageCase.JOIN).getFirst().getJoin();
+        assertEquals(List.of(turn), join.getIceServersList());
+        assertEquals(relay, join.getClientConfiguration());
+
+        room.onSocketClosed(p, c);
+        LivekitRtc.ICEServer other = turn.toBuilder().setUrls(0, "turns:127.0.0.2:5349?transport=tcp").build();
+        LivekitModels.ClientConfiguration noResume = LivekitModels.ClientConfiguration.newBuilder()
+                .setResumeConnection(LivekitModels.ClientConfigSetting.DISABLED).build();
+        RecordingConnection again = new RecordingConnection();
+        assertTrue(room.resume(again, grant("rec", true, true), false, new Room.Network(List.of(other), noResume)).isPresent());
+        LivekitRtc.ReconnectResponse reconnect = again.all(MessageCase.RECONNECT).getFirst().getReconnect();
+        assertEquals(List.of(other), reconnect.getIceServersList());
+        assertEquals(noResume, reconnect.getClientConfiguration());
+    }
+
+    @Test
+    void aSilencedConnectionSendsNothingUntilTurnedBack() {
+        RecordingConnection inner = new RecordingConnection();
+        boolean[] silenced = {true};
+        SignalConnection socket = new SignalConnection.Silenceable(inner, () -> silenced[0]);
+        Participant p = room.join(socket, grant("rec", true, true), 16, false, Room.Network.NONE);
+        room.onRequest(p, SignalRequest.newBuilder().setPing(5).build());
+        assertTrue(inner.sent.isEmpty(), "no join, offer or pong while silenced: " + inner.sent);
+        silenced[0] = false;
+        room.onRequest(p, SignalRequest.newBuilder().setPing(6).build());
+        assertEquals(List.of(MessageCase.PONG), inner.sent.stream().map(SignalResponse::getMessageCase).toList());
+    }
+
+    @Test
+    void refusedSubscriptionsAreAnsweredWithTheError() {
+        room.startPublisher(SyntheticPublisherSpec.small("streamer"));
+        room.refuseSubscriptions(LivekitModels.SubscriptionError.SE_CODEC_UNSUPPORTED);
+        RecordingConnection c = new RecordingConnection();
+        Participant p = room.join(c, grant("rec", true, true), 16, false, Room.Network.NONE);
+        String video = streamer(c).getTracks(0).getSid();
+        room.onRequest(p, SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
+                .addTrackSids(video).setSubscribe(true)).build());
+        LivekitRtc.SubscriptionResponse response = c.all(MessageCase.SUBSCRIPTION_RESPONSE).getFirst()
+                .getSubscriptionResponse();
+        assertEquals(video, response.getTrackSid());
+        assertEquals(LivekitModels.SubscriptionError.SE_CODEC_UNSUPPORTED, response.getErr());
+        assertTrue(media.ops("addTrack").isEmpty(), "nothing is served");
+    }
+
+    @Test
     void refusedResumeIsALeaveWithActionReconnect() {
         RecordingConnection c = new RecordingConnection();
-        Optional<Participant> resumed = room.resume(c, grant("ghost", true, true), false);
+        Optional<Participant> resumed = room.resume(c, grant("ghost", true, true), false, Room.Network.NONE);
         assertTrue(resumed.isEmpty());
         assertEquals(List.of(MessageCase.LEAVE), c.sent.stream().map(SignalResponse::getMessageCase).toList());
         assertEquals(LivekitRtc.LeaveRequest.Action.RECONNECT, c.sent.getFirst().getLeave().getAction());
@@ -235,7 +287,7 @@ class RoomSignalTest {
     @Test
     void closingTheRoomSendsLeaveWithTheReason() {
         RecordingConnection c = new RecordingConnection();
-        room.join(c, grant("rec", true, true), 16, false);
+        room.join(c, grant("rec", true, true), 16, false, Room.Network.NONE);
         room.close(LivekitModels.DisconnectReason.ROOM_CLOSED);
         LivekitRtc.LeaveRequest leave = c.all(MessageCase.LEAVE).getFirst().getLeave();
         assertEquals(LivekitModels.DisconnectReason.ROOM_CLOSED, leave.getReason());
