@@ -282,32 +282,33 @@ final class Room {
         }
     }
 
-    /** A track a subscriber can get: the synthetic publisher's (relay null) or an external publisher's. */
-    private record TrackRef(String sid, boolean video, String streamId, int width, int height, String relay) {
+    /**
+     * A track a subscriber can get: the synthetic publisher's (relay null) or an external publisher's. {@code fps}
+     * and {@code temporalLayers} describe what the publisher encodes (0 and 1 when unknown: a relay).
+     */
+    private record TrackRef(LivekitModels.TrackInfo info, String streamId, int fps, int temporalLayers, String relay) {
+        boolean video() {
+            return info.getType() == LivekitModels.TrackType.VIDEO;
+        }
+
+        Layers.Choice layer(UpdateTrackSettings settings) {
+            return Layers.select(info, fps, temporalLayers, settings);
+        }
     }
 
     private Optional<TrackRef> track(String trackSid) {
         if (publisher != null && publisher.hasTrack(trackSid)) {
-            return Optional.of(new TrackRef(trackSid, publisher.isVideo(trackSid), publisher.streamId(trackSid),
-                    publisher.width, publisher.height, null));
+            LivekitModels.TrackInfo info = publisher.isVideo(trackSid) ? publisher.videoTrack() : publisher.audioTrack();
+            return Optional.of(new TrackRef(info, publisher.streamId(trackSid), publisher.spec.fps(),
+                    publisher.temporalLayers(), null));
         }
         for (Participant owner : participants.values()) {
             LivekitModels.TrackInfo info = owner.publishedTracks.get(trackSid);
             if (info != null) {
-                return Optional.of(new TrackRef(trackSid, info.getType() == LivekitModels.TrackType.VIDEO,
-                        owner.sid + "|" + trackSid, info.getWidth(), info.getHeight(), trackSid));
+                return Optional.of(new TrackRef(info, owner.sid + "|" + trackSid, 0, 1, trackSid));
             }
         }
         return Optional.empty();
-    }
-
-    /** The layer for a subscriber; a relayed track of unknown size at full quality passes through (-1). */
-    private static Layers.Size layer(TrackRef track, UpdateTrackSettings settings) {
-        if (track.width() == 0 || track.height() == 0) {
-            Layers.Size full = Layers.select(2, 2, settings);
-            return full.width() == 0 ? Layers.Size.OFF : new Layers.Size(-1, -1);
-        }
-        return Layers.select(track.width(), track.height(), settings);
     }
 
     private boolean addSubscription(Participant p, String trackSid) {
@@ -327,8 +328,8 @@ final class Room {
             add.put("room", name);
         }
         if (track.video()) {
-            Layers.Size size = layer(track, high);
-            add.put("width", size.width()).put("height", size.height());
+            Layers.Choice layer = track.layer(high);
+            add.put("width", layer.width()).put("height", layer.height()).put("every", layer.frameDivisor());
         }
         media.send(add);
         return true;
@@ -349,21 +350,30 @@ final class Room {
         if (track.isEmpty() || !track.get().video()) {
             return;
         }
-        Layers.Size size = layer(track.get(), p.subscriptions.get(trackSid));
+        Layers.Choice layer = track.get().layer(p.subscriptions.get(trackSid));
         media.send(MediaProcess.command("layer").put("pc", p.pcId).put("track", trackSid)
-                .put("width", size.width()).put("height", size.height()));
+                .put("width", layer.width()).put("height", layer.height()).put("every", layer.frameDivisor()));
     }
 
-    /** AddTrackRequest: announce the track's sid now (TrackPublishedResponse); it is published when media arrives. */
+    /**
+     * AddTrackRequest: announce the track's sid now (TrackPublishedResponse); it is published when media arrives.
+     * Its layers are announced as livekit-server does (sorted, spatial layer and rid filled; simulcast when more
+     * than one).
+     */
+    @SuppressWarnings("deprecation")
     private void onAddTrack(Participant p, LivekitRtc.AddTrackRequest add) {
         if (!p.grant.canPublish()) {
             log.warn("room {}: {} may not publish", name, p.identity());
             return;
         }
+        String mime = add.getType() == LivekitModels.TrackType.VIDEO ? "video/VP8" : "audio/opus";
+        List<LivekitModels.VideoLayer> layers = Layers.announced(add.getLayersList());
         LivekitModels.TrackInfo info = LivekitModels.TrackInfo.newBuilder().setSid(Ids.next("TR_"))
                 .setType(add.getType()).setName(add.getName()).setSource(add.getSource()).setMuted(add.getMuted())
                 .setWidth(add.getWidth()).setHeight(add.getHeight()).setStream(add.getStream())
-                .setMimeType(add.getType() == LivekitModels.TrackType.VIDEO ? "video/VP8" : "audio/opus").build();
+                .setSimulcast(layers.size() > 1).addAllLayers(layers).setMimeType(mime)
+                .addCodecs(LivekitModels.SimulcastCodecInfo.newBuilder().setMimeType(mime).setCid(add.getCid())
+                        .addAllLayers(layers)).build();
         p.pendingTracks.put(add.getCid(), info);
         p.send(SignalResponse.newBuilder().setTrackPublished(LivekitRtc.TrackPublishedResponse.newBuilder()
                 .setCid(add.getCid()).setTrack(info)).build());

@@ -184,7 +184,7 @@ class RoomSignalTest {
 
     @Test
     void trackSettingsApplyOnlyToSubscribedTracksAndWidthWins() {
-        room.startPublisher(SyntheticPublisherSpec.small("streamer"));
+        room.startPublisher(new SyntheticPublisherSpec("streamer", 640, 360, 15, 440));
         RecordingConnection c = new RecordingConnection();
         Participant p = room.join(c, grant("rec", true, true), 16, false);
         String video = streamer(c).getTracks(0).getSid();
@@ -197,8 +197,8 @@ class RoomSignalTest {
                 .addTrackSids(video).setSubscribe(true)).build());
         room.onRequest(p, cap);
         JsonNode layer = media.commands.stream().filter(x -> x.path("op").asText().equals("layer")).findFirst().orElseThrow();
-        assertEquals(160, layer.path("width").asInt(), "the smallest layer covering 100x70 is MEDIUM (160x120)");
-        assertEquals(120, layer.path("height").asInt());
+        assertEquals(320, layer.path("width").asInt(), "the lowest of the two default layers covers 100x70");
+        assertEquals(180, layer.path("height").asInt());
     }
 
     @Test
