@@ -51,7 +51,8 @@ class RoomSessionIT {
 
     @BeforeAll
     static void start() {
-        server = RoomServer.start(RoomServerOptions.defaults().withTraceSignals(true));
+        // Rooms are made by the tests; an unknown one answers 404 as livekit-server with room.auto_create off does.
+        server = RoomServer.start(RoomServerOptions.defaults().withTraceSignals(true).withCreateRoomsOnJoin(false));
         runtime = WebRtcRuntime.start();
         config = RoomConfig.from(Map.of())
                 .withServer(server.url(), server.apiKey(), server.apiSecret())

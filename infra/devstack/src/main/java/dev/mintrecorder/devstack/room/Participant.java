@@ -44,6 +44,10 @@ final class Participant {
     boolean renegotiate;
     boolean pendingIceRestart;
     boolean mediaDropped;
+    /** A peer connection of this participant has connected (livekit-server's ACTIVE state). */
+    boolean connected;
+    /** Subscriptions to track sids not (yet) published, each with its SE_TRACK_NOTFOUND timer. */
+    final Map<String, ScheduledFuture<?>> awaitedTracks = new LinkedHashMap<>();
     ScheduledFuture<?> departure;
     ScheduledFuture<?> refresh;
 

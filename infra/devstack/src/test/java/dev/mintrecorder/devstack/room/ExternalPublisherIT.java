@@ -30,7 +30,7 @@ class ExternalPublisherIT {
 
     @BeforeAll
     static void start() {
-        server = RoomServer.start(RoomServerOptions.defaults().withCreateRoomsOnJoin(true));
+        server = RoomServer.start(RoomServerOptions.defaults());
     }
 
     @AfterAll

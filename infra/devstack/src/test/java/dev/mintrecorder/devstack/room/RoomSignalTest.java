@@ -1,5 +1,6 @@
 package dev.mintrecorder.devstack.room;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
@@ -36,10 +38,15 @@ class RoomSignalTest {
 
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
     private final ScriptedMedia media = new ScriptedMedia();
-    private final Room room = new Room("mint-unit", media,
-            RoomServerOptions.defaults().withTimeouts(new RoomServerOptions.Timeouts(Duration.ofHours(1),
-                    Duration.ofHours(1), Duration.ofHours(1), Duration.ZERO)),
-            timers, new TokenVerifier("devkey", SECRET), closed -> { });
+    /** Timers that do not fire within a test, token refresh off. */
+    private static final RoomServerOptions.Timeouts QUIET = new RoomServerOptions.Timeouts(Duration.ofHours(1),
+            Duration.ofHours(1), Duration.ofHours(1), Duration.ZERO, Duration.ofHours(1), Duration.ofHours(1));
+    private final Room room = room(QUIET);
+
+    private Room room(RoomServerOptions.Timeouts timeouts) {
+        return new Room("mint-unit", media, RoomServerOptions.defaults().withTimeouts(timeouts), timers,
+                new TokenVerifier("devkey", SECRET), closed -> { });
+    }
 
     @AfterEach
     void stopTimers() {
@@ -85,7 +92,7 @@ class RoomSignalTest {
 
     /** A signal socket that keeps what the room sends. */
     private static final class RecordingConnection implements SignalConnection {
-        final List<SignalResponse> sent = new ArrayList<>();
+        final List<SignalResponse> sent = new CopyOnWriteArrayList<>();
         String closedWith;
 
         @Override
@@ -241,5 +248,66 @@ class RoomSignalTest {
         assertEquals(LivekitModels.DisconnectReason.ROOM_CLOSED, leave.getReason());
         assertEquals(LivekitRtc.LeaveRequest.Action.DISCONNECT, leave.getAction());
         assertEquals("ROOM_CLOSED", c.closedWith);
+    }
+
+    @Test
+    void aParticipantWhoseConnectionNeverComesUpIsRemovedWithJoinFailure() {
+        Room quick = room(QUIET.withJoinTimeout(Duration.ofMillis(300)));
+        RecordingConnection stuck = new RecordingConnection();
+        quick.join(stuck, grant("stuck", true, true), 16, false);
+        RecordingConnection up = new RecordingConnection();
+        Participant connected = quick.join(up, grant("up", true, true), 16, false);
+        media.listeners.get(connected.pcId).accept(JSON.createObjectNode().put("ev", "pcState")
+                .put("pc", connected.pcId).put("state", "CONNECTED"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !stuck.all(MessageCase.LEAVE).isEmpty());
+        LivekitRtc.LeaveRequest leave = stuck.all(MessageCase.LEAVE).getFirst().getLeave();
+        assertEquals(LivekitModels.DisconnectReason.JOIN_FAILURE, leave.getReason());
+        assertEquals(LivekitRtc.LeaveRequest.Action.DISCONNECT, leave.getAction());
+        assertTrue(quick.participant("stuck").isEmpty());
+        assertTrue(quick.participant("up").isPresent(), "a connected participant stays");
+        assertTrue(up.all(MessageCase.LEAVE).isEmpty());
+    }
+
+    @Test
+    void anUnknownTrackSidIsAnsweredTrackNotFoundAfterTheTimeout() {
+        Room quick = room(QUIET.withTrackNotFound(Duration.ofMillis(300)));
+        RecordingConnection c = new RecordingConnection();
+        Participant p = quick.join(c, grant("rec", true, true), 16, false);
+        quick.onRequest(p, SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
+                .addTrackSids("TR_nobody").setSubscribe(true)).build());
+        assertTrue(c.all(MessageCase.SUBSCRIPTION_RESPONSE).isEmpty(), "not at once: the server keeps trying");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !c.all(MessageCase.SUBSCRIPTION_RESPONSE).isEmpty());
+        LivekitRtc.SubscriptionResponse response = c.all(MessageCase.SUBSCRIPTION_RESPONSE).getFirst().getSubscriptionResponse();
+        assertEquals("TR_nobody", response.getTrackSid());
+        assertEquals(LivekitModels.SubscriptionError.SE_TRACK_NOTFOUND, response.getErr());
+        assertEquals(1, c.all(MessageCase.SUBSCRIPTION_RESPONSE).size());
+    }
+
+    @Test
+    void aFreshTokenComesAtJoinAndAtEachResume() {
+        Room refreshing = room(new RoomServerOptions.Timeouts(Duration.ofHours(1), Duration.ofHours(1),
+                Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1)));
+        RecordingConnection first = new RecordingConnection();
+        Participant p = refreshing.join(first, grant("rec", true, true), 16, false);
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.all(MessageCase.REFRESH_TOKEN).size() == 1);
+        assertEquals(MessageCase.JOIN, first.sent.getFirst().getMessageCase());
+
+        refreshing.onSocketClosed(p, first);
+        RecordingConnection second = new RecordingConnection();
+        assertTrue(refreshing.resume(second, grant("rec", true, true), false).isPresent());
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.all(MessageCase.REFRESH_TOKEN).size() == 1);
+        assertEquals(MessageCase.RECONNECT, second.sent.getFirst().getMessageCase());
+    }
+
+    @Test
+    void serverInfoReportsLivekitServersProtocol() {
+        RecordingConnection c = new RecordingConnection();
+        room.join(c, grant("rec", true, true), 16, false);
+        LivekitModels.ServerInfo info = c.sent.getFirst().getJoin().getServerInfo();
+        assertEquals(17, info.getProtocol());
+        assertEquals(LivekitModels.ServerInfo.Edition.Standard, info.getEdition());
+        assertEquals("1.13.5", info.getVersion());
     }
 }
