@@ -158,9 +158,13 @@ final class Room {
         }
         p.send(SignalResponse.newBuilder().setReconnect(LivekitRtc.ReconnectResponse.newBuilder()
                 .setServerInfo(serverInfo())).build());
+        // livekit-server (pkg/rtc/room.go ResumeParticipant): reconnect, one update with every participant (self
+        // included), room_update, then the ICE-restart offer. Updates sent while the signal was down are lost, and
+        // those who left meanwhile are simply absent from this update.
         LivekitRtc.ParticipantUpdate.Builder update = LivekitRtc.ParticipantUpdate.newBuilder().addParticipants(p.info());
         visibleOthers(p).forEach(update::addParticipants);
         p.send(SignalResponse.newBuilder().setUpdate(update).build());
+        p.send(SignalResponse.newBuilder().setRoomUpdate(LivekitRtc.RoomUpdate.newBuilder().setRoom(roomInfo())).build());
         // livekit-server starts a new session worker, which refreshes the token at once and then every 5 minutes.
         startTokenRefresh(p);
         // A pending offer died with the old socket: offer again, with an ICE restart.

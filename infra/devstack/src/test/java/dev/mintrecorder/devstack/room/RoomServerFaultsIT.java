@@ -108,8 +108,8 @@ class RoomServerFaultsIT {
         await().atMost(DEADLINE).until(() -> !resumed.all(MessageCase.OFFER).isEmpty());
         // The refresh_token comes from the resumed session's own timer, so its place among these is not fixed.
         List<MessageCase> order = resumed.received.stream().map(SignalResponse::getMessageCase)
-                .filter(c -> c != MessageCase.TRICKLE && c != MessageCase.REFRESH_TOKEN).limit(3).toList();
-        assertEquals(List.of(MessageCase.RECONNECT, MessageCase.UPDATE, MessageCase.OFFER), order);
+                .filter(c -> c != MessageCase.TRICKLE && c != MessageCase.REFRESH_TOKEN).limit(4).toList();
+        assertEquals(List.of(MessageCase.RECONNECT, MessageCase.UPDATE, MessageCase.ROOM_UPDATE, MessageCase.OFFER), order);
         await().atMost(DEADLINE).until(() -> !resumed.all(MessageCase.REFRESH_TOKEN).isEmpty());
         assertTrue(resumed.all(MessageCase.OFFER).getFirst().getOffer().getSdp().contains("m=video"),
                 "the subscription survived the resume");

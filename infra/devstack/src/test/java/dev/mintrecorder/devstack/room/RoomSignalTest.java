@@ -298,7 +298,13 @@ class RoomSignalTest {
         RecordingConnection second = new RecordingConnection();
         assertTrue(refreshing.resume(second, grant("rec", true, true), false).isPresent());
         await().atMost(Duration.ofSeconds(10)).until(() -> second.all(MessageCase.REFRESH_TOKEN).size() == 1);
-        assertEquals(MessageCase.RECONNECT, second.sent.getFirst().getMessageCase());
+        // pkg/rtc/room.go ResumeParticipant: reconnect, every participant (self included), room_update, ICE restart.
+        assertEquals(List.of(MessageCase.RECONNECT, MessageCase.UPDATE, MessageCase.ROOM_UPDATE, MessageCase.OFFER),
+                second.sent.stream().map(SignalResponse::getMessageCase)
+                        .filter(m -> m != MessageCase.REFRESH_TOKEN && m != MessageCase.TRICKLE).toList());
+        assertEquals("rec", second.all(MessageCase.UPDATE).getFirst().getUpdate().getParticipants(0).getIdentity());
+        assertTrue(media.commands.stream().anyMatch(c -> c.path("op").asText().equals("offer")
+                && c.path("iceRestart").asBoolean()), "the resume's offer restarts ICE");
     }
 
     @Test
