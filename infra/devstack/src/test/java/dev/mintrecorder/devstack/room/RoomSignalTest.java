@@ -316,4 +316,26 @@ class RoomSignalTest {
         assertEquals(LivekitModels.ServerInfo.Edition.Standard, info.getEdition());
         assertEquals("1.13.5", info.getVersion());
     }
+
+    @Test
+    void aTrackSubscribedBeforeItsMediaArrivesIsSubscribedWhenPublished() {
+        RecordingConnection camera = new RecordingConnection();
+        Participant publisher = room.join(camera, grant("cam", false, false), 16, false);
+        room.onRequest(publisher, SignalRequest.newBuilder().setAddTrack(LivekitRtc.AddTrackRequest.newBuilder()
+                .setCid("cam-1").setType(LivekitModels.TrackType.VIDEO).setWidth(640).setHeight(360)).build());
+        String sid = camera.all(MessageCase.TRACK_PUBLISHED).getFirst().getTrackPublished().getTrack().getSid();
+        RecordingConnection c = new RecordingConnection();
+        Participant p = room.join(c, grant("rec", true, true), 16, false);
+        room.onRequest(p, SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
+                .addTrackSids(sid).setSubscribe(true)).build());
+        assertTrue(media.ops("addTrack").isEmpty(), "no media yet");
+
+        room.onRequest(publisher, SignalRequest.newBuilder().setOffer(LivekitRtc.SessionDescription.newBuilder()
+                .setType("offer").setSdp("v=0 publisher").setId(1)).build());
+        media.listeners.get(publisher.publisherPcId).accept(JSON.createObjectNode().put("ev", "track")
+                .put("pc", publisher.publisherPcId).put("trackId", "cam-1").put("kind", "video"));
+        assertEquals(1, media.ops("addTrack").size(), "subscribed once published");
+        assertTrue(media.ops("addTrack").getFirst().contains(sid));
+        assertTrue(c.all(MessageCase.SUBSCRIPTION_RESPONSE).isEmpty());
+    }
 }
