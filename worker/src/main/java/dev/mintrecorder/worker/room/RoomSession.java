@@ -218,14 +218,18 @@ public final class RoomSession implements AutoCloseable {
     }
 
     /**
-     * Asks the SFU for the next lower video layer (half the height, not below 180p); the memory governor calls
-     * it under pressure. Completes with the cap now requested.
+     * Asks the SFU for the next lower of the layers it announces for the target's camera (not below 180p); the
+     * memory governor calls it under pressure. Completes with the cap now requested.
      */
     public CompletableFuture<LayerCap> lowerLayer() {
         CompletableFuture<LayerCap> result = new CompletableFuture<>();
         post(() -> {
-            LayerCap lower = cap.lower();
-            if (!lower.equals(cap)) {
+            List<Integer> layers = tracker.targetTracks().video().map(LayerCap::announcedHeights).orElse(List.of());
+            LayerCap lower = cap.lower(layers);
+            if (lower.equals(cap)) {
+                log.info("no lower video layer to ask for: {}p{} with announced layers {}", cap.maxHeight(), cap.fps(),
+                        layers);
+            } else {
                 cap = lower;
                 log.info("lowering the video layer to {}p{}", cap.maxHeight(), cap.fps());
                 sendTrackSettings();

@@ -53,7 +53,8 @@ class RoomSessionIT {
 
     @BeforeAll
     static void start() {
-        server = RoomServer.start(RoomServerOptions.defaults().withTraceSignals(true));
+        // Rooms are made by the tests; an unknown one answers 404 as livekit-server with room.auto_create off does.
+        server = RoomServer.start(RoomServerOptions.defaults().withTraceSignals(true).withCreateRoomsOnJoin(false));
         runtime = WebRtcRuntime.start();
         config = RoomConfig.from(Map.of())
                 .withServer(server.url(), server.apiKey(), server.apiSecret())
@@ -384,8 +385,42 @@ class RoomSessionIT {
         Watch capped = new Watch();
         RoomSession small = open(room, "streamer", new LayerCap(90, 15), capped);
         awaitSubscribed(small);
-        await().atMost(Duration.ofSeconds(15)).until(() -> "160x90".equals(capped.lastSize.get()));
+        // The server never goes below the publisher's lowest layer (180p by livekit-client's defaults).
+        await().atMost(Duration.ofSeconds(15)).until(() -> "320x180".equals(capped.lastSize.get()));
         assertTrue(capped.sizes.stream().noneMatch("640x360"::equals), "never more than the cap: " + capped.sizes);
+    }
+
+    /**
+     * With livekit-client's default layers (180p, 360p and the camera), each lowering reaches the next layer down,
+     * for a 1080p job on a 1080p publisher too (halving to 540p would still select the 1080p layer). The cap's fps
+     * picks a temporal layer: 5 of a 10 fps publisher is every second frame.
+     */
+    @Test
+    void loweringReducesTheDecodedSizeFor720pAnd1080pPublishers() {
+        for (int[] camera : new int[][] {{1280, 720, 5}, {1920, 1080, 10}}) {
+            String room = "lower-" + camera[1] + "-" + UUID.randomUUID().toString().substring(0, 8);
+            server.createRoom(room, new SyntheticPublisherSpec("streamer", camera[0], camera[1], 10, 440));
+            Watch watch = new Watch();
+            RoomSession session = open(room, "streamer", new LayerCap(camera[1], camera[2]), watch);
+            awaitSubscribed(session);
+            await().atMost(Duration.ofSeconds(30)).until(() -> (camera[0] + "x" + camera[1]).equals(watch.lastSize.get()));
+            if (camera[2] == 5) {
+                long frames0 = watch.videoFrames.get();
+                long number0 = watch.lastFrameNumber.get();
+                await().atMost(Duration.ofSeconds(30)).until(() -> watch.lastFrameNumber.get() - number0 >= 40);
+                double share = (watch.videoFrames.get() - frames0) / (double) (watch.lastFrameNumber.get() - number0);
+                assertTrue(share > 0.3 && share < 0.7, "share of the publisher's frames received: " + share);
+            }
+
+            assertEquals(new LayerCap(360, camera[2]), session.lowerLayer().orTimeout(5, TimeUnit.SECONDS).join());
+            await().atMost(Duration.ofSeconds(30)).until(() -> "640x360".equals(watch.lastSize.get()));
+            assertEquals(new LayerCap(180, camera[2]), session.lowerLayer().orTimeout(5, TimeUnit.SECONDS).join());
+            await().atMost(Duration.ofSeconds(30)).until(() -> "320x180".equals(watch.lastSize.get()));
+            assertEquals(new LayerCap(180, camera[2]), session.lowerLayer().orTimeout(5, TimeUnit.SECONDS).join(),
+                    "the lowest layer: nothing lower to ask for");
+            session.close();
+            server.deleteRoom(room);
+        }
     }
 
     @Test

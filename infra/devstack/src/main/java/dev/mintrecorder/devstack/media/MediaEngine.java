@@ -41,9 +41,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Commands ({@code op}): {@code source} {room, fps, toneHz} · {@code sourceStall} {room, stalled} ·
  * {@code closeSource} {room} · {@code pc} {pc} · {@code offer} {pc, iceRestart} → event {@code offer} {pc, sdp,
  * mids} · {@code answer} {pc, sdp} · {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex} · {@code addTrack} {pc,
- * room, track, kind, stream, width, height} · {@code removeTrack} {pc, track} · {@code layer} {pc, track, width,
- * height} · {@code closePc} {pc}. Other events: {@code ready}, {@code candidate} {pc, candidate, sdpMid,
- * sdpMLineIndex, final}, {@code pcState} {pc, state}, {@code error} {pc, message}.
+ * room, track, kind, stream, width, height, every} · {@code removeTrack} {pc, track} · {@code layer} {pc, track,
+ * width, height, every} (every: send every n-th frame, a temporal layer) · {@code closePc} {pc}. Other events:
+ * {@code ready}, {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex, final}, {@code pcState} {pc, state},
+ * {@code error} {pc, message}.
  *
  * <p>External publishers: {@code pubPc} {pc} · {@code pubOffer} {pc, sdp} → event {@code answer} {pc, sdp} ·
  * event {@code track} {pc, trackId, kind} when media arrives · {@code relay} {pc, trackId, track} makes that remote
@@ -189,6 +190,7 @@ final class MediaEngine implements AutoCloseable {
                 if (outlet != null && outlet.video() != null) {
                     outlet.video().width = c.path("width").asInt();
                     outlet.video().height = c.path("height").asInt();
+                    outlet.video().every = Math.max(1, c.path("every").asInt(1));
                 }
             }
             case "closePc" -> {
@@ -235,7 +237,7 @@ final class MediaEngine implements AutoCloseable {
         if ("video".equals(c.path("kind").asText())) {
             CustomVideoSource videoSource = new CustomVideoSource();
             VideoOutlet video = new VideoOutlet(videoSource,
-                    c.path("width").asInt(), c.path("height").asInt());
+                    c.path("width").asInt(), c.path("height").asInt(), c.path("every").asInt(1));
             MediaStreamTrack track = factory.createVideoTrack(trackSid, videoSource);
             RTCRtpSender sender = s.pc.addTrack(track, streams);
             s.outlets.put(trackSid, new Outlet(source, track, sender, video, null));

@@ -67,7 +67,7 @@ final class SyntheticSource extends FrameSource implements AutoCloseable {
             for (VideoOutlet outlet : videoOutlets) {
                 int w = outlet.width;
                 int h = outlet.height;
-                if (w <= 0 || h <= 0) {
+                if (w <= 0 || h <= 0 || number % outlet.every != 0) {
                     continue;
                 }
                 VideoFrame frame = bySize.computeIfAbsent(((long) w << 32) | h, key -> render(number, w, h, now));

@@ -3,17 +3,21 @@ package dev.mintrecorder.devstack.media;
 import dev.onvoid.webrtc.media.video.CustomVideoSource;
 
 /**
- * One subscriber's video send source and the size it should carry (its layer). Width 0 pauses it (track disabled or
- * quality OFF); a negative width passes relayed frames through at whatever size the publisher sends.
+ * One subscriber's video send source and the layer it should carry: a size (its spatial layer) and a frame divisor
+ * (its temporal layer: every frame, every second or every fourth). Width 0 pauses it (track disabled or quality
+ * OFF); a negative width passes relayed frames through at whatever size the publisher sends. Relays are announced
+ * without temporal layers, so their divisor is always 1.
  */
 final class VideoOutlet {
     final CustomVideoSource source;
     volatile int width;
     volatile int height;
+    volatile int every;
 
-    VideoOutlet(CustomVideoSource source, int width, int height) {
+    VideoOutlet(CustomVideoSource source, int width, int height, int every) {
         this.source = source;
         this.width = width;
         this.height = height;
+        this.every = Math.max(1, every);
     }
 }

@@ -46,6 +46,10 @@ final class Participant {
     boolean mediaDropped;
     /** The break-media fault: media stays dropped, yet resumes are accepted (no ICE restart can get through). */
     boolean resumeWithoutMedia;
+    /** A peer connection of this participant has connected (livekit-server's ACTIVE state). */
+    boolean connected;
+    /** Subscriptions to track sids not (yet) published, each with its SE_TRACK_NOTFOUND timer. */
+    final Map<String, ScheduledFuture<?>> awaitedTracks = new LinkedHashMap<>();
     ScheduledFuture<?> departure;
     ScheduledFuture<?> refresh;
 

@@ -37,7 +37,10 @@ import org.slf4j.LoggerFactory;
 final class Room {
     private static final Logger log = LoggerFactory.getLogger(Room.class);
     private static final ObjectMapper JSON = new ObjectMapper();
-    static final int PROTOCOL_VERSION = 16;
+    /** livekit-server 1.13.5's {@code types.CurrentProtocol}, which its ServerInfo reports. */
+    static final int PROTOCOL_VERSION = 17;
+    /** The livekit-server release whose sources this double follows. */
+    static final String SERVER_VERSION = "1.13.5";
 
     final String name;
     final String sid = Ids.next("RM_");
@@ -115,7 +118,7 @@ final class Room {
         media.send(MediaProcess.command("pc").put("pc", p.pcId));
 
         LivekitRtc.JoinResponse.Builder join = LivekitRtc.JoinResponse.newBuilder()
-                .setRoom(roomInfo()).setParticipant(p.info()).setServerVersion("devstack")
+                .setRoom(roomInfo()).setParticipant(p.info()).setServerVersion(SERVER_VERSION)
                 .setSubscriberPrimary(protocol > 2 && grant.canSubscribe())
                 .setPingInterval(5).setPingTimeout(15).setServerInfo(serverInfo())
                 .addAllIceServers(network.iceServers()).setClientConfiguration(network.clientConfiguration());
@@ -125,11 +128,9 @@ final class Room {
             cancelDeparture();
             broadcast(p.info(), p);
         }
-        Duration every = options.timeouts().refreshToken();
-        if (!every.isZero()) {
-            p.refresh = timers.scheduleAtFixedRate(() -> refreshToken(p), every.toMillis(), every.toMillis(),
-                    TimeUnit.MILLISECONDS);
-        }
+        startTokenRefresh(p);
+        // livekit-server removes a participant whose connection has not come up a minute after joining.
+        timers.schedule(() -> joinTimedOut(p), options.timeouts().joinTimeout().toMillis(), TimeUnit.MILLISECONDS);
         if (autoSubscribe && grant.canSubscribe()) {
             allTrackSids().forEach(trackSid -> addSubscription(p, trackSid));
         }
@@ -171,9 +172,15 @@ final class Room {
         p.send(SignalResponse.newBuilder().setReconnect(LivekitRtc.ReconnectResponse.newBuilder()
                 .setServerInfo(serverInfo()).addAllIceServers(network.iceServers())
                 .setClientConfiguration(network.clientConfiguration())).build());
+        // livekit-server (pkg/rtc/room.go ResumeParticipant): reconnect, one update with every participant (self
+        // included), room_update, then the ICE-restart offer. Updates sent while the signal was down are lost, and
+        // those who left meanwhile are simply absent from this update.
         LivekitRtc.ParticipantUpdate.Builder update = LivekitRtc.ParticipantUpdate.newBuilder().addParticipants(p.info());
         visibleOthers(p).forEach(update::addParticipants);
         p.send(SignalResponse.newBuilder().setUpdate(update).build());
+        p.send(SignalResponse.newBuilder().setRoomUpdate(LivekitRtc.RoomUpdate.newBuilder().setRoom(roomInfo())).build());
+        // livekit-server starts a new session worker, which refreshes the token at once and then every 5 minutes.
+        startTokenRefresh(p);
         // A pending offer died with the old socket: offer again, with an ICE restart.
         p.awaitingAnswer = false;
         negotiate(p, true);
@@ -278,16 +285,44 @@ final class Room {
                 // livekit-server's onSubscriptionError (pkg/rtc/participant.go): the subscription could not be served.
                 p.send(SignalResponse.newBuilder().setSubscriptionResponse(LivekitRtc.SubscriptionResponse.newBuilder()
                         .setTrackSid(trackSid).setErr(refusedSubscriptions)).build());
+            } else if (update.getSubscribe() && track(trackSid).isEmpty()) {
+                awaitTrack(p, trackSid);
             } else if (update.getSubscribe()) {
-                // livekit-server answers an unknown sid with SE_TRACK_NOTFOUND only after ~60 s; the client must not wait on it.
                 changed |= addSubscription(p, trackSid);
             } else {
+                ScheduledFuture<?> waiting = p.awaitedTracks.remove(trackSid);
+                if (waiting != null) {
+                    waiting.cancel(false);
+                }
                 changed |= removeSubscription(p, trackSid);
             }
         }
         if (changed) {
             negotiate(p, false);
         }
+    }
+
+    /**
+     * A subscription to a track that does not exist (yet): livekit-server keeps it desired, subscribes if the track
+     * is published, and gives up after {@code notFoundTimeout} with SE_TRACK_NOTFOUND
+     * ({@code pkg/rtc/subscriptionmanager.go}, {@code participant.go onSubscriptionError}).
+     */
+    private void awaitTrack(Participant p, String trackSid) {
+        if (p.awaitedTracks.containsKey(trackSid)) {
+            return;
+        }
+        Duration timeout = options.timeouts().trackNotFound();
+        p.awaitedTracks.put(trackSid, timers.schedule(() -> trackNotFound(p, trackSid), timeout.toMillis(),
+                TimeUnit.MILLISECONDS));
+    }
+
+    private synchronized void trackNotFound(Participant p, String trackSid) {
+        if (p.state == Participant.State.GONE || p.awaitedTracks.remove(trackSid) == null) {
+            return;
+        }
+        log.info("room {}: {} subscribed to unknown track {}: SE_TRACK_NOTFOUND", name, p.identity(), trackSid);
+        p.send(SignalResponse.newBuilder().setSubscriptionResponse(LivekitRtc.SubscriptionResponse.newBuilder()
+                .setTrackSid(trackSid).setErr(LivekitModels.SubscriptionError.SE_TRACK_NOTFOUND)).build());
     }
 
     private void onTrackSettings(Participant p, UpdateTrackSettings settings) {
@@ -300,32 +335,33 @@ final class Room {
         }
     }
 
-    /** A track a subscriber can get: the synthetic publisher's (relay null) or an external publisher's. */
-    private record TrackRef(String sid, boolean video, String streamId, int width, int height, String relay) {
+    /**
+     * A track a subscriber can get: the synthetic publisher's (relay null) or an external publisher's. {@code fps}
+     * and {@code temporalLayers} describe what the publisher encodes (0 and 1 when unknown: a relay).
+     */
+    private record TrackRef(LivekitModels.TrackInfo info, String streamId, int fps, int temporalLayers, String relay) {
+        boolean video() {
+            return info.getType() == LivekitModels.TrackType.VIDEO;
+        }
+
+        Layers.Choice layer(UpdateTrackSettings settings) {
+            return Layers.select(info, fps, temporalLayers, settings);
+        }
     }
 
     private Optional<TrackRef> track(String trackSid) {
         if (publisher != null && publisher.hasTrack(trackSid)) {
-            return Optional.of(new TrackRef(trackSid, publisher.isVideo(trackSid), publisher.streamId(trackSid),
-                    publisher.width, publisher.height, null));
+            LivekitModels.TrackInfo info = publisher.isVideo(trackSid) ? publisher.videoTrack() : publisher.audioTrack();
+            return Optional.of(new TrackRef(info, publisher.streamId(trackSid), publisher.spec.fps(),
+                    publisher.temporalLayers(), null));
         }
         for (Participant owner : participants.values()) {
             LivekitModels.TrackInfo info = owner.publishedTracks.get(trackSid);
             if (info != null) {
-                return Optional.of(new TrackRef(trackSid, info.getType() == LivekitModels.TrackType.VIDEO,
-                        owner.sid + "|" + trackSid, info.getWidth(), info.getHeight(), trackSid));
+                return Optional.of(new TrackRef(info, owner.sid + "|" + trackSid, 0, 1, trackSid));
             }
         }
         return Optional.empty();
-    }
-
-    /** The layer for a subscriber; a relayed track of unknown size at full quality passes through (-1). */
-    private static Layers.Size layer(TrackRef track, UpdateTrackSettings settings) {
-        if (track.width() == 0 || track.height() == 0) {
-            Layers.Size full = Layers.select(2, 2, settings);
-            return full.width() == 0 ? Layers.Size.OFF : new Layers.Size(-1, -1);
-        }
-        return Layers.select(track.width(), track.height(), settings);
     }
 
     private boolean addSubscription(Participant p, String trackSid) {
@@ -345,8 +381,8 @@ final class Room {
             add.put("room", name);
         }
         if (track.video()) {
-            Layers.Size size = layer(track, high);
-            add.put("width", size.width()).put("height", size.height());
+            Layers.Choice layer = track.layer(high);
+            add.put("width", layer.width()).put("height", layer.height()).put("every", layer.frameDivisor());
         }
         media.send(add);
         return true;
@@ -367,21 +403,30 @@ final class Room {
         if (track.isEmpty() || !track.get().video()) {
             return;
         }
-        Layers.Size size = layer(track.get(), p.subscriptions.get(trackSid));
+        Layers.Choice layer = track.get().layer(p.subscriptions.get(trackSid));
         media.send(MediaProcess.command("layer").put("pc", p.pcId).put("track", trackSid)
-                .put("width", size.width()).put("height", size.height()));
+                .put("width", layer.width()).put("height", layer.height()).put("every", layer.frameDivisor()));
     }
 
-    /** AddTrackRequest: announce the track's sid now (TrackPublishedResponse); it is published when media arrives. */
+    /**
+     * AddTrackRequest: announce the track's sid now (TrackPublishedResponse); it is published when media arrives.
+     * Its layers are announced as livekit-server does (sorted, spatial layer and rid filled; simulcast when more
+     * than one).
+     */
+    @SuppressWarnings("deprecation")
     private void onAddTrack(Participant p, LivekitRtc.AddTrackRequest add) {
         if (!p.grant.canPublish()) {
             log.warn("room {}: {} may not publish", name, p.identity());
             return;
         }
+        String mime = add.getType() == LivekitModels.TrackType.VIDEO ? "video/VP8" : "audio/opus";
+        List<LivekitModels.VideoLayer> layers = Layers.announced(add.getLayersList());
         LivekitModels.TrackInfo info = LivekitModels.TrackInfo.newBuilder().setSid(Ids.next("TR_"))
                 .setType(add.getType()).setName(add.getName()).setSource(add.getSource()).setMuted(add.getMuted())
                 .setWidth(add.getWidth()).setHeight(add.getHeight()).setStream(add.getStream())
-                .setMimeType(add.getType() == LivekitModels.TrackType.VIDEO ? "video/VP8" : "audio/opus").build();
+                .setSimulcast(layers.size() > 1).addAllLayers(layers).setMimeType(mime)
+                .addCodecs(LivekitModels.SimulcastCodecInfo.newBuilder().setMimeType(mime).setCid(add.getCid())
+                        .addAllLayers(layers)).build();
         p.pendingTracks.put(add.getCid(), info);
         p.send(SignalResponse.newBuilder().setTrackPublished(LivekitRtc.TrackPublishedResponse.newBuilder()
                 .setCid(add.getCid()).setTrack(info)).build());
@@ -413,8 +458,7 @@ final class Room {
                     .setCandidateInit(candidateInit(event)).setTarget(SignalTarget.PUBLISHER)
                     .setFinal(event.path("final").asBoolean())).build());
             case "track" -> onPublishedMedia(p, event.path("trackId").asText(), event.path("kind").asText());
-            case "pcState" -> log.info("room {}: publisher connection of {} is {}", name, p.identity(),
-                    event.path("state").asText());
+            case "pcState" -> onPcState(p, "publisher", event.path("state").asText());
             case "error" -> log.warn("room {}: media error for {}'s publisher: {}", name, p.identity(),
                     event.path("message").asText());
             default -> log.debug("room {}: media event {}", name, event);
@@ -477,6 +521,35 @@ final class Room {
         }
     }
 
+    private void onPcState(Participant p, String which, String state) {
+        log.info("room {}: {} connection of {} is {}", name, which, p.identity(), state);
+        // livekit-server's participant turns ACTIVE when a peer connection first connects.
+        p.connected |= state.equals("CONNECTED");
+    }
+
+    /** livekit-server ({@code pkg/rtc/room.go Join}): not ACTIVE a minute after joining → removed, JOIN_FAILURE. */
+    private synchronized void joinTimedOut(Participant p) {
+        if (p.state != Participant.State.GONE && !p.connected && participants.get(p.identity()) == p) {
+            log.warn("room {}: {} did not connect within {}", name, p.identity(), options.timeouts().joinTimeout());
+            leaveAndRemove(p, DisconnectReason.JOIN_FAILURE, LeaveRequest.Action.DISCONNECT);
+        }
+    }
+
+    /**
+     * livekit-server's session worker ({@code pkg/service/roommanager.go rtcSessionWorker}): a fresh token at once,
+     * then every 5 minutes; a resume starts a new worker. The token lives 10 minutes ({@code tokenDefaultTTL}).
+     */
+    private void startTokenRefresh(Participant p) {
+        if (p.refresh != null) {
+            p.refresh.cancel(false);
+            p.refresh = null;
+        }
+        Duration every = options.timeouts().refreshToken();
+        if (!every.isZero()) {
+            p.refresh = timers.scheduleAtFixedRate(() -> refreshToken(p), 0, every.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
     private synchronized void refreshToken(Participant p) {
         if (p.state == Participant.State.ACTIVE) {
             p.send(SignalResponse.newBuilder().setRefreshToken(tokens.reissue(p.grant, Duration.ofMinutes(10))).build());
@@ -521,8 +594,7 @@ final class Room {
             case "candidate" -> p.send(SignalResponse.newBuilder().setTrickle(LivekitRtc.TrickleRequest.newBuilder()
                     .setCandidateInit(candidateInit(event)).setTarget(SignalTarget.SUBSCRIBER)
                     .setFinal(event.path("final").asBoolean())).build());
-            case "pcState" -> log.info("room {}: subscriber connection of {} is {}", name, p.identity(),
-                    event.path("state").asText());
+            case "pcState" -> onPcState(p, "subscriber", event.path("state").asText());
             case "error" -> log.warn("room {}: media error for {}: {}", name, p.identity(), event.path("message").asText());
             default -> log.debug("room {}: media event {}", name, event);
         }
@@ -629,16 +701,24 @@ final class Room {
         }
     }
 
+    /** New tracks: subscribed for auto-subscribers and for those who asked for them before they existed. */
     private void autoSubscribeAll(List<String> trackSids) {
         for (Participant p : participants.values()) {
-            if (p.autoSubscribe && p.grant.canSubscribe()) {
-                boolean changed = false;
-                for (String trackSid : trackSids) {
+            if (!p.grant.canSubscribe()) {
+                continue;
+            }
+            boolean changed = false;
+            for (String trackSid : trackSids) {
+                ScheduledFuture<?> awaited = p.awaitedTracks.remove(trackSid);
+                if (awaited != null) {
+                    awaited.cancel(false);
+                }
+                if (p.autoSubscribe || awaited != null) {
                     changed |= addSubscription(p, trackSid);
                 }
-                if (changed) {
-                    negotiate(p, false);
-                }
+            }
+            if (changed) {
+                negotiate(p, false);
             }
         }
     }
@@ -663,6 +743,8 @@ final class Room {
         if (p.refresh != null) {
             p.refresh.cancel(false);
         }
+        p.awaitedTracks.values().forEach(waiting -> waiting.cancel(false));
+        p.awaitedTracks.clear();
         List<String> published = List.copyOf(p.publishedTracks.keySet());
         p.moveTo(Participant.State.GONE);
         participants.remove(p.identity(), p);
@@ -729,9 +811,11 @@ final class Room {
                 .setActiveRecording(participants.values().stream().anyMatch(p -> p.grant.recorder())).build();
     }
 
+    /** As livekit-server 1.13.5 reports itself ({@code pkg/service/roommanager.go}); the node id names the double. */
     private static LivekitModels.ServerInfo serverInfo() {
         return LivekitModels.ServerInfo.newBuilder().setEdition(LivekitModels.ServerInfo.Edition.Standard)
-                .setVersion("devstack").setProtocol(PROTOCOL_VERSION).setNodeId("ND_devstack").build();
+                .setVersion(SERVER_VERSION).setProtocol(PROTOCOL_VERSION).setAgentProtocol(1).setNodeId("ND_devstack")
+                .build();
     }
 
     private Participant require(String identity) {

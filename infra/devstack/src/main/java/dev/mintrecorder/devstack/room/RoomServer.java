@@ -34,9 +34,12 @@ import org.slf4j.LoggerFactory;
  * <p>HTTP surface:
  * <ul>
  *   <li>{@code /rtc} WebSocket (binary protobuf), token in {@code access_token} or {@code Authorization: Bearer};
- *       a refused upgrade answers 401 (bad token), 403 (no room join) or 404 (unknown room);</li>
+ *       a refused join is an HTTP error before any upgrade, as livekit-server's ({@code pkg/service/rtcservice.go}):
+ *       401 (bad token, no join grant), 400 (no identity or room) or 404 (unknown room, when rooms are not created
+ *       on join);</li>
  *   <li>{@code GET /rtc/validate}: the same checks, 200 "success" or the status with a plain-text reason;</li>
  *   <li>{@code /rtc/v1} and {@code /rtc/v1/validate}: 404, so official SDKs fall back to v0;</li>
+ *   <li>CORS headers for every origin on all of these ({@link Cors});</li>
  *   <li>admin ({@code /admin/...}, loopback test tooling, no auth): {@code PUT /admin/rooms/{room}} (query
  *       {@code publisher}=identity or {@code none}, {@code width}, {@code height}, {@code fps}),
  *       {@code DELETE /admin/rooms/{room}} (ROOM_DELETED), and {@code POST /admin/rooms/{room}/{fault}} with fault one of
@@ -94,7 +97,7 @@ public final class RoomServer implements DevstackComponent {
             container.setMaxBinaryMessageSize(1 << 20);
             container.addMapping("/rtc", (request, response, callback) -> {
                 try {
-                    return new SignalEndpoint(checkJoin(request), this);
+                    return new SignalEndpoint(checkJoin(request, true), this);
                 } catch (JoinRejected e) {
                     log.info("refused /rtc upgrade: {} {}", e.status(), e.getMessage());
                     plain(response, e.status(), e.getMessage(), callback);
@@ -108,7 +111,7 @@ public final class RoomServer implements DevstackComponent {
                 return route(request, response, callback);
             }
         });
-        jetty.setHandler(websocket);
+        jetty.setHandler(new Cors(websocket));
         jetty.start();
         port = connector.getLocalPort();
     }
@@ -292,7 +295,11 @@ public final class RoomServer implements DevstackComponent {
 
     // ---- HTTP -----------------------------------------------------------------------------------------------
 
-    private SignalEndpoint.Join checkJoin(Request request) throws JoinRejected {
+    /**
+     * livekit-server's checks before any upgrade ({@code pkg/service/rtcservice.go validateInternal}); only a join
+     * ({@code create}) makes an unknown room, validate just says whether it could.
+     */
+    private SignalEndpoint.Join checkJoin(Request request, boolean create) throws JoinRejected {
         Fields query = Request.extractQueryParameters(request);
         String token = query.getValue("access_token");
         String authorization = request.getHeaders().get(HttpHeader.AUTHORIZATION);
@@ -301,13 +308,13 @@ public final class RoomServer implements DevstackComponent {
         }
         JoinGrant grant = tokens.verify(token);
         Room room = rooms.get(grant.room());
-        if (room == null && options.createRoomsOnJoin()) {
-            Room created = newRoom(grant.room());
-            room = rooms.putIfAbsent(grant.room(), created);
-            room = room == null ? created : room;
-        }
-        if (room == null || room.isClosed()) {
+        boolean exists = room != null && !room.isClosed();
+        if (!exists && !options.createRoomsOnJoin()) {
             throw new JoinRejected(404, "room not found: " + grant.room());
+        }
+        if (!exists && create) {
+            room = rooms.compute(grant.room(), (name, current) -> current == null || current.isClosed()
+                    ? newRoom(name) : current);
         }
         return new SignalEndpoint.Join(room, grant, parseInt(query.getValue("protocol")),
                 flag(query.getValue("auto_subscribe"), true), flag(query.getValue("reconnect"), false));
@@ -334,7 +341,7 @@ public final class RoomServer implements DevstackComponent {
         String method = request.getMethod();
         try {
             if (path.equals("/rtc/validate")) {
-                checkJoin(request);
+                checkJoin(request, false);
                 return plain(response, 200, "success", callback);
             }
             if (path.startsWith("/rtc/v1") || path.equals("/rtc")) {

@@ -1,9 +1,9 @@
 package dev.mintrecorder.devstack.room;
 
+import java.util.List;
 import livekit.LivekitModels;
 import livekit.LivekitModels.ParticipantInfo;
 import livekit.LivekitModels.TrackInfo;
-import livekit.LivekitModels.VideoQuality;
 
 /** The room's synthetic publisher as other participants see it: a participant with a camera and a microphone track. */
 final class SyntheticPublisher {
@@ -43,19 +43,26 @@ final class SyntheticPublisher {
         return sid + "|" + trackSid;
     }
 
+    /** livekit-client's default simulcast layers for this camera size (simulcast is on by default). */
+    List<LivekitModels.VideoLayer> layers() {
+        return Layers.cameraDefaults(width, height);
+    }
+
+    /** libwebrtc encodes VP8 simulcast with three temporal layers per stream; a single stream has one. */
+    int temporalLayers() {
+        return layers().size() > 1 ? 3 : 1;
+    }
+
     // TrackInfo.simulcast and .layers are deprecated in favour of codecs, but livekit-server still fills them and
     // clients read the layer sizes from them.
     @SuppressWarnings("deprecation")
     TrackInfo videoTrack() {
-        TrackInfo.Builder track = TrackInfo.newBuilder().setSid(videoSid).setType(LivekitModels.TrackType.VIDEO)
+        List<LivekitModels.VideoLayer> layers = Layers.announced(layers());
+        return TrackInfo.newBuilder().setSid(videoSid).setType(LivekitModels.TrackType.VIDEO)
                 .setName("camera").setSource(LivekitModels.TrackSource.CAMERA).setWidth(width).setHeight(height)
-                .setSimulcast(true).setMimeType("video/VP8").setStream("camera");
-        for (VideoQuality quality : new VideoQuality[] {VideoQuality.LOW, VideoQuality.MEDIUM, VideoQuality.HIGH}) {
-            Layers.Size size = Layers.of(width, height, quality);
-            track.addLayers(LivekitModels.VideoLayer.newBuilder().setQuality(quality)
-                    .setWidth(size.width()).setHeight(size.height()));
-        }
-        return track.build();
+                .setSimulcast(layers.size() > 1).addAllLayers(layers).setMimeType("video/VP8")
+                .addCodecs(LivekitModels.SimulcastCodecInfo.newBuilder().setMimeType("video/VP8").addAllLayers(layers))
+                .setStream("camera").build();
     }
 
     TrackInfo audioTrack() {

@@ -13,7 +13,9 @@ import java.util.Map;
 /**
  * Verifies LiveKit join tokens: HS256 signed with the API secret, {@code iss} = API key, {@code sub} = identity, the
  * grants under {@code video}. Defaults as livekit-server: canPublish and canSubscribe true when absent, canPublishData
- * follows canPublish.
+ * follows canPublish. Refusals carry livekit-server's statuses ({@code pkg/service/auth.go}, {@code pkg/service/utils.go
+ * ValidateConnectRequest}): 401 for a missing or bad token and for a missing join grant, 400 for a token without
+ * identity or room.
  */
 public final class TokenVerifier {
     private final String apiKey;
@@ -42,7 +44,7 @@ public final class TokenVerifier {
                 .withExpiresAt(now.plus(ttl)).sign(algorithm);
     }
 
-    /** The grant for {@code token}, or a 401 (bad token) or 403 (no room join) rejection. */
+    /** The grant for {@code token}, or a 401 (bad token, no join grant) or 400 (no identity or room) rejection. */
     public JoinGrant verify(String token) throws JoinRejected {
         if (token == null || token.isBlank()) {
             throw new JoinRejected(401, "invalid token: missing (pass access_token or Authorization: Bearer)");
@@ -53,24 +55,24 @@ public final class TokenVerifier {
         } catch (JWTVerificationException e) {
             throw new JoinRejected(401, "invalid token: " + e.getMessage());
         }
-        String identity = jwt.getSubject();
-        if (identity == null || identity.isBlank()) {
-            throw new JoinRejected(401, "invalid token: no identity (sub)");
-        }
         Map<String, Object> video = jwt.getClaim("video").asMap();
         if (video == null) {
-            throw new JoinRejected(403, "permissions denied: token has no video grant");
+            throw new JoinRejected(401, "permissions denied: token has no video grant");
         }
+        String identity = jwt.getSubject();
         boolean canPublish = flag(video, "canPublish", true);
-        JoinGrant grant = new JoinGrant(identity, string(jwt.getClaim("name").asString()),
+        JoinGrant grant = new JoinGrant(string(identity), string(jwt.getClaim("name").asString()),
                 string(jwt.getClaim("metadata").asString()), string(video.get("room")),
                 flag(video, "roomJoin", false), canPublish, flag(video, "canSubscribe", true),
                 flag(video, "canPublishData", canPublish), flag(video, "hidden", false), flag(video, "recorder", false));
         if (!grant.roomJoin()) {
-            throw new JoinRejected(403, "permissions denied: token does not grant roomJoin");
+            throw new JoinRejected(401, "permissions denied: token does not grant roomJoin");
+        }
+        if (grant.identity().isBlank()) {
+            throw new JoinRejected(400, "participant identity cannot be empty");
         }
         if (grant.room().isEmpty()) {
-            throw new JoinRejected(403, "permissions denied: token names no room");
+            throw new JoinRejected(400, "room name cannot be empty");
         }
         return grant;
     }

@@ -23,13 +23,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** A client publishes over the v0 publisher flow; the room server relays its media to a subscriber. */
+@SuppressWarnings("deprecation") // TrackInfo.layers and .simulcast, as livekit-server fills them
 class ExternalPublisherIT {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
     private static RoomServer server;
 
     @BeforeAll
     static void start() {
-        server = RoomServer.start(RoomServerOptions.defaults().withCreateRoomsOnJoin(true));
+        server = RoomServer.start(RoomServerOptions.defaults());
     }
 
     @AfterAll
@@ -83,8 +84,15 @@ class ExternalPublisherIT {
             assertEquals(0, subscriber.outOfOrder.get(), "relayed frame numbers increase");
             assertTrue(subscriber.undecodable.get() <= 2, subscriber.undecodable.get() + " undecodable frames");
 
+            // The server announces the publisher's layers sorted by quality; the double scales the one stream it
+            // receives to the chosen layer's size (it does not receive simulcast).
+            LivekitModels.TrackInfo camera = cam.getTracksList().stream().filter(t -> t.getSid().equals(video))
+                    .findFirst().orElseThrow();
+            assertEquals(List.of(LivekitModels.VideoQuality.LOW, LivekitModels.VideoQuality.MEDIUM),
+                    camera.getLayersList().stream().map(LivekitModels.VideoLayer::getQuality).toList());
+            assertTrue(camera.getSimulcast());
             sub.send(SignalRequest.newBuilder().setTrackSetting(LivekitRtc.UpdateTrackSettings.newBuilder()
-                    .addTrackSids(video).setQuality(LivekitModels.VideoQuality.MEDIUM)).build());
+                    .addTrackSids(video).setQuality(LivekitModels.VideoQuality.LOW)).build());
             await().atMost(DEADLINE).until(() -> subscriber.lastWidth.get() == 160 && subscriber.lastHeight.get() == 120);
 
             pub.send(SignalRequest.newBuilder().setLeave(LivekitRtc.LeaveRequest.newBuilder()

@@ -116,12 +116,19 @@ final class PublishingPeer implements AutoCloseable {
         signalThread.execute(() -> handle(response));
     }
 
-    /** Announces both tracks; the offer goes out once the server has published them. */
+    /**
+     * Announces both tracks, the camera with two layers (as a simulcast publisher would; it sends only the top one),
+     * then offers once the server has published them.
+     */
     void publish() {
         signalThread.execute(() -> {
             client.send(SignalRequest.newBuilder().setAddTrack(LivekitRtc.AddTrackRequest.newBuilder().setCid("cam-1")
                     .setName("camera").setType(livekit.LivekitModels.TrackType.VIDEO)
-                    .setSource(livekit.LivekitModels.TrackSource.CAMERA).setWidth(WIDTH).setHeight(HEIGHT)).build());
+                    .setSource(livekit.LivekitModels.TrackSource.CAMERA).setWidth(WIDTH).setHeight(HEIGHT)
+                    .addLayers(livekit.LivekitModels.VideoLayer.newBuilder().setQuality(livekit.LivekitModels.VideoQuality.MEDIUM)
+                            .setWidth(WIDTH).setHeight(HEIGHT))
+                    .addLayers(livekit.LivekitModels.VideoLayer.newBuilder().setQuality(livekit.LivekitModels.VideoQuality.LOW)
+                            .setWidth(WIDTH / 2).setHeight(HEIGHT / 2))).build());
             client.send(SignalRequest.newBuilder().setAddTrack(LivekitRtc.AddTrackRequest.newBuilder().setCid("mic-1")
                     .setName("microphone").setType(livekit.LivekitModels.TrackType.AUDIO)
                     .setSource(livekit.LivekitModels.TrackSource.MICROPHONE)).build());

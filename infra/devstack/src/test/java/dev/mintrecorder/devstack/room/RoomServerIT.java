@@ -3,6 +3,7 @@ package dev.mintrecorder.devstack.room;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.onvoid.webrtc.RTCPeerConnectionState;
@@ -86,15 +87,76 @@ class RoomServerIT {
         HttpResponse<String> badToken = get("/rtc/validate?access_token=garbage", null);
         assertEquals(401, badToken.statusCode());
         assertTrue(badToken.body().contains("invalid token"), badToken.body());
-        HttpResponse<String> unknown = get("/rtc/validate?access_token=" + recorderToken("rec", "no-such-room"), null);
-        assertEquals(404, unknown.statusCode());
-        assertTrue(unknown.body().contains("room not found"), unknown.body());
         assertEquals(404, get("/rtc/v1?access_token=" + good, null).statusCode());
         assertEquals(404, get("/rtc/v1/validate?access_token=" + good, null).statusCode());
-
         assertEquals(401, upgradeStatus("garbage", "mint-validate"));
-        assertEquals(404, upgradeStatus(recorderToken("rec", "no-such-room"), "no-such-room"));
+
+        // livekit-server (pkg/service/utils.go ValidateConnectRequest): no join grant 401, no room or identity 400,
+        // each an HTTP answer before any upgrade.
+        AccessToken noJoin = new AccessToken(server.apiKey(), server.apiSecret());
+        noJoin.setIdentity("rec");
+        noJoin.addGrants(new RoomName("mint-validate"), new CanSubscribe(true));
+        assertEquals(401, get("/rtc/validate?access_token=" + noJoin.toJwt(), null).statusCode());
+        assertEquals(401, upgradeStatus(noJoin.toJwt(), "mint-validate"));
+        AccessToken noRoom = new AccessToken(server.apiKey(), server.apiSecret());
+        noRoom.setIdentity("rec");
+        noRoom.addGrants(new RoomJoin(true));
+        HttpResponse<String> roomless = get("/rtc/validate?access_token=" + noRoom.toJwt(), null);
+        assertEquals(400, roomless.statusCode());
+        assertTrue(roomless.body().contains("room name cannot be empty"), roomless.body());
+        assertEquals(400, upgradeStatus(noRoom.toJwt(), "mint-validate"));
         server.deleteRoom("mint-validate");
+    }
+
+    @Test
+    void unknownRoomsAreCreatedOnJoinUnlessTurnedOff() throws Exception {
+        String unknown = recorderToken("rec", "mint-auto");
+        assertEquals(200, get("/rtc/validate?access_token=" + unknown, null).statusCode());
+        assertFalse(server.hasRoom("mint-auto"), "validate creates nothing");
+        try (SignalTestClient client = SignalTestClient.connect(server.url(), unknown, "protocol=16", false, r -> { })) {
+            await().atMost(Duration.ofSeconds(20)).until(() -> !client.all(MessageCase.JOIN).isEmpty());
+            assertEquals("mint-auto", client.all(MessageCase.JOIN).getFirst().getJoin().getRoom().getName());
+            assertTrue(server.hasRoom("mint-auto"));
+        }
+        server.deleteRoom("mint-auto");
+
+        // livekit-server with room.auto_create off: 404 before the upgrade.
+        try (RoomServer strict = RoomServer.start(RoomServerOptions.defaults().withCreateRoomsOnJoin(false))) {
+            AccessToken token = new AccessToken(strict.apiKey(), strict.apiSecret());
+            token.setIdentity("rec");
+            token.addGrants(new RoomJoin(true), new RoomName("no-such-room"), new CanSubscribe(true), new Hidden(true));
+            HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(strict.httpUrl()
+                    + "/rtc/validate?access_token=" + token.toJwt())).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(404, refused.statusCode());
+            assertTrue(refused.body().contains("room not found"), refused.body());
+            ExecutionException upgrade = assertThrows(ExecutionException.class, () -> SignalTestClient.connect(strict.url(),
+                    token.toJwt(), "protocol=16", false, r -> { }).close());
+            assertEquals(404, ((WebSocketHandshakeException) upgrade.getCause()).getResponse().statusCode());
+        }
+    }
+
+    @Test
+    void corsAllowsEveryOriginAsLivekitServerDoes() throws Exception {
+        String origin = "http://127.0.0.1:5173";
+        // The browser SDK's first call: a cross-origin fetch of /rtc/v1/validate, whose 404 it must be able to read.
+        HttpResponse<String> v1 = HTTP.send(HttpRequest.newBuilder(URI.create(server.httpUrl() + "/rtc/v1/validate"))
+                .header("Origin", origin).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, v1.statusCode());
+        assertEquals(origin, v1.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+        assertEquals("*", v1.headers().firstValue("Access-Control-Expose-Headers").orElse(null));
+
+        HttpResponse<String> preflight = HTTP.send(HttpRequest.newBuilder(URI.create(server.httpUrl() + "/rtc/validate"))
+                .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).header("Origin", origin)
+                .header("Access-Control-Request-Method", "GET")
+                .header("Access-Control-Request-Headers", "authorization").build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(204, preflight.statusCode());
+        assertEquals(origin, preflight.headers().firstValue("Access-Control-Allow-Origin").orElse(null));
+        assertEquals("GET", preflight.headers().firstValue("Access-Control-Allow-Methods").orElse(null));
+        assertEquals("authorization", preflight.headers().firstValue("Access-Control-Allow-Headers").orElse(null));
+        assertEquals("86400", preflight.headers().firstValue("Access-Control-Max-Age").orElse(null));
+
+        HttpResponse<String> sameOrigin = get("/rtc/v1/validate", null);
+        assertTrue(sameOrigin.headers().firstValue("Access-Control-Allow-Origin").isEmpty(), "no Origin, no CORS");
     }
 
     private static int admin(String method, String pathAndQuery) throws Exception {
@@ -158,7 +220,8 @@ class RoomServerIT {
 
     @Test
     void subscriberReceivesNumberedFramesOnlyAfterSubscribingAndTheCapLowersTheSize() throws Exception {
-        server.createRoom("mint-media", SyntheticPublisherSpec.small("streamer"));
+        // Two default layers (livekit-client's 180p preset and the camera), so LOW is a smaller picture.
+        server.createRoom("mint-media", new SyntheticPublisherSpec("streamer", 640, 360, 15, 440));
         try (ReceivingPeer peer = new ReceivingPeer();
              SignalTestClient client = SignalTestClient.connect(server.url(), recorderToken("rec", "mint-media"),
                      "protocol=16&auto_subscribe=0&sdk=java", false, peer::onSignal)) {
@@ -173,14 +236,14 @@ class RoomServerIT {
             client.send(SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
                     .addTrackSids(video).addTrackSids(audio).setSubscribe(true)).build());
             await().atMost(DEADLINE).until(() -> peer.videoFrames.get() >= 30 && peer.audioCallbacks.get() >= 100);
-            assertEquals(320, peer.lastWidth.get());
-            assertEquals(240, peer.lastHeight.get());
+            assertEquals(640, peer.lastWidth.get());
+            assertEquals(360, peer.lastHeight.get());
             assertEquals(0, peer.outOfOrder.get(), "frame numbers increase");
             assertTrue(peer.undecodable.get() <= 2, "frames carry their number: " + peer.undecodable.get() + " undecodable");
 
             client.send(SignalRequest.newBuilder().setTrackSetting(LivekitRtc.UpdateTrackSettings.newBuilder()
                     .addTrackSids(video).setQuality(LivekitModels.VideoQuality.LOW)).build());
-            await().atMost(DEADLINE).until(() -> peer.lastWidth.get() == 80 && peer.lastHeight.get() == 60);
+            await().atMost(DEADLINE).until(() -> peer.lastWidth.get() == 320 && peer.lastHeight.get() == 180);
             int before = peer.videoFrames.get();
             await().atMost(DEADLINE).until(() -> peer.videoFrames.get() >= before + 15);
             assertEquals(0, peer.outOfOrder.get());

@@ -1,5 +1,6 @@
 package dev.mintrecorder.devstack.room;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
@@ -36,10 +38,15 @@ class RoomSignalTest {
 
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor();
     private final ScriptedMedia media = new ScriptedMedia();
-    private final Room room = new Room("mint-unit", media,
-            RoomServerOptions.defaults().withTimeouts(new RoomServerOptions.Timeouts(Duration.ofHours(1),
-                    Duration.ofHours(1), Duration.ofHours(1), Duration.ZERO)),
-            timers, new TokenVerifier("devkey", SECRET), closed -> { });
+    /** Timers that do not fire within a test, token refresh off. */
+    private static final RoomServerOptions.Timeouts QUIET = new RoomServerOptions.Timeouts(Duration.ofHours(1),
+            Duration.ofHours(1), Duration.ofHours(1), Duration.ZERO, Duration.ofHours(1), Duration.ofHours(1));
+    private final Room room = room(QUIET);
+
+    private Room room(RoomServerOptions.Timeouts timeouts) {
+        return new Room("mint-unit", media, RoomServerOptions.defaults().withTimeouts(timeouts), timers,
+                new TokenVerifier("devkey", SECRET), closed -> { });
+    }
 
     @AfterEach
     void stopTimers() {
@@ -85,7 +92,7 @@ class RoomSignalTest {
 
     /** A signal socket that keeps what the room sends. */
     private static final class RecordingConnection implements SignalConnection {
-        final List<SignalResponse> sent = new ArrayList<>();
+        final List<SignalResponse> sent = new CopyOnWriteArrayList<>();
         String closedWith;
 
         @Override
@@ -184,7 +191,7 @@ class RoomSignalTest {
 
     @Test
     void trackSettingsApplyOnlyToSubscribedTracksAndWidthWins() {
-        room.startPublisher(SyntheticPublisherSpec.small("streamer"));
+        room.startPublisher(new SyntheticPublisherSpec("streamer", 640, 360, 15, 440));
         RecordingConnection c = new RecordingConnection();
         Participant p = room.join(c, grant("rec", true, true), 16, false, Room.Network.NONE);
         String video = streamer(c).getTracks(0).getSid();
@@ -197,8 +204,8 @@ class RoomSignalTest {
                 .addTrackSids(video).setSubscribe(true)).build());
         room.onRequest(p, cap);
         JsonNode layer = media.commands.stream().filter(x -> x.path("op").asText().equals("layer")).findFirst().orElseThrow();
-        assertEquals(160, layer.path("width").asInt(), "the smallest layer covering 100x70 is MEDIUM (160x120)");
-        assertEquals(120, layer.path("height").asInt());
+        assertEquals(320, layer.path("width").asInt(), "the lowest of the two default layers covers 100x70");
+        assertEquals(180, layer.path("height").asInt());
     }
 
     @Test
@@ -293,5 +300,94 @@ class RoomSignalTest {
         assertEquals(LivekitModels.DisconnectReason.ROOM_CLOSED, leave.getReason());
         assertEquals(LivekitRtc.LeaveRequest.Action.DISCONNECT, leave.getAction());
         assertEquals("ROOM_CLOSED", c.closedWith);
+    }
+
+    @Test
+    void aParticipantWhoseConnectionNeverComesUpIsRemovedWithJoinFailure() {
+        Room quick = room(QUIET.withJoinTimeout(Duration.ofMillis(300)));
+        RecordingConnection stuck = new RecordingConnection();
+        quick.join(stuck, grant("stuck", true, true), 16, false, Room.Network.NONE);
+        RecordingConnection up = new RecordingConnection();
+        Participant connected = quick.join(up, grant("up", true, true), 16, false, Room.Network.NONE);
+        media.listeners.get(connected.pcId).accept(JSON.createObjectNode().put("ev", "pcState")
+                .put("pc", connected.pcId).put("state", "CONNECTED"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !stuck.all(MessageCase.LEAVE).isEmpty());
+        LivekitRtc.LeaveRequest leave = stuck.all(MessageCase.LEAVE).getFirst().getLeave();
+        assertEquals(LivekitModels.DisconnectReason.JOIN_FAILURE, leave.getReason());
+        assertEquals(LivekitRtc.LeaveRequest.Action.DISCONNECT, leave.getAction());
+        assertTrue(quick.participant("stuck").isEmpty());
+        assertTrue(quick.participant("up").isPresent(), "a connected participant stays");
+        assertTrue(up.all(MessageCase.LEAVE).isEmpty());
+    }
+
+    @Test
+    void anUnknownTrackSidIsAnsweredTrackNotFoundAfterTheTimeout() {
+        Room quick = room(QUIET.withTrackNotFound(Duration.ofMillis(300)));
+        RecordingConnection c = new RecordingConnection();
+        Participant p = quick.join(c, grant("rec", true, true), 16, false, Room.Network.NONE);
+        quick.onRequest(p, SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
+                .addTrackSids("TR_nobody").setSubscribe(true)).build());
+        assertTrue(c.all(MessageCase.SUBSCRIPTION_RESPONSE).isEmpty(), "not at once: the server keeps trying");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> !c.all(MessageCase.SUBSCRIPTION_RESPONSE).isEmpty());
+        LivekitRtc.SubscriptionResponse response = c.all(MessageCase.SUBSCRIPTION_RESPONSE).getFirst().getSubscriptionResponse();
+        assertEquals("TR_nobody", response.getTrackSid());
+        assertEquals(LivekitModels.SubscriptionError.SE_TRACK_NOTFOUND, response.getErr());
+        assertEquals(1, c.all(MessageCase.SUBSCRIPTION_RESPONSE).size());
+    }
+
+    @Test
+    void aFreshTokenComesAtJoinAndAtEachResume() {
+        Room refreshing = room(new RoomServerOptions.Timeouts(Duration.ofHours(1), Duration.ofHours(1),
+                Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1), Duration.ofHours(1)));
+        RecordingConnection first = new RecordingConnection();
+        Participant p = refreshing.join(first, grant("rec", true, true), 16, false, Room.Network.NONE);
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.all(MessageCase.REFRESH_TOKEN).size() == 1);
+        assertEquals(MessageCase.JOIN, first.sent.getFirst().getMessageCase());
+
+        refreshing.onSocketClosed(p, first);
+        RecordingConnection second = new RecordingConnection();
+        assertTrue(refreshing.resume(second, grant("rec", true, true), false, Room.Network.NONE).isPresent());
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.all(MessageCase.REFRESH_TOKEN).size() == 1);
+        // pkg/rtc/room.go ResumeParticipant: reconnect, every participant (self included), room_update, ICE restart.
+        assertEquals(List.of(MessageCase.RECONNECT, MessageCase.UPDATE, MessageCase.ROOM_UPDATE, MessageCase.OFFER),
+                second.sent.stream().map(SignalResponse::getMessageCase)
+                        .filter(m -> m != MessageCase.REFRESH_TOKEN && m != MessageCase.TRICKLE).toList());
+        assertEquals("rec", second.all(MessageCase.UPDATE).getFirst().getUpdate().getParticipants(0).getIdentity());
+        assertTrue(media.commands.stream().anyMatch(c -> c.path("op").asText().equals("offer")
+                && c.path("iceRestart").asBoolean()), "the resume's offer restarts ICE");
+    }
+
+    @Test
+    void serverInfoReportsLivekitServersProtocol() {
+        RecordingConnection c = new RecordingConnection();
+        room.join(c, grant("rec", true, true), 16, false, Room.Network.NONE);
+        LivekitModels.ServerInfo info = c.sent.getFirst().getJoin().getServerInfo();
+        assertEquals(17, info.getProtocol());
+        assertEquals(LivekitModels.ServerInfo.Edition.Standard, info.getEdition());
+        assertEquals("1.13.5", info.getVersion());
+    }
+
+    @Test
+    void aTrackSubscribedBeforeItsMediaArrivesIsSubscribedWhenPublished() {
+        RecordingConnection camera = new RecordingConnection();
+        Participant publisher = room.join(camera, grant("cam", false, false), 16, false, Room.Network.NONE);
+        room.onRequest(publisher, SignalRequest.newBuilder().setAddTrack(LivekitRtc.AddTrackRequest.newBuilder()
+                .setCid("cam-1").setType(LivekitModels.TrackType.VIDEO).setWidth(640).setHeight(360)).build());
+        String sid = camera.all(MessageCase.TRACK_PUBLISHED).getFirst().getTrackPublished().getTrack().getSid();
+        RecordingConnection c = new RecordingConnection();
+        Participant p = room.join(c, grant("rec", true, true), 16, false, Room.Network.NONE);
+        room.onRequest(p, SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
+                .addTrackSids(sid).setSubscribe(true)).build());
+        assertTrue(media.ops("addTrack").isEmpty(), "no media yet");
+
+        room.onRequest(publisher, SignalRequest.newBuilder().setOffer(LivekitRtc.SessionDescription.newBuilder()
+                .setType("offer").setSdp("v=0 publisher").setId(1)).build());
+        media.listeners.get(publisher.publisherPcId).accept(JSON.createObjectNode().put("ev", "track")
+                .put("pc", publisher.publisherPcId).put("trackId", "cam-1").put("kind", "video"));
+        assertEquals(1, media.ops("addTrack").size(), "subscribed once published");
+        assertTrue(media.ops("addTrack").getFirst().contains(sid));
+        assertTrue(c.all(MessageCase.SUBSCRIPTION_RESPONSE).isEmpty());
     }
 }

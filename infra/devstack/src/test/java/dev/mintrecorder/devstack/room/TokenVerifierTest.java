@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
 import io.livekit.server.AccessToken;
 import io.livekit.server.CanPublish;
 import io.livekit.server.CanPublishData;
@@ -14,6 +16,7 @@ import io.livekit.server.Recorder;
 import io.livekit.server.RoomJoin;
 import io.livekit.server.RoomName;
 import java.util.Date;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class TokenVerifierTest {
@@ -72,10 +75,28 @@ class TokenVerifierTest {
     }
 
     @Test
-    void rejectsTokensWithoutRoomJoinWith403() {
-        AccessToken token = token(KEY, SECRET);
-        token.addGrants(new RoomName("mint-a"), new CanSubscribe(true));
-        JoinRejected rejected = assertThrows(JoinRejected.class, () -> verifier.verify(token.toJwt()));
-        assertEquals(403, rejected.status());
+    void aMissingJoinGrantIs401AsLivekitServerAnswers() {
+        AccessToken noRoomJoin = token(KEY, SECRET);
+        noRoomJoin.addGrants(new RoomName("mint-a"), new CanSubscribe(true));
+        assertEquals(401, assertThrows(JoinRejected.class, () -> verifier.verify(noRoomJoin.toJwt())).status());
+
+        AccessToken noVideoGrant = token(KEY, SECRET);
+        assertEquals(401, assertThrows(JoinRejected.class, () -> verifier.verify(noVideoGrant.toJwt())).status());
+    }
+
+    @Test
+    void aMissingRoomOrIdentityIs400() {
+        AccessToken noRoom = token(KEY, SECRET);
+        noRoom.addGrants(new RoomJoin(true));
+        JoinRejected rejected = assertThrows(JoinRejected.class, () -> verifier.verify(noRoom.toJwt()));
+        assertEquals(400, rejected.status());
+        assertEquals("room name cannot be empty", rejected.getMessage());
+
+        // LiveKit's AccessToken refuses to make a token without identity; another issuer may.
+        String noIdentity = JWT.create().withIssuer(KEY).withClaim("video", Map.of("roomJoin", true, "room", "mint-a"))
+                .sign(Algorithm.HMAC256(SECRET));
+        rejected = assertThrows(JoinRejected.class, () -> verifier.verify(noIdentity));
+        assertEquals(400, rejected.status());
+        assertEquals("participant identity cannot be empty", rejected.getMessage());
     }
 }
