@@ -99,7 +99,7 @@ public final class RoomRecording implements RecordingSession {
         record Failure(StatusEvent.FailureCode code, String error, StatusEvent.Scope scope) implements Command { }
 
         /** A finished segment is uploaded to {@code key}: index it and report it. */
-        record SegmentStored(String key, SegmentDone segment) implements Command { }
+        record SegmentStored(String key, SegmentDone segment, String crc32c) implements Command { }
 
         /** Media stopped for {@code durationMs} before segment {@code beforeSequence}. */
         record Gap(long beforeSequence, long durationMs) implements Command { }
@@ -221,7 +221,7 @@ public final class RoomRecording implements RecordingSession {
                 }
             }
             case Command.Failure f -> finish(failed(f.code(), f.error(), f.scope()), true);
-            case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
+            case Command.SegmentStored s -> indexSegment(s);
             case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
         }
     }
@@ -392,7 +392,7 @@ public final class RoomRecording implements RecordingSession {
             switch (c) {
                 case Command.Failure f -> recordFailure(failed(f.code(), f.error(), f.scope()));
                 case Command.Handover h -> h.done().complete(null);
-                case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
+                case Command.SegmentStored s -> indexSegment(s);
                 case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
                 default -> { }
             }
@@ -460,8 +460,8 @@ public final class RoomRecording implements RecordingSession {
     private SegmentUploadListener uploadListener() {
         return new SegmentUploadListener() {
             @Override
-            public void uploaded(String key, SegmentDone segment) {
-                commands.add(new Command.SegmentStored(key, segment));
+            public void uploaded(String key, SegmentDone segment, String crc32c) {
+                commands.add(new Command.SegmentStored(key, segment, crc32c));
             }
 
             @Override
@@ -477,10 +477,12 @@ public final class RoomRecording implements RecordingSession {
      * progress line. One failed publish is counted and logged by the index and repaired by the next; a playlist that
      * cannot be written {@value RecordingIndex#MAX_FAILED_PUBLISHES_IN_A_ROW} times in a row fails the recording.
      */
-    private void indexSegment(String key, SegmentDone s) {
+    private void indexSegment(Command.SegmentStored stored) {
+        String key = stored.key();
+        SegmentDone s = stored.segment();
         try {
             index.droppedFrames(droppedFrames());
-            index.add(key, s);
+            index.add(key, s, stored.crc32c());
         } catch (RuntimeException e) {
             log.error("job {}: the playlist could not be written", job.jobId(), e);
             commands.add(new Command.Failure(StatusEvent.FailureCode.STORAGE,

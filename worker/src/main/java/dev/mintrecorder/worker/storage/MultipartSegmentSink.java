@@ -13,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
@@ -38,6 +39,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
 
 /**
  * Streams one room's segments into S3, each segment as ONE multipart upload, with no temp files.
@@ -52,6 +54,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * waits (backpressure on the encoder thread), so the room's segment memory is bounded by
  * {@code (maxPartsInFlight + 1) * partSize}; {@link #bytesHeld()} reports the actual figure. Each S3 call goes
  * through {@link S3Retry}; a segment whose upload still fails is aborted (never left open) and reported.
+ *
+ * <p><b>Checksums.</b> Each upload is created with the CRC32C algorithm and every part carries its CRC32C, which S3
+ * verifies before it stores the part (400 BadDigest otherwise, not retried); the completion lists the parts'
+ * checksums, which S3 checks against what it stored. The whole segment's CRC32C, computed as the bytes are written,
+ * goes to the listener for the manifest, so a reader can verify a downloaded segment end to end.
  */
 public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSink.class);
@@ -139,6 +146,8 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         private final List<CompletableFuture<CompletedPart>> parts = new ArrayList<>();
         private byte[] buffer = new byte[0];
         private int length;
+        /** The whole segment's checksum, over every byte written. */
+        private final CRC32C checksum = new CRC32C();
         private boolean closed;
         /** What the writer reported on finish; null for a stream only closed (not reported). */
         private SegmentDone report;
@@ -148,7 +157,8 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             this.sequence = sequence;
             this.key = key;
             this.uploadId = track(CompletableFuture.supplyAsync(() -> retry.call(() -> s3.createMultipartUpload(
-                    CreateMultipartUploadRequest.builder().bucket(bucket).key(key).contentType("video/mp2t").build())
+                    CreateMultipartUploadRequest.builder().bucket(bucket).key(key).contentType("video/mp2t")
+                            .checksumAlgorithm(ChecksumAlgorithm.CRC32_C).build())
                     .uploadId()), uploads));
             uploadId.exceptionally(e -> {
                 failure = unwrap(e);
@@ -164,6 +174,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             failIfFailed();
+            checksum.update(b, off, len);
             while (len > 0) {
                 int room = (int) Math.min(config.partSizeBytes() - length, len);
                 ensureCapacity(length + room);
@@ -199,14 +210,15 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             buffer = new byte[0];
             length = 0;
             CompletableFuture<CompletedPart> part = uploadId.thenApplyAsync(id -> {
+                // Given as a header, S3 checks the part against it; the SDK then computes no trailer of its own.
+                String crc = Crc32c.of(data, 0, size);
                 UploadPartResponse r = retry.call(() -> s3.uploadPart(UploadPartRequest.builder()
                                 .bucket(bucket).key(key).uploadId(id).partNumber(partNumber).contentLength((long) size)
-                                .build(),
+                                .checksumCRC32C(crc).build(),
                         // A fresh stream over the same bytes per attempt: no copy, and retries resend from the start.
                         RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data, 0, size), size,
                                 "application/octet-stream")));
-                return CompletedPart.builder().partNumber(partNumber).eTag(r.eTag())
-                        .checksumCRC32(r.checksumCRC32()).build();
+                return CompletedPart.builder().partNumber(partNumber).eTag(r.eTag()).checksumCRC32C(crc).build();
             }, uploads);
             part.whenComplete((p, e) -> {
                 partsInFlight.release();
@@ -251,11 +263,12 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                         return null;
                     }, uploads);
             SegmentDone finished = report;
+            String crc32c = Crc32c.base64(checksum);
             track(done.handle((ok, e) -> {
                 if (e == null) {
                     uploadLatency.record(System.nanoTime() - closedAt, TimeUnit.NANOSECONDS);
                     if (finished != null) {
-                        tell(() -> listener.uploaded(key, finished));
+                        tell(() -> listener.uploaded(key, finished, crc32c));
                     }
                 } else {
                     Exception error = unwrap(e);

@@ -84,7 +84,7 @@ public final class Salvage {
                 continue;
             }
             List<CompletedPart> done = parts.stream().map(p -> CompletedPart.builder().partNumber(p.partNumber())
-                    .eTag(p.eTag()).checksumCRC32(p.checksumCRC32()).build()).toList();
+                    .eTag(p.eTag()).checksumCRC32C(p.checksumCRC32C()).checksumCRC32(p.checksumCRC32()).build()).toList();
             retry.call(() -> s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
                     .bucket(bucket).key(key).uploadId(upload.uploadId())
                     .multipartUpload(CompletedMultipartUpload.builder().parts(done).build()).build()));

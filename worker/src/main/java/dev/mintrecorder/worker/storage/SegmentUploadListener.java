@@ -7,8 +7,10 @@ public interface SegmentUploadListener {
     /**
      * A finished segment is stored (its upload completed), with what its writer reported when it finished it. Once
      * per finished segment; a stream that was closed without being finished is not reported.
+     *
+     * @param crc32c the CRC32C of the segment's bytes, base64 ({@link Crc32c})
      */
-    void uploaded(String key, SegmentDone segment);
+    void uploaded(String key, SegmentDone segment, String crc32c);
 
     /** The upload was aborted after an unrecoverable or persistent failure; the segment is lost. */
     void failed(long sequence, String key, Exception error);

@@ -172,10 +172,10 @@ class IndexRebuildIT {
         }
 
         @Override
-        public void uploaded(String key, SegmentDone segment) {
+        public void uploaded(String key, SegmentDone segment, String crc32c) {
             try {
                 index.droppedFrames(drops.get());
-                index.add(key, segment);
+                index.add(key, segment, crc32c);
             } finally {
                 told.add(segment.sequence());
             }

@@ -12,7 +12,12 @@ import org.junit.jupiter.api.BeforeAll;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,6 +31,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The multipart sink and salvage against a real S3 API server (S3Proxy in the devstack). */
@@ -46,10 +53,12 @@ class MultipartSegmentSinkIT {
 
     static final class Recorded implements SegmentUploadListener {
         final Map<Long, Long> uploaded = new ConcurrentHashMap<>();
+        final Map<Long, String> checksums = new ConcurrentHashMap<>();
         final Map<Long, Exception> failed = new ConcurrentHashMap<>();
 
         @Override
-        public void uploaded(String key, SegmentDone segment) {
+        public void uploaded(String key, SegmentDone segment, String crc32c) {
+            checksums.put(segment.sequence(), crc32c);
             uploaded.put(segment.sequence(), segment.bytes());
         }
 
@@ -154,6 +163,44 @@ class MultipartSegmentSinkIT {
     }
 
     @Test
+    void eachPartCarriesACrc32cThatS3VerifiesAndTheSegmentsChecksumIsReported() throws Exception {
+        MultipartSegmentSink sink = sink(CONFIG);
+        byte[] data = random(11 * MIB + 777, 5);
+        try (SegmentOutput.Segment out = sink.open(4)) {
+            writeInPieces(out, data);
+            finish(out, 4, data.length);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.containsKey(4L));
+        byte[] stored = object(4);
+        assertArrayEquals(data, stored);
+        assertEquals(Crc32c.of(data, 0, data.length), recorded.checksums.get(4L), "the whole segment's CRC32C");
+        // S3 kept the parts' CRC32Cs: the object's checksum is their composite, over 3 parts.
+        HeadObjectResponse head = s3.headObject(r -> r.bucket(bucket).key(S3Keys.segment(MINT, job, 4))
+                .checksumMode(ChecksumMode.ENABLED));
+        assertTrue(head.checksumCRC32C() != null && head.checksumCRC32C().endsWith("-3"), head.toString());
+    }
+
+    @Test
+    void s3RefusesAPartWhoseCrc32cDoesNotMatchItsBytes() {
+        // What makes the checksums worth sending: the server checks them (400 BadDigest), it does not just store them.
+        String key = S3Keys.segment(MINT, job, 9);
+        String id = s3.createMultipartUpload(r -> r.bucket(bucket).key(key).checksumAlgorithm(ChecksumAlgorithm.CRC32_C))
+                .uploadId();
+        try {
+            byte[] part = random(1000, 9);
+            String wrong = Crc32c.of(random(1000, 10), 0, 1000);
+            S3Exception e = assertThrows(S3Exception.class, () -> s3.uploadPart(r -> r.bucket(bucket).key(key)
+                    .uploadId(id).partNumber(1).checksumCRC32C(wrong), RequestBody.fromBytes(part)));
+            assertEquals(400, e.statusCode(), e.toString());
+            assertFalse(S3Retry.isTransient(e), "a corrupted part fails at once");
+            s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(id).partNumber(1)
+                    .checksumCRC32C(Crc32c.of(part, 0, part.length)), RequestBody.fromBytes(part));
+        } finally {
+            s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(id));
+        }
+    }
+
+    @Test
     void aShortS3OutageIsRiddenOutByRetries() throws Exception {
         double retriesBefore = globalCount("recorder.upload.retries");
         long uploadsBefore = METERS.timer("recorder.upload.latency").count();
@@ -212,7 +259,7 @@ class MultipartSegmentSinkIT {
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
         RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 6, retry, METERS);
-        index.add(S3Keys.segment(MINT, job, 0), new SegmentDone(0, 6.0, false, 1000));
+        index.add(S3Keys.segment(MINT, job, 0), new SegmentDone(0, 6.0, false, 1000), null);
         byte[] part = random(5 * MIB, 7);
         OutputStream open = dead.open(2);
         open.write(part);
@@ -240,7 +287,7 @@ class MultipartSegmentSinkIT {
 
         // The resuming worker continues the manifest and the playlist.
         index.resume(result, "worker-b");
-        index.add(S3Keys.segment(MINT, job, 3), new SegmentDone(3, 6.0, false, 2000));
+        index.add(S3Keys.segment(MINT, job, 3), new SegmentDone(3, 6.0, false, 2000), null);
         index.end("stopped");
         String playlist = s3.getObjectAsBytes(r -> r.bucket(bucket).key(S3Keys.playlist(MINT, job))).asUtf8String();
         assertEquals("""
