@@ -244,7 +244,7 @@ public final class RoomRecording implements RecordingSession {
             }
         }
         sink = new MultipartSegmentSink(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), shared.upload(),
-                uploadListener(), shared.registry());
+                uploadListener(), shared.registry(), shared.janitor());
         transition(State.JOINING);
         RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
                 LayerCap.of(job.video()), job.mintId().value(), job.jobId().toString());
@@ -326,6 +326,8 @@ public final class RoomRecording implements RecordingSession {
 
     /**
      * Releases the stages (governor registration, room, queues, then upload threads) and completes {@link #ended()}.
+     * Uploads still open are aborted (by the worker's janitor once S3 answers), except on handover, where the next
+     * attempt salvages them.
      */
     private void finishWith(SessionEnd result) {
         try {
@@ -337,8 +339,10 @@ public final class RoomRecording implements RecordingSession {
             }
         } finally {
             queues.close();
-            if (sink != null) {
-                sink.close();
+            if (sink != null && result instanceof SessionEnd.HandedOver) {
+                sink.handOver(); // the next attempt salvages what is still open
+            } else if (sink != null) {
+                sink.close(); // what is still open is aborted, later if S3 is down
             }
             transition(State.ENDED);
             log.info("job {}: ended: {}", job.jobId(), result);

@@ -59,6 +59,10 @@ import java.util.zip.CRC32C;
  * verifies before it stores the part (400 BadDigest otherwise, not retried); the completion lists the parts'
  * checksums, which S3 checks against what it stored. The whole segment's CRC32C, computed as the bytes are written,
  * goes to the listener for the manifest, so a reader can verify a downloaded segment end to end.
+ *
+ * <p><b>No orphaned uploads.</b> Every upload this sink opens is completed or aborted. One it could not settle (the
+ * abort failed, or the sink was closed while S3 was down) goes to the worker's {@link UploadJanitor}, which aborts
+ * it once S3 answers. On a handover ({@link #handOver}) open uploads stay for the next attempt's {@link Salvage}.
  */
 public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSink.class);
@@ -79,10 +83,17 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private final Executor uploads = task -> uploadThreads.execute(LogContext.propagate(task));
     private final AtomicLong bytesHeld = new AtomicLong();
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
+    /** Streams whose upload is neither completed nor aborted yet. */
+    private final Set<SegmentStream> unsettled = ConcurrentHashMap.newKeySet();
+    private final UploadJanitor janitor;
 
-    /** @param registry the worker's registry: upload latency and retries of every room add up there */
+    /**
+     * @param registry the worker's registry: upload latency and retries of every room add up there
+     * @param janitor the worker's owner of uploads to abort later
+     */
     public MultipartSegmentSink(S3Client s3, String bucket, MintId mint, UUID jobId, UploadConfig config,
-                                SegmentUploadListener listener, MeterRegistry registry) {
+                                SegmentUploadListener listener, MeterRegistry registry, UploadJanitor janitor) {
+        this.janitor = janitor;
         this.s3 = s3;
         this.bucket = bucket;
         this.mint = mint;
@@ -126,10 +137,27 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         }
     }
 
-    /** Stops the upload threads; uploads still running are interrupted and abort. Call {@link #awaitUploads} first. */
+    /**
+     * Stops the upload threads; uploads not yet completed are aborted, by the {@link UploadJanitor} once S3 answers.
+     * Call {@link #awaitUploads} first.
+     */
     @Override
     public void close() {
         uploadThreads.shutdownNow();
+        for (SegmentStream stream : unsettled) {
+            stream.abortLater();
+        }
+    }
+
+    /**
+     * Stops the upload threads and leaves uploads not yet completed open: the attempt that continues the job
+     * completes them with their parts ({@link Salvage}).
+     */
+    public void handOver() {
+        uploadThreads.shutdownNow();
+        if (!unsettled.isEmpty()) {
+            log.warn("{} segment upload(s) left open for the next attempt's salvage", unsettled.size());
+        }
     }
 
     private <T> CompletableFuture<T> track(CompletableFuture<T> f) {
@@ -164,6 +192,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                 failure = unwrap(e);
                 return null;
             });
+            unsettled.add(this);
         }
 
         @Override
@@ -266,6 +295,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             String crc32c = Crc32c.base64(checksum);
             track(done.handle((ok, e) -> {
                 if (e == null) {
+                    unsettled.remove(this);
                     uploadLatency.record(System.nanoTime() - closedAt, TimeUnit.NANOSECONDS);
                     if (finished != null) {
                         tell(() -> listener.uploaded(key, finished, crc32c));
@@ -282,16 +312,35 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         }
 
         private void abort() {
-            String id = uploadId.getNow(null);
+            String id = createdId();
             if (id == null) {
+                unsettled.remove(this); // never created: nothing to abort
                 return;
             }
             try {
                 retry.call(() -> s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
                         .bucket(bucket).key(key).uploadId(id).build()));
+                unsettled.remove(this);
             } catch (RuntimeException e) {
-                // Salvage on the next resume, or the bucket's lifecycle rule, cleans it up.
-                log.error("could not abort the upload of {}", key, e);
+                log.error("could not abort the upload of {}: {}", key, e.toString());
+                abortLater();
+            }
+        }
+
+        /** The upload's id once S3 created it; null while creating or when the creation failed. */
+        private String createdId() {
+            return uploadId.isDone() && !uploadId.isCompletedExceptionally() ? uploadId.join() : null;
+        }
+
+        /** Hands the upload to the janitor; one whose creation never answered is left to the lifecycle rule. */
+        void abortLater() {
+            if (unsettled.remove(this)) {
+                String id = createdId();
+                if (id != null) {
+                    janitor.abortLater(new UploadJanitor.Orphan(bucket, key, id));
+                } else {
+                    log.warn("the upload of {} was never confirmed created: left to the bucket's lifecycle rule", key);
+                }
             }
         }
 

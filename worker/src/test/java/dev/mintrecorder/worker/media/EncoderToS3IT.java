@@ -13,6 +13,7 @@ import dev.mintrecorder.worker.storage.S3Retry;
 import dev.mintrecorder.worker.storage.SegmentUploadListener;
 import dev.mintrecorder.worker.storage.StorageConfig;
 import dev.mintrecorder.worker.storage.UploadConfig;
+import dev.mintrecorder.worker.storage.UploadJanitor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +43,8 @@ class EncoderToS3IT {
             UploadConfig upload = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 8, Duration.ofMillis(100),
                     Duration.ofSeconds(1));
             UUID job = UUID.randomUUID();
-            try (S3Client s3 = S3Clients.create(storage)) {
+            try (S3Client s3 = S3Clients.create(storage);
+                 UploadJanitor janitor = new UploadJanitor(s3, new SimpleMeterRegistry())) {
                 RecordingIndex index = new RecordingIndex(s3, storage.bucket(), MINT, job, 2,
                         new S3Retry("index", upload, new SimpleMeterRegistry()), new SimpleMeterRegistry());
                 AtomicInteger failures = new AtomicInteger();
@@ -57,7 +59,7 @@ class EncoderToS3IT {
                             public void failed(long sequence, String key, Exception error) {
                                 failures.incrementAndGet();
                             }
-                        }, new SimpleMeterRegistry());
+                        }, new SimpleMeterRegistry(), janitor);
                 MediaListener toIndex = new MediaListener() {
                     @Override
                     public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {

@@ -46,6 +46,7 @@ class MultipartSegmentSinkIT {
     private static Devstack stack;
     private static S3Client s3;
     private static String bucket;
+    private static UploadJanitor janitor;
 
     private final UUID job = UUID.randomUUID();
     private final Recorded recorded = new Recorded();
@@ -77,10 +78,14 @@ class MultipartSegmentSinkIT {
         StorageConfig config = StorageConfig.from(stack.env());
         s3 = S3Clients.create(config);
         bucket = config.bucket();
+        janitor = new UploadJanitor(s3, METERS);
     }
 
     @AfterAll
     static void close() {
+        if (janitor != null) {
+            janitor.close();
+        }
         if (s3 != null) {
             s3.close();
         }
@@ -98,7 +103,7 @@ class MultipartSegmentSinkIT {
     }
 
     private MultipartSegmentSink sink(UploadConfig config) {
-        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS);
+        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS, janitor);
         return sink;
     }
 
@@ -221,6 +226,39 @@ class MultipartSegmentSinkIT {
         assertEquals(uploadsBefore + 1, METERS.timer("recorder.upload.latency").count());
     }
 
+    @Test
+    void anOutageWhenTheJobEndsLeavesNoOpenUploadOnceS3Returns() throws Exception {
+        double deferredBefore = globalCount("recorder.upload.aborts.deferred");
+        double failedBefore = globalCount("recorder.upload.aborts.failed");
+        // Retries that outlast the job's end: the sink is closed while the segment's upload still waits for S3.
+        UploadConfig patient = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 50, Duration.ofMillis(100),
+                Duration.ofSeconds(1));
+        MultipartSegmentSink sink = sink(patient);
+        byte[] data = random(6 * MIB, 11);
+        SegmentOutput.Segment out = sink.open(6);
+        writeInPieces(out, data);
+        await().atMost(Duration.ofSeconds(20)).until(() -> openUploads().size() == 1 && s3.listParts(r -> r
+                .bucket(bucket).key(openUploads().getFirst().key()).uploadId(openUploads().getFirst().uploadId()))
+                .parts().size() == 1);
+        stack.s3().stop();
+        finish(out, 6, data.length); // the last part and the completion now wait for S3
+        assertFalse(sink.awaitUploads(Duration.ofSeconds(1)), "S3 is down: the upload cannot finish");
+        sink.close(); // the job ends
+        this.sink = null;
+        assertEquals(1, janitor.pending(), "the open upload is the janitor's now");
+        assertEquals(1.0, METERS.get("recorder.upload.aborts.pending").gauge().value());
+        assertEquals(deferredBefore + 1, globalCount("recorder.upload.aborts.deferred"));
+        // Its first abort meets the outage too, and is retried later.
+        await().atMost(Duration.ofSeconds(20)).until(() -> globalCount("recorder.upload.aborts.failed") > failedBefore);
+        assertEquals(1, janitor.pending());
+
+        stack.s3().start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> janitor.pending() == 0);
+        assertTrue(openUploads().isEmpty(), "aborted once S3 answered");
+        assertEquals(0.0, METERS.get("recorder.upload.aborts.pending").gauge().value());
+        assertTrue(recorded.uploaded.isEmpty());
+    }
+
     private static double globalCount(String counter) {
         return METERS.counter(counter).count();
     }
@@ -268,7 +306,7 @@ class MultipartSegmentSinkIT {
                 && s3.listParts(r -> r.bucket(bucket).key(S3Keys.segment(MINT, job, 2))
                 .uploadId(openUploads().stream().filter(u -> u.key().endsWith("seg_000002.ts")).findFirst()
                         .orElseThrow().uploadId())).parts().size() == 1);
-        dead.close(); // the worker dies: nothing more is uploaded or completed
+        dead.handOver(); // the worker dies: nothing more is uploaded or completed, and nothing aborted
         sink = null;
 
         Salvage.Result result = Salvage.run(s3, bucket, prefix, S3Keys.manifest(MINT, job), retry);
