@@ -100,6 +100,16 @@ public enum Metric {
                     + "their recording ended."),
     UPLOAD_ABORTS_FAILED(COUNTER, "recorder.upload.aborts.failed", null, List.of(),
             "The janitor's abort attempts that failed and will be retried."),
+    SPOOL_BYTES(GAUGE, "recorder.spool.bytes", "bytes", List.of(),
+            "Segment bytes in the local spool, waiting for S3 (storage.SegmentSpool)."),
+    SPOOL_MAX_BYTES(GAUGE, "recorder.spool.max.bytes", "bytes", List.of(),
+            "The spool's bound for the whole worker (S3_SPOOL_MAX_BYTES); 0 when the spool is off."),
+    SPOOL_SEGMENTS(GAUGE, "recorder.spool.segments", null, List.of(), "Segments in the local spool."),
+    SPOOL_SPOOLED(COUNTER, "recorder.spool.spooled", null, List.of(),
+            "Segments that went to the spool because S3 could not take them in time."),
+    SPOOL_LOST(COUNTER, "recorder.spool.lost", null, List.of(),
+            "Segments lost: the spool was full (or off) when S3 could not take them, or they were still spooled when "
+                    + "their recording ended."),
     INDEX_PUBLISH_FAILURES(COUNTER, "recorder.index.publish.failures", null, List.of(),
             "Writes of a recording's manifest.json and index.m3u8 that failed after retries; three in a row fail the "
                     + "recording."),

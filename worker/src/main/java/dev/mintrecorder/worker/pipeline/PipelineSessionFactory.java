@@ -10,6 +10,7 @@ import dev.mintrecorder.worker.ops.WorkerConfig;
 import dev.mintrecorder.worker.room.RoomClient;
 import dev.mintrecorder.worker.room.WebRtcRuntime;
 import dev.mintrecorder.worker.storage.S3Clients;
+import dev.mintrecorder.worker.storage.SegmentSpool;
 import dev.mintrecorder.worker.storage.UploadConfig;
 import dev.mintrecorder.worker.storage.UploadJanitor;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,17 +37,19 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
      * @param registry where the recordings' meters go
      * @param roomMemories where each recording registers its room with the memory governor while it records
      * @param janitor aborts the uploads a recording could not settle before it ended
+     * @param spool where segments wait on local disk while S3 cannot take them
      */
     record Shared(RoomClient rooms, S3Client s3, String bucket, UploadConfig upload, MediaConfig media,
                   BoundedFrameQueue.Limits videoQueue, BoundedFrameQueue.Limits audioQueue,
-                  MeterRegistry registry, RoomMemoryRegistry roomMemories, UploadJanitor janitor) {
+                  MeterRegistry registry, RoomMemoryRegistry roomMemories, UploadJanitor janitor,
+                  SegmentSpool spool) {
 
         /** The worker's settings for them, with these clients and registries. */
         static Shared of(WorkerConfig config, RoomClient rooms, S3Client s3, MeterRegistry registry,
                          RoomMemoryRegistry roomMemories) {
             return new Shared(rooms, s3, config.storage().bucket(), config.upload(), config.media(),
                     config.room().videoQueue(), config.room().audioQueue(), registry, roomMemories,
-                    new UploadJanitor(s3, registry));
+                    new UploadJanitor(s3, registry), new SegmentSpool(config.spool(), registry));
         }
     }
 
@@ -104,6 +107,7 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
             webrtc.close();
         } finally {
             shared.janitor().close();
+            shared.spool().close();
             shared.s3().close();
         }
     }

@@ -244,7 +244,7 @@ public final class RoomRecording implements RecordingSession {
             }
         }
         sink = new MultipartSegmentSink(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), shared.upload(),
-                uploadListener(), shared.registry(), shared.janitor());
+                uploadListener(), shared.registry(), shared.janitor(), shared.spool());
         transition(State.JOINING);
         RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
                 LayerCap.of(job.video()), job.mintId().value(), job.jobId().toString());
@@ -466,6 +466,15 @@ public final class RoomRecording implements RecordingSession {
             @Override
             public void uploaded(String key, SegmentDone segment, String crc32c) {
                 commands.add(new Command.SegmentStored(key, segment, crc32c));
+            }
+
+            @Override
+            public void lost(SegmentDone segment, String key, String why) {
+                // The hole goes into the manifest as a gap before the next segment; the playlist marks the missing
+                // sequence number with a discontinuity.
+                log.error("job {}: segment {} lost ({}): a gap of {} s", job.jobId(), key, why,
+                        segment.durationSeconds());
+                commands.add(new Command.Gap(segment.sequence() + 1, Math.round(segment.durationSeconds() * 1000)));
             }
 
             @Override

@@ -12,6 +12,12 @@ public interface SegmentUploadListener {
      */
     void uploaded(String key, SegmentDone segment, String crc32c);
 
+    /**
+     * S3 could not take the finished segment in time and the spool could not keep it ({@code why}): it is lost, and
+     * the recording has a hole of its duration.
+     */
+    void lost(SegmentDone segment, String key, String why);
+
     /** The upload was aborted after an unrecoverable or persistent failure; the segment is lost. */
     void failed(long sequence, String key, Exception error);
 }

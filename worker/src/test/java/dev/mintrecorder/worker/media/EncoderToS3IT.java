@@ -12,6 +12,8 @@ import dev.mintrecorder.worker.storage.S3Clients;
 import dev.mintrecorder.worker.storage.S3Retry;
 import dev.mintrecorder.worker.storage.SegmentUploadListener;
 import dev.mintrecorder.worker.storage.StorageConfig;
+import dev.mintrecorder.worker.storage.SegmentSpool;
+import dev.mintrecorder.worker.storage.SpoolConfig;
 import dev.mintrecorder.worker.storage.UploadConfig;
 import dev.mintrecorder.worker.storage.UploadJanitor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -56,10 +58,16 @@ class EncoderToS3IT {
                             }
 
                             @Override
+                            public void lost(SegmentDone segment, String key, String why) {
+                                failures.incrementAndGet();
+                            }
+
+                            @Override
                             public void failed(long sequence, String key, Exception error) {
                                 failures.incrementAndGet();
                             }
-                        }, new SimpleMeterRegistry(), janitor);
+                        }, new SimpleMeterRegistry(), janitor, new SegmentSpool(new SpoolConfig(dir.resolve("spool"),
+                                64L << 20, 64L << 20, Duration.ofSeconds(1)), new SimpleMeterRegistry()));
                 MediaListener toIndex = new MediaListener() {
                     @Override
                     public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {

@@ -92,7 +92,7 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
         factory();
         PipelineSessionFactory.Shared s = shared;
         return new PipelineSessionFactory.Shared(s.rooms(), s.s3(), s.bucket(), upload, s.media(), s.videoQueue(),
-                s.audioQueue(), s.registry(), s.roomMemories(), s.janitor());
+                s.audioQueue(), s.registry(), s.roomMemories(), s.janitor(), s.spool());
     }
 
     /** Starts this JVM's job engine on the pipeline. */

@@ -60,6 +60,9 @@ class IndexRebuildIT {
     private static S3Client s3;
     private static String bucket;
     private static UploadJanitor janitor;
+    /** The spool is off here: a resume is about what S3 holds. */
+    private static final SegmentSpool NO_SPOOL = new SegmentSpool(new SpoolConfig(java.util.Optional.empty(), 0, 0,
+            Duration.ofSeconds(1)), new SimpleMeterRegistry());
 
     private final UUID job = UUID.randomUUID();
 
@@ -76,6 +79,7 @@ class IndexRebuildIT {
         if (janitor != null) {
             janitor.close();
         }
+        NO_SPOOL.close();
         if (s3 != null) {
             s3.close();
         }
@@ -187,6 +191,11 @@ class IndexRebuildIT {
         }
 
         @Override
+        public void lost(SegmentDone segment, String key, String why) {
+            throw new AssertionError("no spool here: nothing is lost to it");
+        }
+
+        @Override
         public void failed(long sequence, String key, Exception error) {
         }
     }
@@ -256,7 +265,7 @@ class IndexRebuildIT {
         S3Retry deadRetry = new S3Retry("dead", CONFIG, meters);
         Indexer first = new Indexer(new RecordingIndex(dying, bucket, MINT, job, SEGMENT_S, deadRetry, meters));
         MultipartSegmentSink dead = new MultipartSegmentSink(dying, bucket, MINT, job, CONFIG, first, meters,
-                janitor);
+                janitor, NO_SPOOL);
         for (long seq = 0; seq < 3; seq++) {
             first.drops.set(seq == 2 ? 7 : seq);
             write(dead, seq, ts(seq * SEGMENT_S * 90_000L, SEGMENT_S * 30, 0), SEGMENT_S);
@@ -292,7 +301,7 @@ class IndexRebuildIT {
         Indexer second = new Indexer(index);
         second.drops.set(3);
         try (MultipartSegmentSink sink = new MultipartSegmentSink(s3, bucket, MINT, job, CONFIG, second, meters,
-                janitor)) {
+                janitor, NO_SPOOL)) {
             write(sink, 5, ts(20 * 90_000L, SEGMENT_S * 30, 0), SEGMENT_S);
             await().atMost(WAIT).until(() -> second.told.contains(5L));
             assertTrue(sink.awaitUploads(WAIT));

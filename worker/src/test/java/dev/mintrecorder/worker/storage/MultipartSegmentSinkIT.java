@@ -11,6 +11,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
@@ -20,6 +23,7 @@ import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
@@ -38,6 +42,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The multipart sink and salvage against a real S3 API server (S3Proxy in the devstack). */
 @WithDevstack(Devstack.Component.S3)
 class MultipartSegmentSinkIT {
+    private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSinkIT.class);
     private static final MintId MINT = MintId.of("7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr");
     private static final int MIB = 1024 * 1024;
     private static final UploadConfig CONFIG = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 8,
@@ -55,12 +60,20 @@ class MultipartSegmentSinkIT {
     static final class Recorded implements SegmentUploadListener {
         final Map<Long, Long> uploaded = new ConcurrentHashMap<>();
         final Map<Long, String> checksums = new ConcurrentHashMap<>();
+        final List<Long> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        final Map<Long, String> lost = new ConcurrentHashMap<>();
         final Map<Long, Exception> failed = new ConcurrentHashMap<>();
 
         @Override
         public void uploaded(String key, SegmentDone segment, String crc32c) {
             checksums.put(segment.sequence(), crc32c);
+            order.add(segment.sequence());
             uploaded.put(segment.sequence(), segment.bytes());
+        }
+
+        @Override
+        public void lost(SegmentDone segment, String key, String why) {
+            lost.put(segment.sequence(), why);
         }
 
         @Override
@@ -102,8 +115,16 @@ class MultipartSegmentSinkIT {
         }
     }
 
+    @TempDir
+    Path spoolDir;
+
     private MultipartSegmentSink sink(UploadConfig config) {
-        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS, janitor);
+        return sink(config, new SpoolConfig(spoolDir, 0, 0, Duration.ofSeconds(1)));
+    }
+
+    private MultipartSegmentSink sink(UploadConfig config, SpoolConfig spool) {
+        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS, janitor,
+                new SegmentSpool(spool, METERS));
         return sink;
     }
 
@@ -203,6 +224,89 @@ class MultipartSegmentSinkIT {
         } finally {
             s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(id));
         }
+    }
+
+    @Test
+    void anOutageSendsSegmentsToTheSpoolWithoutBlockingAndTheyDrainInOrderOnceS3Returns() throws Exception {
+        // Scaled down: 300 kB segments, retries that give up in about 3 s, a 200 ms slot deadline.
+        UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 6, Duration.ofMillis(100),
+                Duration.ofSeconds(1));
+        MultipartSegmentSink sink = sink(quick, new SpoolConfig(spoolDir, 64L << 20, 32L << 20,
+                Duration.ofMillis(200)));
+        int segments = 12;
+        int size = 300_000;
+        Map<Long, byte[]> data = new java.util.HashMap<>();
+        for (long seq = 0; seq < segments; seq++) {
+            data.put(seq, random(size, 100 + seq));
+        }
+        for (long seq = 0; seq < 2; seq++) {
+            try (SegmentOutput.Segment out = sink.open(seq)) {
+                writeInPieces(out, data.get(seq));
+                finish(out, seq, size);
+            }
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
+
+        stack.s3().stop();
+        long slowestNanos = 0;
+        for (long seq = 2; seq < segments; seq++) {
+            long t0 = System.nanoTime();
+            try (SegmentOutput.Segment out = sink.open(seq)) {
+                writeInPieces(out, data.get(seq));
+                finish(out, seq, size);
+            }
+            slowestNanos = Math.max(slowestNanos, System.nanoTime() - t0);
+        }
+        // Every segment of the outage is on local disk, the two that first tried S3 directly included.
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink.spooledBytes() == (long) (segments - 2) * size);
+        long peak = sink.spooledBytes();
+        assertTrue(slowestNanos < Duration.ofSeconds(1).toNanos(),
+                "the writer never waits on S3 past the deadline: slowest segment took " + slowestNanos / 1_000_000 + " ms");
+        assertEquals(2, recorded.uploaded.size(), "nothing reported while S3 is down");
+
+        stack.s3().start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> recorded.uploaded.size() == segments);
+        assertTrue(sink.awaitUploads(Duration.ofSeconds(10)));
+        assertEquals(0, sink.spooledBytes(), "the spool is empty");
+        assertEquals(java.util.stream.LongStream.range(0, segments).boxed().toList(), recorded.order,
+                "reported in order, the backlog after the segments before the outage");
+        for (long seq = 0; seq < segments; seq++) {
+            byte[] stored = object(seq);
+            assertArrayEquals(data.get(seq), stored, "segment " + seq);
+            assertEquals(Crc32c.of(stored, 0, stored.length), recorded.checksums.get(seq));
+        }
+        assertTrue(recorded.lost.isEmpty() && recorded.failed.isEmpty());
+        // The abandoned multipart uploads of the spooled segments are aborted by the janitor.
+        await().atMost(Duration.ofSeconds(60)).until(() -> openUploads().isEmpty());
+        log.info("spool outage: {} segments spooled, peak {} bytes, slowest segment close {} ms, 0 lost",
+                segments - 2, peak, slowestNanos / 1_000_000);
+    }
+
+    @Test
+    void aFullSpoolKeepsWhatItHoldsAndReportsEveryLaterSegmentLost() throws Exception {
+        UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 3, Duration.ofMillis(100),
+                Duration.ofMillis(300));
+        // Room for two 300 kB segments in this recording's share.
+        MultipartSegmentSink sink = sink(quick, new SpoolConfig(spoolDir, 64L << 20, 700_000,
+                Duration.ofMillis(100)));
+        stack.s3().stop();
+        for (long seq = 0; seq < 5; seq++) {
+            try (SegmentOutput.Segment out = sink.open(seq)) {
+                writeInPieces(out, random(300_000, 200 + seq));
+                finish(out, seq, 300_000);
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> recorded.lost.size() == 3);
+        assertEquals(600_000, sink.spooledBytes());
+        assertTrue(recorded.lost.values().stream().allMatch(w -> w.contains("share of the spool is full")),
+                recorded.lost.toString());
+        stack.s3().start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> recorded.uploaded.size() == 2);
+        assertTrue(sink.awaitUploads(Duration.ofSeconds(10)));
+        assertEquals(0, sink.spooledBytes());
+        // What the spool took it kept (the first two to arrive there); every other segment was reported lost.
+        assertEquals(5, recorded.uploaded.size() + recorded.lost.size());
+        assertTrue(recorded.uploaded.keySet().stream().noneMatch(recorded.lost::containsKey));
     }
 
     @Test
