@@ -22,7 +22,7 @@ public record SpoolConfig(Optional<Path> dir, long workerMaxBytes, long roomMaxB
                     + "on S3 and fails the recording after the retries).");
     static final Setting<Long> S3_SPOOL_ROOM_MAX_BYTES = Setting.bytes("S3_SPOOL_ROOM_MAX_BYTES",
             384L * 1024 * 1024, 0, 1L << 40, "Bytes the spool may hold for one recording.");
-    static final Setting<Duration> S3_SPOOL_DEADLINE = Setting.duration("S3_SPOOL_DEADLINE", "1s",
+    static final Setting<Duration> S3_SPOOL_DEADLINE = Setting.duration("S3_SPOOL_DEADLINE", "250ms",
             Duration.ofMillis(10), Duration.ofMinutes(1),
             "How long a finished segment waits for an upload slot before it goes to the spool instead.");
 
