@@ -104,6 +104,8 @@ public enum Metric {
             "Segment bytes in the local spool, waiting for S3 (storage.SegmentSpool)."),
     SPOOL_MAX_BYTES(GAUGE, "recorder.spool.max.bytes", "bytes", List.of(),
             "The spool's bound for the whole worker (S3_SPOOL_MAX_BYTES); 0 when the spool is off."),
+    SPOOL_LEVEL(GAUGE, "recorder.spool.level", null, List.of(),
+            "How full the spool is, as a level of S3_SPOOL_MAX_BYTES: 0 OK, 1 WARN (from 50%), 2 CRITICAL (from 80%)."),
     SPOOL_SEGMENTS(GAUGE, "recorder.spool.segments", null, List.of(), "Segments in the local spool."),
     SPOOL_SPOOLED(COUNTER, "recorder.spool.spooled", null, List.of(),
             "Segments that went to the spool because S3 could not take them in time."),

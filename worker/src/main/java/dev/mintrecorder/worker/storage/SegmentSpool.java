@@ -44,6 +44,8 @@ public final class SegmentSpool implements AutoCloseable {
     private final AtomicLong highWater = new AtomicLong();
     private final Counter spooled;
     private final Counter lost;
+    /** The level last logged, so that each change is logged once. */
+    private SpoolPolicy.Level loggedLevel = SpoolPolicy.Level.OK;
 
     /** A spooled segment, in the order the drain takes them (by sequence). */
     public record Entry(long sequence, String key, SegmentDone done, String crc32c, Path file, long bytes) {
@@ -63,6 +65,7 @@ public final class SegmentSpool implements AutoCloseable {
         Metric.SPOOL_BYTES.gauge(registry, bytes::get);
         Metric.SPOOL_MAX_BYTES.gauge(registry, () -> policy.enabled() ? policy.workerMaxBytes() : 0);
         Metric.SPOOL_SEGMENTS.gauge(registry, segments::get);
+        Metric.SPOOL_LEVEL.gauge(registry, () -> level().ordinal());
         if (policy.enabled() && !ownsDir) {
             clearLeftovers();
         }
@@ -103,6 +106,21 @@ public final class SegmentSpool implements AutoCloseable {
 
     public SpoolPolicy.Level level() {
         return policy.level(bytes.get());
+    }
+
+    /** Logs each change of level: WARN and CRITICAL as the spool fills, OK once it has drained below WARN. */
+    private synchronized void logLevel() {
+        SpoolPolicy.Level now = level();
+        if (now == loggedLevel) {
+            return;
+        }
+        loggedLevel = now;
+        String msg = "spool level {}: {} of {} bytes hold segments S3 could not take";
+        switch (now) {
+            case OK -> log.info(msg, now, bytes.get(), policy.workerMaxBytes());
+            case WARN -> log.warn(msg, now, bytes.get(), policy.workerMaxBytes());
+            case CRITICAL -> log.error(msg, now, bytes.get(), policy.workerMaxBytes());
+        }
     }
 
     /** One recording's share of the spool. */
@@ -162,6 +180,7 @@ public final class SegmentSpool implements AutoCloseable {
             segments.incrementAndGet();
             spooled.increment();
             notifyAll();
+            logLevel();
             return decision;
         }
 
@@ -237,6 +256,7 @@ public final class SegmentSpool implements AutoCloseable {
             roomBytes -= e.bytes();
             bytes.addAndGet(-e.bytes());
             segments.decrementAndGet();
+            logLevel();
             try {
                 Files.deleteIfExists(e.file());
             } catch (IOException ex) {

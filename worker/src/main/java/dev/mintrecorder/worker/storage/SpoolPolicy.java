@@ -13,8 +13,7 @@ package dev.mintrecorder.worker.storage;
  * for nothing.
  *
  * <p><b>Levels</b>, as shares of the worker bound: WARN from {@value #WARN}, CRITICAL from {@value #CRITICAL}, FULL
- * when the next segment of a typical size would not fit. They drive the alarm and admission (no new job while the
- * spool is at CRITICAL or above).
+ * when a segment does not fit. They show in {@code recorder_spool_level} and in one log line per change (WARN, ERROR).
  */
 public record SpoolPolicy(long workerMaxBytes, long roomMaxBytes) {
     public static final double WARN = 0.5;
