@@ -12,8 +12,8 @@ package dev.mintrecorder.worker.storage;
  * and the recording reports it. Dropping the oldest instead would punch holes all along the outage and rewrite disk
  * for nothing.
  *
- * <p><b>Levels</b>, as shares of the worker bound: WARN from {@value #WARN}, CRITICAL from {@value #CRITICAL}, FULL
- * when a segment does not fit. They show in {@code recorder_spool_level} and in one log line per change (WARN, ERROR).
+ * <p><b>Levels</b>, as shares of the worker bound: WARN from {@value #WARN}, CRITICAL from {@value #CRITICAL}.
+ * They show in {@code recorder_spool_level} and in one log line per change (WARN, ERROR).
  */
 public record SpoolPolicy(long workerMaxBytes, long roomMaxBytes) {
     public static final double WARN = 0.5;
