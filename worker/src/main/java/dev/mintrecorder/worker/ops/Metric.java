@@ -91,10 +91,30 @@ public enum Metric {
     INTAKE_PAUSED(GAUGE, "recorder.intake.paused", null, List.of(),
             "1 while the memory governor has paused job intake (CRITICAL and above), else 0."),
 
-    // storage: the S3 multipart sink (storage.S3Retry, storage.MultipartSegmentSink).
+    // storage: the S3 multipart sink (storage.S3Retry, storage.MultipartSegmentSink, storage.UploadJanitor).
     UPLOAD_RETRIES(COUNTER, "recorder.upload.retries", null, List.of(), "S3 calls retried after a transient failure."),
     UPLOAD_LATENCY(TIMER, "recorder.upload.latency", "seconds", List.of(),
             "From a segment's close to its completed multipart upload."),
+    UPLOAD_ABORTS_PENDING(GAUGE, "recorder.upload.aborts.pending", null, List.of(),
+            "Multipart uploads of ended recordings whose abort failed (S3 down) and is being retried "
+                    + "(storage.UploadJanitor); above 0 for long means S3 is still refusing."),
+    UPLOAD_ABORTS_DEFERRED(COUNTER, "recorder.upload.aborts.deferred", null, List.of(),
+            "Multipart uploads handed to the worker's janitor because they could not be completed or aborted when "
+                    + "their recording ended."),
+    UPLOAD_ABORTS_FAILED(COUNTER, "recorder.upload.aborts.failed", null, List.of(),
+            "The janitor's abort attempts that failed and will be retried."),
+    SPOOL_BYTES(GAUGE, "recorder.spool.bytes", "bytes", List.of(),
+            "Segment bytes in the local spool, waiting for S3 (storage.SegmentSpool)."),
+    SPOOL_MAX_BYTES(GAUGE, "recorder.spool.max.bytes", "bytes", List.of(),
+            "The spool's bound for the whole worker (S3_SPOOL_MAX_BYTES); 0 when the spool is off."),
+    SPOOL_LEVEL(GAUGE, "recorder.spool.level", null, List.of(),
+            "How full the spool is, as a level of S3_SPOOL_MAX_BYTES: 0 OK, 1 WARN (from 50%), 2 CRITICAL (from 80%)."),
+    SPOOL_SEGMENTS(GAUGE, "recorder.spool.segments", null, List.of(), "Segments in the local spool."),
+    SPOOL_SPOOLED(COUNTER, "recorder.spool.spooled", null, List.of(),
+            "Segments that went to the spool because S3 could not take them in time."),
+    SPOOL_LOST(COUNTER, "recorder.spool.lost", null, List.of(),
+            "Segments lost: the spool was full (or off) when S3 could not take them, or they were still spooled when "
+                    + "their recording ended."),
     INDEX_PUBLISH_FAILURES(COUNTER, "recorder.index.publish.failures", null, List.of(),
             "Writes of a recording's manifest.json and index.m3u8 that failed after retries; three in a row fail the "
                     + "recording."),

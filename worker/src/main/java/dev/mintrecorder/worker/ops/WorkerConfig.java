@@ -5,6 +5,7 @@ import dev.mintrecorder.worker.media.MediaConfig;
 import dev.mintrecorder.worker.memory.MemoryConfig;
 import dev.mintrecorder.worker.room.RoomConfig;
 import dev.mintrecorder.worker.storage.StorageConfig;
+import dev.mintrecorder.worker.storage.SpoolConfig;
 import dev.mintrecorder.worker.storage.UploadConfig;
 
 import java.net.InetAddress;
@@ -22,7 +23,7 @@ import java.util.UUID;
  * {@link ConfigException} naming the first bad variable.
  */
 public record WorkerConfig(String workerId, KafkaClientConfig kafka, JobsConfig jobs, RoomConfig room,
-                           StorageConfig storage, UploadConfig upload, MediaConfig media,
+                           StorageConfig storage, UploadConfig upload, SpoolConfig spool, MediaConfig media,
                            MemoryConfig memory, OpsConfig ops) {
 
     static final Setting<String> WORKER_ID = Setting.string("WORKER_ID", "",
@@ -36,6 +37,7 @@ public record WorkerConfig(String workerId, KafkaClientConfig kafka, JobsConfig 
         all.addAll(RoomConfig.SETTINGS);
         all.addAll(StorageConfig.SETTINGS);
         all.addAll(UploadConfig.SETTINGS);
+        all.addAll(SpoolConfig.SETTINGS);
         all.addAll(MediaConfig.SETTINGS);
         all.addAll(MemoryConfig.SETTINGS);
         all.addAll(OpsConfig.SETTINGS);
@@ -48,7 +50,7 @@ public record WorkerConfig(String workerId, KafkaClientConfig kafka, JobsConfig 
             workerId = defaultWorkerId();
         }
         return new WorkerConfig(workerId, KafkaClientConfig.from(env), JobsConfig.from(env), RoomConfig.from(env),
-                StorageConfig.from(env), UploadConfig.from(env), MediaConfig.from(env),
+                StorageConfig.from(env), UploadConfig.from(env), SpoolConfig.from(env), MediaConfig.from(env),
                 MemoryConfig.from(env), OpsConfig.from(env));
     }
 

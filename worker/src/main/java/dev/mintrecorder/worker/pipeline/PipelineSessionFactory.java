@@ -10,7 +10,9 @@ import dev.mintrecorder.worker.ops.WorkerConfig;
 import dev.mintrecorder.worker.room.RoomClient;
 import dev.mintrecorder.worker.room.WebRtcRuntime;
 import dev.mintrecorder.worker.storage.S3Clients;
+import dev.mintrecorder.worker.storage.SegmentSpool;
 import dev.mintrecorder.worker.storage.UploadConfig;
+import dev.mintrecorder.worker.storage.UploadJanitor;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,16 +36,20 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
      * @param audioQueue the bound of each recording's audio queue
      * @param registry where the recordings' meters go
      * @param roomMemories where each recording registers its room with the memory governor while it records
+     * @param janitor aborts the uploads a recording could not settle before it ended
+     * @param spool where segments wait on local disk while S3 cannot take them
      */
     record Shared(RoomClient rooms, S3Client s3, String bucket, UploadConfig upload, MediaConfig media,
                   BoundedFrameQueue.Limits videoQueue, BoundedFrameQueue.Limits audioQueue,
-                  MeterRegistry registry, RoomMemoryRegistry roomMemories) {
+                  MeterRegistry registry, RoomMemoryRegistry roomMemories, UploadJanitor janitor,
+                  SegmentSpool spool) {
 
         /** The worker's settings for them, with these clients and registries. */
         static Shared of(WorkerConfig config, RoomClient rooms, S3Client s3, MeterRegistry registry,
                          RoomMemoryRegistry roomMemories) {
             return new Shared(rooms, s3, config.storage().bucket(), config.upload(), config.media(),
-                    config.room().videoQueue(), config.room().audioQueue(), registry, roomMemories);
+                    config.room().videoQueue(), config.room().audioQueue(), registry, roomMemories,
+                    new UploadJanitor(s3, registry), new SegmentSpool(config.spool(), registry));
         }
     }
 
@@ -91,7 +97,8 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
 
     /**
      * Release order: the room client (no new signal sockets), the WebRTC factory (closes any peer connection still
-     * open, then disposes the factory and the audio device; the JVM cannot exit before), then the S3 client.
+     * open, then disposes the factory and the audio device; the JVM cannot exit before), then the upload janitor
+     * (what it still holds is logged and left to the bucket's lifecycle rule) and the S3 client.
      */
     @Override
     public void close() {
@@ -99,6 +106,8 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
             shared.rooms().close();
             webrtc.close();
         } finally {
+            shared.janitor().close();
+            shared.spool().close();
             shared.s3().close();
         }
     }

@@ -99,7 +99,7 @@ public final class RoomRecording implements RecordingSession {
         record Failure(StatusEvent.FailureCode code, String error, StatusEvent.Scope scope) implements Command { }
 
         /** A finished segment is uploaded to {@code key}: index it and report it. */
-        record SegmentStored(String key, SegmentDone segment) implements Command { }
+        record SegmentStored(String key, SegmentDone segment, String crc32c) implements Command { }
 
         /** Media stopped for {@code durationMs} before segment {@code beforeSequence}. */
         record Gap(long beforeSequence, long durationMs) implements Command { }
@@ -221,7 +221,7 @@ public final class RoomRecording implements RecordingSession {
                 }
             }
             case Command.Failure f -> finish(failed(f.code(), f.error(), f.scope()), true);
-            case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
+            case Command.SegmentStored s -> indexSegment(s);
             case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
         }
     }
@@ -244,7 +244,7 @@ public final class RoomRecording implements RecordingSession {
             }
         }
         sink = new MultipartSegmentSink(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), shared.upload(),
-                uploadListener(), shared.registry());
+                uploadListener(), shared.registry(), shared.janitor(), shared.spool());
         transition(State.JOINING);
         RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
                 LayerCap.of(job.video()), job.mintId().value(), job.jobId().toString());
@@ -326,6 +326,8 @@ public final class RoomRecording implements RecordingSession {
 
     /**
      * Releases the stages (governor registration, room, queues, then upload threads) and completes {@link #ended()}.
+     * Uploads still open are aborted (by the worker's janitor once S3 answers), except on handover, where the next
+     * attempt salvages them.
      */
     private void finishWith(SessionEnd result) {
         try {
@@ -337,8 +339,10 @@ public final class RoomRecording implements RecordingSession {
             }
         } finally {
             queues.close();
-            if (sink != null) {
-                sink.close();
+            if (sink != null && result instanceof SessionEnd.HandedOver) {
+                sink.handOver(); // the next attempt salvages what is still open
+            } else if (sink != null) {
+                sink.close(); // what is still open is aborted, later if S3 is down
             }
             transition(State.ENDED);
             log.info("job {}: ended: {}", job.jobId(), result);
@@ -392,7 +396,7 @@ public final class RoomRecording implements RecordingSession {
             switch (c) {
                 case Command.Failure f -> recordFailure(failed(f.code(), f.error(), f.scope()));
                 case Command.Handover h -> h.done().complete(null);
-                case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
+                case Command.SegmentStored s -> indexSegment(s);
                 case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
                 default -> { }
             }
@@ -460,8 +464,17 @@ public final class RoomRecording implements RecordingSession {
     private SegmentUploadListener uploadListener() {
         return new SegmentUploadListener() {
             @Override
-            public void uploaded(String key, SegmentDone segment) {
-                commands.add(new Command.SegmentStored(key, segment));
+            public void uploaded(String key, SegmentDone segment, String crc32c) {
+                commands.add(new Command.SegmentStored(key, segment, crc32c));
+            }
+
+            @Override
+            public void lost(SegmentDone segment, String key, String why) {
+                // The hole goes into the manifest as a gap before the next segment; the playlist marks the missing
+                // sequence number with a discontinuity.
+                log.error("job {}: segment {} lost ({}): a gap of {} s", job.jobId(), key, why,
+                        segment.durationSeconds());
+                commands.add(new Command.Gap(segment.sequence() + 1, Math.round(segment.durationSeconds() * 1000)));
             }
 
             @Override
@@ -477,10 +490,12 @@ public final class RoomRecording implements RecordingSession {
      * progress line. One failed publish is counted and logged by the index and repaired by the next; a playlist that
      * cannot be written {@value RecordingIndex#MAX_FAILED_PUBLISHES_IN_A_ROW} times in a row fails the recording.
      */
-    private void indexSegment(String key, SegmentDone s) {
+    private void indexSegment(Command.SegmentStored stored) {
+        String key = stored.key();
+        SegmentDone s = stored.segment();
         try {
             index.droppedFrames(droppedFrames());
-            index.add(key, s);
+            index.add(key, s, stored.crc32c());
         } catch (RuntimeException e) {
             log.error("job {}: the playlist could not be written", job.jobId(), e);
             commands.add(new Command.Failure(StatusEvent.FailureCode.STORAGE,

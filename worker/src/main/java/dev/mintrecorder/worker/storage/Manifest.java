@@ -46,9 +46,21 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
      * @param recovered a complete segment object found in S3 on resume that the manifest did not list (a worker died
      *        between the segment's upload and the index write); its duration is read from its timestamps like a
      *        salvaged one's
+     * @param crc32c the CRC32C of the object's bytes, base64 as S3 writes it (absent for segments completed or found
+     *        on resume, whose bytes no writer saw); {@code durationS} is kept to milliseconds
      */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Segment(long seq, String key, double durationS, long bytes, boolean discontinuity,
-                          boolean salvaged, boolean recovered) {
+                          boolean salvaged, boolean recovered, String crc32c) {
+        public Segment {
+            durationS = Math.round(durationS * 1000) / 1000.0;
+        }
+
+        public Segment(long seq, String key, double durationS, long bytes, boolean discontinuity,
+                       boolean salvaged, boolean recovered) {
+            this(seq, key, durationS, bytes, discontinuity, salvaged, recovered, null);
+        }
+
         /** A segment that was not recovered on resume. */
         public Segment(long seq, String key, double durationS, long bytes, boolean discontinuity, boolean salvaged) {
             this(seq, key, durationS, bytes, discontinuity, salvaged, false);

@@ -10,13 +10,16 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
 import software.amazon.awssdk.services.s3.model.CompleteMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
@@ -31,6 +34,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,6 +42,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.CRC32C;
 
 /**
  * Streams one room's segments into S3, each segment as ONE multipart upload, with no temp files.
@@ -52,6 +57,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * waits (backpressure on the encoder thread), so the room's segment memory is bounded by
  * {@code (maxPartsInFlight + 1) * partSize}; {@link #bytesHeld()} reports the actual figure. Each S3 call goes
  * through {@link S3Retry}; a segment whose upload still fails is aborted (never left open) and reported.
+ *
+ * <p><b>Checksums.</b> Each upload is created with the CRC32C algorithm and every part carries its CRC32C, which S3
+ * verifies before it stores the part (400 BadDigest otherwise, not retried); the completion lists the parts'
+ * checksums, which S3 checks against what it stored. The whole segment's CRC32C, computed as the bytes are written,
+ * goes to the listener for the manifest, so a reader can verify a downloaded segment end to end.
+ *
+ * <p><b>No orphaned uploads.</b> Every upload this sink opens is completed or aborted. One it could not settle (the
+ * abort failed, or the sink was closed while S3 was down) goes to the worker's {@link UploadJanitor}, which aborts
+ * it once S3 answers. On a handover ({@link #handOver}) open uploads stay for the next attempt's {@link Salvage}.
+ *
+ * <p><b>The spool.</b> With a {@link SegmentSpool}, a finished segment that fits one part never waits on S3 for long:
+ * when no upload slot frees within the spool's deadline, when its upload could not be created, or when segments are
+ * spooled already (order), its bytes go to the local spool instead and its multipart upload is abandoned (the
+ * janitor aborts it). A segment whose direct upload fails with a transient error after the retries is spooled too.
+ * One drain thread puts spooled segments into S3 in sequence order, one PUT each with its CRC32C, retrying with
+ * backoff for as long as the recording runs, and only after every direct upload of a lower sequence has settled; a
+ * spooled segment is reported to the listener once it is in S3. A segment the spool refuses ({@link SpoolPolicy}) is
+ * reported lost. A segment longer than one part (its parts stream while it is written) is never spooled: it waits
+ * for S3 as without a spool.
  */
 public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSink.class);
@@ -72,10 +96,29 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private final Executor uploads = task -> uploadThreads.execute(LogContext.propagate(task));
     private final AtomicLong bytesHeld = new AtomicLong();
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
+    /** Streams whose upload is neither completed nor aborted yet. */
+    private final Set<SegmentStream> unsettled = ConcurrentHashMap.newKeySet();
+    private final UploadJanitor janitor;
+    private final SegmentSpool.Room spool;
+    private final boolean spoolEnabled;
+    private final Duration spoolDeadline;
+    /** Finished segments uploading directly: the drain never overtakes a lower one. */
+    private final ConcurrentSkipListSet<Long> directInFlight = new ConcurrentSkipListSet<>();
+    private final Thread drain;
+    private volatile boolean stopped;
 
-    /** @param registry the worker's registry: upload latency and retries of every room add up there */
+    /**
+     * @param registry the worker's registry: upload latency and retries of every room add up there
+     * @param janitor the worker's owner of uploads to abort later
+     * @param spool the worker's spool (this sink takes its own room in it); off when its policy has no room
+     */
     public MultipartSegmentSink(S3Client s3, String bucket, MintId mint, UUID jobId, UploadConfig config,
-                                SegmentUploadListener listener, MeterRegistry registry) {
+                                SegmentUploadListener listener, MeterRegistry registry, UploadJanitor janitor,
+                                SegmentSpool spool) {
+        this.janitor = janitor;
+        this.spool = spool.room(jobId);
+        this.spoolEnabled = spool.policy().enabled();
+        this.spoolDeadline = spool.deadline();
         this.s3 = s3;
         this.bucket = bucket;
         this.mint = mint;
@@ -85,6 +128,16 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         this.listener = listener;
         this.uploadLatency = Metric.UPLOAD_LATENCY.timer(registry);
         this.partsInFlight = new Semaphore(config.maxPartsInFlight());
+        this.drain = spoolEnabled ? Thread.ofVirtual().name("spool-drain-" + jobId)
+                .unstarted(LogContext.propagate(this::drain)) : null;
+        if (drain != null) {
+            drain.start();
+        }
+    }
+
+    /** Bytes of this room's segments in the local spool. */
+    public long spooledBytes() {
+        return spool.bytes();
     }
 
     /** S3 calls retried so far for this room. */
@@ -103,26 +156,136 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     }
 
     /**
-     * Waits up to {@code timeout} for every started upload to complete or abort, then stops the upload threads.
+     * Waits up to {@code timeout} for every started upload to complete, abort or go to the spool, and then for the
+     * spool to drain.
      *
      * @return whether everything finished in time
      */
     public boolean awaitUploads(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
                     .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
         } catch (TimeoutException e) {
             return false;
         } catch (java.util.concurrent.ExecutionException e) {
-            return true; // failures were reported per segment and their uploads aborted
+            // failures were reported per segment and their uploads aborted
+        }
+        return spool.awaitEmpty(Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+    }
+
+    /**
+     * Stops the upload threads; uploads not yet completed are aborted, by the {@link UploadJanitor} once S3 answers.
+     * Call {@link #awaitUploads} first.
+     */
+    @Override
+    public void close() {
+        stopWork();
+        for (SegmentStream stream : unsettled) {
+            stream.abortLater();
         }
     }
 
-    /** Stops the upload threads; uploads still running are interrupted and abort. Call {@link #awaitUploads} first. */
-    @Override
-    public void close() {
+    /**
+     * Stops the upload threads and leaves uploads not yet completed open: the attempt that continues the job
+     * completes them with their parts ({@link Salvage}).
+     */
+    public void handOver() {
+        stopWork();
+        if (!unsettled.isEmpty()) {
+            log.warn("{} segment upload(s) left open for the next attempt's salvage", unsettled.size());
+        }
+    }
+
+    /** Stops the upload threads and the drain; what is still spooled is lost (logged and counted). */
+    private void stopWork() {
+        stopped = true;
         uploadThreads.shutdownNow();
+        if (drain != null) {
+            drain.interrupt();
+        }
+        List<SegmentSpool.Entry> left = spool.discard();
+        if (!left.isEmpty()) {
+            log.error("{} spooled segment(s) never reached S3 before the recording ended and are lost: {}",
+                    left.size(), left.stream().map(SegmentSpool.Entry::sequence).toList());
+        }
+    }
+
+    /** A finished segment that S3 cannot take now: to the spool, or lost if the policy refuses it. */
+    private void spoolOrLose(String key, SegmentDone done, String crc32c, byte[] data, int length) {
+        SpoolPolicy.Decision decision;
+        try {
+            decision = spool.put(key, done, crc32c, data, length);
+        } catch (IOException e) {
+            log.error("could not write segment {} to the spool: {}", key, e.toString());
+            decision = null;
+        }
+        if (decision == SpoolPolicy.Decision.SPOOL) {
+            log.warn("S3 cannot take segment {} now: spooled ({} bytes; this room's spool holds {} bytes)", key,
+                    length, spool.bytes());
+            return;
+        }
+        String why = decision == null ? "the spool could not be written" : switch (decision) {
+            case DROP_ROOM_FULL -> "this recording's share of the spool is full";
+            case DROP_WORKER_FULL -> "the worker's spool is full";
+            case DROP_DISABLED -> "the spool is off";
+            case SPOOL -> throw new IllegalStateException();
+        };
+        log.error("segment {} is lost: S3 cannot take it now and {} ({} s of media)", key, why,
+                done.durationSeconds());
+        tell(() -> listener.lost(done, key, why));
+    }
+
+    /**
+     * The drain: puts spooled segments into S3 in sequence order, each once every direct upload of a lower sequence
+     * has settled, retrying a transient failure with backoff until the recording stops.
+     */
+    private void drain() {
+        long backoffMs = 0;
+        while (!stopped) {
+            try {
+                if (backoffMs > 0) {
+                    Thread.sleep(backoffMs);
+                }
+                SegmentSpool.Entry e = spool.awaitFirst(500).orElse(null);
+                if (e == null) {
+                    continue;
+                }
+                Long lower = directInFlight.lower(e.sequence());
+                if (lower != null) {
+                    backoffMs = 50; // its direct upload settles first: uploaded, or spooled ahead of this one
+                    continue;
+                }
+                byte[] data = spool.read(e);
+                s3.putObject(PutObjectRequest.builder().bucket(bucket).key(e.key()).contentType("video/mp2t")
+                        .checksumCRC32C(e.crc32c()).build(), RequestBody.fromBytes(data));
+                log.info("spooled segment {} is in S3 now ({} bytes)", e.key(), e.bytes());
+                tell(() -> listener.uploaded(e.key(), e.done(), e.crc32c()));
+                spool.remove(e);
+                backoffMs = 0;
+            } catch (InterruptedException ex) {
+                return;
+            } catch (SdkException ex) {
+                if (!S3Retry.isTransient(ex)) {
+                    log.error("S3 refuses the spooled segments: {}", ex.toString());
+                    SegmentSpool.Entry e = spool.first().orElse(null);
+                    if (e != null) {
+                        tell(() -> listener.failed(e.sequence(), e.key(), ex));
+                    }
+                    return;
+                }
+                backoffMs = backoffMs < config.retryInitialBackoff().toMillis()
+                        ? config.retryInitialBackoff().toMillis()
+                        : Math.min(backoffMs * 2, config.retryMaxBackoff().toMillis());
+            } catch (IOException ex) {
+                SegmentSpool.Entry e = spool.first().orElse(null);
+                log.error("could not read spooled segment {}: {}", e == null ? "?" : e.key(), ex.toString());
+                if (e != null) {
+                    spool.remove(e);
+                    tell(() -> listener.lost(e.done(), e.key(), "the spool could not be read"));
+                }
+            }
+        }
     }
 
     private <T> CompletableFuture<T> track(CompletableFuture<T> f) {
@@ -139,6 +302,8 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         private final List<CompletableFuture<CompletedPart>> parts = new ArrayList<>();
         private byte[] buffer = new byte[0];
         private int length;
+        /** The whole segment's checksum, over every byte written. */
+        private final CRC32C checksum = new CRC32C();
         private boolean closed;
         /** What the writer reported on finish; null for a stream only closed (not reported). */
         private SegmentDone report;
@@ -148,12 +313,14 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             this.sequence = sequence;
             this.key = key;
             this.uploadId = track(CompletableFuture.supplyAsync(() -> retry.call(() -> s3.createMultipartUpload(
-                    CreateMultipartUploadRequest.builder().bucket(bucket).key(key).contentType("video/mp2t").build())
+                    CreateMultipartUploadRequest.builder().bucket(bucket).key(key).contentType("video/mp2t")
+                            .checksumAlgorithm(ChecksumAlgorithm.CRC32_C).build())
                     .uploadId()), uploads));
             uploadId.exceptionally(e -> {
                 failure = unwrap(e);
                 return null;
             });
+            unsettled.add(this);
         }
 
         @Override
@@ -163,7 +330,10 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            failIfFailed();
+            if (!(spoolEnabled && parts.isEmpty())) {
+                failIfFailed(); // a segment still all in the buffer can go to the spool instead
+            }
+            checksum.update(b, off, len);
             while (len > 0) {
                 int room = (int) Math.min(config.partSizeBytes() - length, len);
                 ensureCapacity(length + room);
@@ -173,7 +343,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                 off += room;
                 len -= room;
                 if (length == config.partSizeBytes()) {
-                    sendPart();
+                    sendPart(false);
                 }
             }
         }
@@ -185,13 +355,18 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             }
         }
 
-        /** Hands the buffer to an upload thread; waits while this room already has the maximum in flight. */
-        private void sendPart() throws IOException {
-            try {
-                partsInFlight.acquire();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted waiting for a part upload slot");
+        /**
+         * Hands the buffer to an upload thread; waits while this room already has the maximum in flight, unless
+         * {@code slotHeld}.
+         */
+        private void sendPart(boolean slotHeld) throws IOException {
+            if (!slotHeld) {
+                try {
+                    partsInFlight.acquire();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("interrupted waiting for a part upload slot");
+                }
             }
             int partNumber = parts.size() + 1;
             byte[] data = buffer;
@@ -199,14 +374,15 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             buffer = new byte[0];
             length = 0;
             CompletableFuture<CompletedPart> part = uploadId.thenApplyAsync(id -> {
+                // Given as a header, S3 checks the part against it; the SDK then computes no trailer of its own.
+                String crc = Crc32c.of(data, 0, size);
                 UploadPartResponse r = retry.call(() -> s3.uploadPart(UploadPartRequest.builder()
                                 .bucket(bucket).key(key).uploadId(id).partNumber(partNumber).contentLength((long) size)
-                                .build(),
+                                .checksumCRC32C(crc).build(),
                         // A fresh stream over the same bytes per attempt: no copy, and retries resend from the start.
                         RequestBody.fromContentProvider(() -> new ByteArrayInputStream(data, 0, size), size,
                                 "application/octet-stream")));
-                return CompletedPart.builder().partNumber(partNumber).eTag(r.eTag())
-                        .checksumCRC32(r.checksumCRC32()).build();
+                return CompletedPart.builder().partNumber(partNumber).eTag(r.eTag()).checksumCRC32C(crc).build();
             }, uploads);
             part.whenComplete((p, e) -> {
                 partsInFlight.release();
@@ -235,8 +411,21 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             }
             closed = true;
             long closedAt = System.nanoTime();
+            SegmentDone finished = report;
+            String crc32c = Crc32c.base64(checksum);
+            boolean onePart = parts.isEmpty();
+            boolean slotHeld = false;
+            if (onePart && spoolEnabled) {
+                if (failure != null || !spool.isEmpty() || !(slotHeld = tryAcquireSlot())) {
+                    toSpool(finished, crc32c);
+                    return;
+                }
+            }
+            // Kept for the spool should the direct upload fail: the part holds these bytes until then anyway.
+            byte[] whole = onePart ? buffer : null;
+            int wholeLength = length;
             if (failure == null && (length > 0 || parts.isEmpty())) {
-                sendPart();
+                sendPart(slotHeld);
             } else {
                 bytesHeld.addAndGet(-length);
                 buffer = new byte[0];
@@ -250,14 +439,23 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                                 .multipartUpload(CompletedMultipartUpload.builder().parts(completed).build()).build()));
                         return null;
                     }, uploads);
-            SegmentDone finished = report;
+            if (finished != null) {
+                directInFlight.add(sequence);
+            }
             track(done.handle((ok, e) -> {
                 if (e == null) {
+                    unsettled.remove(this);
                     uploadLatency.record(System.nanoTime() - closedAt, TimeUnit.NANOSECONDS);
                     if (finished != null) {
-                        tell(() -> listener.uploaded(key, finished));
+                        tell(() -> listener.uploaded(key, finished, crc32c));
                     }
+                    directInFlight.remove(sequence);
+                } else if (spoolEnabled && whole != null && finished != null && S3Retry.isTransient(unwrap(e))) {
+                    abandonUpload();
+                    spoolOrLose(key, finished, crc32c, whole, wholeLength);
+                    directInFlight.remove(sequence);
                 } else {
+                    directInFlight.remove(sequence);
                     Exception error = unwrap(e);
                     failure = error;
                     abort();
@@ -268,17 +466,65 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             }));
         }
 
+        /** Waits up to the spool's deadline for an upload slot; true when it holds one. */
+        private boolean tryAcquireSlot() throws IOException {
+            try {
+                return partsInFlight.tryAcquire(spoolDeadline.toNanos(), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted waiting for a part upload slot");
+            }
+        }
+
+        /** The whole segment, still in the buffer, goes to the spool; its multipart upload is abandoned. */
+        private void toSpool(SegmentDone finished, String crc32c) {
+            byte[] data = buffer;
+            int size = length;
+            bytesHeld.addAndGet(-size);
+            buffer = new byte[0];
+            length = 0;
+            abandonUpload();
+            if (finished != null) {
+                spoolOrLose(key, finished, crc32c, data, size);
+            }
+        }
+
+        /** The upload will not be completed: the janitor aborts it once it exists and S3 answers. */
+        private void abandonUpload() {
+            unsettled.remove(this);
+            uploadId.thenAccept(id -> janitor.abortLater(new UploadJanitor.Orphan(bucket, key, id)));
+        }
+
         private void abort() {
-            String id = uploadId.getNow(null);
+            String id = createdId();
             if (id == null) {
+                unsettled.remove(this); // never created: nothing to abort
                 return;
             }
             try {
                 retry.call(() -> s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
                         .bucket(bucket).key(key).uploadId(id).build()));
+                unsettled.remove(this);
             } catch (RuntimeException e) {
-                // Salvage on the next resume, or the bucket's lifecycle rule, cleans it up.
-                log.error("could not abort the upload of {}", key, e);
+                log.error("could not abort the upload of {}: {}", key, e.toString());
+                abortLater();
+            }
+        }
+
+        /** The upload's id once S3 created it; null while creating or when the creation failed. */
+        private String createdId() {
+            return uploadId.isDone() && !uploadId.isCompletedExceptionally() ? uploadId.join() : null;
+        }
+
+        /** Hands the upload to the janitor; one whose creation never answered is left to the lifecycle rule. */
+        void abortLater() {
+            if (unsettled.remove(this)) {
+                String id = createdId();
+                if (id != null) {
+                    janitor.abortLater(new UploadJanitor.Orphan(bucket, key, id));
+                } else {
+                    log.warn("the upload of {} was never confirmed created: left to the bucket's lifecycle rule", key);
+                }
             }
         }
 

@@ -101,17 +101,17 @@ public final class RecordingIndex {
     }
 
     /**
-     * A finished segment is stored at {@code key}: it joins the manifest and the playlist, which are published. A
+     * A finished segment is stored at {@code key} with checksum {@code crc32c}: it joins the manifest and the playlist, which are published. A
      * failed publish is counted and logged; the next one repairs it.
      *
      * @throws PublishException when this was the {@value #MAX_FAILED_PUBLISHES_IN_A_ROW}th failed publish in a row
      *         (the segment is in the manifest all the same, for the final publish)
      */
-    public synchronized void add(String key, SegmentDone segment) {
+    public synchronized void add(String key, SegmentDone segment, String crc32c) {
         boolean discontinuity = segment.discontinuity() || discontinuityPending;
         discontinuityPending = false;
         manifest = manifest.withSegment(new Manifest.Segment(segment.sequence(), key, segment.durationSeconds(),
-                segment.bytes(), discontinuity, false));
+                segment.bytes(), discontinuity, false, false, crc32c));
         publish();
     }
 

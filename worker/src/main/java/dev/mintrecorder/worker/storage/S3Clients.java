@@ -25,7 +25,8 @@ public final class S3Clients {
      * The standard sync client on the Apache 5 HTTP client. The CRT-based client's uploads and the SDK's multipart
      * download fail against S3Proxy; this client with whole or ranged GETs works (docs/design.md, "S3Proxy").
      *
-     * <p>Checksums stay at the SDK's defaults ({@code WHEN_SUPPORTED}: CRC32 on every upload, validated on GET).
+     * <p>Checksums stay at the SDK's defaults ({@code WHEN_SUPPORTED}: CRC32 on every upload that names none, validated
+     * on GET; segment parts name their own CRC32C).
      * S3Proxy 4.1 accepts them on PutObject, UploadPart and CompleteMultipartUpload (S3ClientsIT proves it
      * with this client), and they catch corrupted parts, so nothing is switched off. Servers without flexible
      * checksums (older MinIO and other S3-compatible stores) need {@code requestChecksumCalculation(WHEN_REQUIRED)}

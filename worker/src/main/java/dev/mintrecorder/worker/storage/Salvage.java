@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.ListPartsRequest;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.NoSuchUploadException;
 import software.amazon.awssdk.services.s3.model.Part;
 import software.amazon.awssdk.services.s3.model.S3Object;
 import org.slf4j.Logger;
@@ -73,21 +74,29 @@ public final class Salvage {
         for (MultipartUpload upload : openUploads(s3, bucket, jobPrefix, retry)) {
             String key = upload.key();
             long seq = sequenceOf(key);
-            List<Part> parts = parts(s3, bucket, key, upload.uploadId(), retry);
-            if (parts.isEmpty()) {
-                retry.call(() -> s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
-                        .bucket(bucket).key(key).uploadId(upload.uploadId()).build()));
-                if (seq >= 0) {
-                    aborted.add(seq);
+            List<Part> parts;
+            try {
+                parts = parts(s3, bucket, key, upload.uploadId(), retry);
+                if (parts.isEmpty()) {
+                    retry.call(() -> s3.abortMultipartUpload(AbortMultipartUploadRequest.builder()
+                            .bucket(bucket).key(key).uploadId(upload.uploadId()).build()));
+                    if (seq >= 0) {
+                        aborted.add(seq);
+                    }
+                    log.info("salvage: aborted empty upload of {}", key);
+                    continue;
                 }
-                log.info("salvage: aborted empty upload of {}", key);
+                List<CompletedPart> done = parts.stream().map(p -> CompletedPart.builder().partNumber(p.partNumber())
+                        .eTag(p.eTag()).checksumCRC32C(p.checksumCRC32C()).checksumCRC32(p.checksumCRC32()).build())
+                        .toList();
+                retry.call(() -> s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
+                        .bucket(bucket).key(key).uploadId(upload.uploadId())
+                        .multipartUpload(CompletedMultipartUpload.builder().parts(done).build()).build()));
+            } catch (NoSuchUploadException e) {
+                // Gone since the listing: an upload janitor aborted it, or its own worker settled it at last.
+                log.info("salvage: the upload of {} is gone already", key);
                 continue;
             }
-            List<CompletedPart> done = parts.stream().map(p -> CompletedPart.builder().partNumber(p.partNumber())
-                    .eTag(p.eTag()).checksumCRC32(p.checksumCRC32()).build()).toList();
-            retry.call(() -> s3.completeMultipartUpload(CompleteMultipartUploadRequest.builder()
-                    .bucket(bucket).key(key).uploadId(upload.uploadId())
-                    .multipartUpload(CompletedMultipartUpload.builder().parts(done).build()).build()));
             long bytes = parts.stream().mapToLong(Part::size).sum();
             double duration = duration(s3, bucket, key);
             if (seq >= 0) {

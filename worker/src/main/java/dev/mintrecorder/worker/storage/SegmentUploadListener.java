@@ -7,8 +7,16 @@ public interface SegmentUploadListener {
     /**
      * A finished segment is stored (its upload completed), with what its writer reported when it finished it. Once
      * per finished segment; a stream that was closed without being finished is not reported.
+     *
+     * @param crc32c the CRC32C of the segment's bytes, base64 ({@link Crc32c})
      */
-    void uploaded(String key, SegmentDone segment);
+    void uploaded(String key, SegmentDone segment, String crc32c);
+
+    /**
+     * S3 could not take the finished segment in time and the spool could not keep it ({@code why}): it is lost, and
+     * the recording has a hole of its duration.
+     */
+    void lost(SegmentDone segment, String key, String why);
 
     /** The upload was aborted after an unrecoverable or persistent failure; the segment is lost. */
     void failed(long sequence, String key, Exception error);

@@ -4,6 +4,7 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
+import dev.mintrecorder.worker.storage.Crc32c;
 import dev.mintrecorder.worker.storage.Manifest;
 import dev.mintrecorder.worker.storage.MultipartSegmentSink;
 import dev.mintrecorder.worker.storage.RecordingIndex;
@@ -11,7 +12,10 @@ import dev.mintrecorder.worker.storage.S3Clients;
 import dev.mintrecorder.worker.storage.S3Retry;
 import dev.mintrecorder.worker.storage.SegmentUploadListener;
 import dev.mintrecorder.worker.storage.StorageConfig;
+import dev.mintrecorder.worker.storage.SegmentSpool;
+import dev.mintrecorder.worker.storage.SpoolConfig;
 import dev.mintrecorder.worker.storage.UploadConfig;
+import dev.mintrecorder.worker.storage.UploadJanitor;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,22 +45,29 @@ class EncoderToS3IT {
             UploadConfig upload = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 8, Duration.ofMillis(100),
                     Duration.ofSeconds(1));
             UUID job = UUID.randomUUID();
-            try (S3Client s3 = S3Clients.create(storage)) {
+            try (S3Client s3 = S3Clients.create(storage);
+                 UploadJanitor janitor = new UploadJanitor(s3, new SimpleMeterRegistry())) {
                 RecordingIndex index = new RecordingIndex(s3, storage.bucket(), MINT, job, 2,
                         new S3Retry("index", upload, new SimpleMeterRegistry()), new SimpleMeterRegistry());
                 AtomicInteger failures = new AtomicInteger();
                 MultipartSegmentSink sink = new MultipartSegmentSink(s3, storage.bucket(), MINT, job, upload,
                         new SegmentUploadListener() {
                             @Override
-                            public void uploaded(String key, SegmentDone segment) {
-                                index.add(key, segment);
+                            public void uploaded(String key, SegmentDone segment, String crc32c) {
+                                index.add(key, segment, crc32c);
+                            }
+
+                            @Override
+                            public void lost(SegmentDone segment, String key, String why) {
+                                failures.incrementAndGet();
                             }
 
                             @Override
                             public void failed(long sequence, String key, Exception error) {
                                 failures.incrementAndGet();
                             }
-                        }, new SimpleMeterRegistry());
+                        }, new SimpleMeterRegistry(), janitor, new SegmentSpool(new SpoolConfig(dir.resolve("spool"),
+                                64L << 20, 64L << 20, Duration.ofSeconds(1)), new SimpleMeterRegistry()));
                 MediaListener toIndex = new MediaListener() {
                     @Override
                     public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
@@ -93,8 +104,11 @@ class EncoderToS3IT {
                 assertEquals(0, failures.get());
                 assertEquals(0, sink.bytesHeld());
 
-                Manifest manifest = Manifest.fromJson(s3.getObjectAsBytes(r -> r.bucket(storage.bucket())
-                        .key(S3Keys.manifest(MINT, job))).asByteArray());
+                String json = s3.getObjectAsBytes(r -> r.bucket(storage.bucket())
+                        .key(S3Keys.manifest(MINT, job))).asUtf8String();
+                assertTrue(json.matches("(?s).*\"duration_s\" : [0-9]+\\.[0-9]{1,3}[,\\s].*")
+                        && !json.matches("(?s).*\"duration_s\" : [0-9]+\\.[0-9]{4,}.*"), json);
+                Manifest manifest = Manifest.fromJson(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
                 assertEquals(6, manifest.segments().size(), manifest.toString());
                 assertEquals(1, manifest.gaps().size());
                 assertEquals(3, manifest.gaps().getFirst().beforeSeq());
@@ -107,8 +121,11 @@ class EncoderToS3IT {
                 assertTrue(playlist.endsWith("#EXT-X-ENDLIST\n"), playlist);
                 Files.writeString(dir.resolve("index.m3u8"), playlist);
                 for (Manifest.Segment s : manifest.segments()) {
-                    Files.write(dir.resolve(s.key().substring(s.key().lastIndexOf('/') + 1)),
-                            s3.getObjectAsBytes(r -> r.bucket(storage.bucket()).key(s.key())).asByteArray());
+                    byte[] object = s3.getObjectAsBytes(r -> r.bucket(storage.bucket()).key(s.key())).asByteArray();
+                    // End to end: what a reader downloads is what the manifest says was written.
+                    assertEquals(s.bytes(), object.length, s.key());
+                    assertEquals(s.crc32c(), Crc32c.of(object, 0, object.length), s.key());
+                    Files.write(dir.resolve(s.key().substring(s.key().lastIndexOf('/') + 1)), object);
                 }
                 assertEquals("", Probe.decodeErrors(dir.resolve("index.m3u8")), "the playlist decodes cleanly");
                 Probe.Result whole = Probe.probe(dir.resolve("index.m3u8"));

@@ -14,6 +14,7 @@ import dev.mintrecorder.worker.ops.WorkerConfig;
 import dev.mintrecorder.worker.room.RoomClient;
 import dev.mintrecorder.worker.room.WebRtcRuntime;
 import dev.mintrecorder.worker.storage.S3Clients;
+import dev.mintrecorder.worker.storage.SegmentSpool;
 import dev.mintrecorder.worker.storage.UploadConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -93,7 +94,14 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
         factory();
         PipelineSessionFactory.Shared s = shared;
         return new PipelineSessionFactory.Shared(s.rooms(), s.s3(), s.bucket(), upload, s.media(), s.videoQueue(),
-                s.audioQueue(), s.registry(), s.roomMemories());
+                s.audioQueue(), s.registry(), s.roomMemories(), s.janitor(), s.spool());
+    }
+
+    /** As {@link #shared(UploadConfig)}, with {@code spool} (the caller closes it) instead of the worker's. */
+    PipelineSessionFactory.Shared shared(UploadConfig upload, SegmentSpool spool) {
+        PipelineSessionFactory.Shared s = shared(upload);
+        return new PipelineSessionFactory.Shared(s.rooms(), s.s3(), s.bucket(), upload, s.media(), s.videoQueue(),
+                s.audioQueue(), s.registry(), s.roomMemories(), s.janitor(), spool);
     }
 
     /** Starts this JVM's job engine on the pipeline. */

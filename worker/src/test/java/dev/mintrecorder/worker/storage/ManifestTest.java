@@ -60,6 +60,19 @@ class ManifestTest {
     }
 
     @Test
+    void durationsAreKeptToMillisecondsAndChecksumsToTheirSegments() {
+        Manifest m = Manifest.start("m", "j", 6)
+                .withSegment(new Manifest.Segment(0, "k0", 5.998999999999999, 100, false, false, false, "mZbm6A=="))
+                .withSegment(new Manifest.Segment(1, "k1", 2.0004, 50, false, true));
+        String json = new String(m.toJson(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"duration_s\" : 5.999,"), json);
+        assertTrue(json.contains("\"duration_s\" : 2.0,"), json);
+        assertTrue(json.contains("\"crc32c\" : \"mZbm6A==\""), json);
+        assertEquals(1, json.split("crc32c", -1).length - 1, "a segment without one (salvaged) has none: " + json);
+        assertEquals(m, Manifest.fromJson(m.toJson()));
+    }
+
+    @Test
     void salvageReadsSegmentNumbersFromKeysOnly() {
         assertEquals(42, Salvage.sequenceOf("recordings/m/j/seg_000042.ts"));
         assertEquals(-1, Salvage.sequenceOf("recordings/m/j/index.m3u8"));

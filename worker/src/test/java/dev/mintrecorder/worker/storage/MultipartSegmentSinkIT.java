@@ -11,10 +11,19 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.model.ChecksumAlgorithm;
+import software.amazon.awssdk.services.s3.model.ChecksumMode;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.IOException;
+import java.nio.file.Path;
 import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
@@ -26,11 +35,14 @@ import java.util.concurrent.ConcurrentHashMap;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The multipart sink and salvage against a real S3 API server (S3Proxy in the devstack). */
 @WithDevstack(Devstack.Component.S3)
 class MultipartSegmentSinkIT {
+    private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSinkIT.class);
     private static final MintId MINT = MintId.of("7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr");
     private static final int MIB = 1024 * 1024;
     private static final UploadConfig CONFIG = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 8,
@@ -39,6 +51,7 @@ class MultipartSegmentSinkIT {
     private static Devstack stack;
     private static S3Client s3;
     private static String bucket;
+    private static UploadJanitor janitor;
 
     private final UUID job = UUID.randomUUID();
     private final Recorded recorded = new Recorded();
@@ -46,11 +59,21 @@ class MultipartSegmentSinkIT {
 
     static final class Recorded implements SegmentUploadListener {
         final Map<Long, Long> uploaded = new ConcurrentHashMap<>();
+        final Map<Long, String> checksums = new ConcurrentHashMap<>();
+        final List<Long> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        final Map<Long, String> lost = new ConcurrentHashMap<>();
         final Map<Long, Exception> failed = new ConcurrentHashMap<>();
 
         @Override
-        public void uploaded(String key, SegmentDone segment) {
+        public void uploaded(String key, SegmentDone segment, String crc32c) {
+            checksums.put(segment.sequence(), crc32c);
+            order.add(segment.sequence());
             uploaded.put(segment.sequence(), segment.bytes());
+        }
+
+        @Override
+        public void lost(SegmentDone segment, String key, String why) {
+            lost.put(segment.sequence(), why);
         }
 
         @Override
@@ -68,10 +91,14 @@ class MultipartSegmentSinkIT {
         StorageConfig config = StorageConfig.from(stack.env());
         s3 = S3Clients.create(config);
         bucket = config.bucket();
+        janitor = new UploadJanitor(s3, METERS);
     }
 
     @AfterAll
     static void close() {
+        if (janitor != null) {
+            janitor.close();
+        }
         if (s3 != null) {
             s3.close();
         }
@@ -88,8 +115,16 @@ class MultipartSegmentSinkIT {
         }
     }
 
+    @TempDir
+    Path spoolDir;
+
     private MultipartSegmentSink sink(UploadConfig config) {
-        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS);
+        return sink(config, new SpoolConfig(spoolDir, 0, 0, Duration.ofSeconds(1)));
+    }
+
+    private MultipartSegmentSink sink(UploadConfig config, SpoolConfig spool) {
+        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS, janitor,
+                new SegmentSpool(spool, METERS));
         return sink;
     }
 
@@ -154,6 +189,129 @@ class MultipartSegmentSinkIT {
     }
 
     @Test
+    void eachPartCarriesACrc32cThatS3VerifiesAndTheSegmentsChecksumIsReported() throws Exception {
+        MultipartSegmentSink sink = sink(CONFIG);
+        byte[] data = random(11 * MIB + 777, 5);
+        try (SegmentOutput.Segment out = sink.open(4)) {
+            writeInPieces(out, data);
+            finish(out, 4, data.length);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.containsKey(4L));
+        byte[] stored = object(4);
+        assertArrayEquals(data, stored);
+        assertEquals(Crc32c.of(data, 0, data.length), recorded.checksums.get(4L), "the whole segment's CRC32C");
+        // S3 kept the parts' CRC32Cs: the object's checksum is their composite, over 3 parts.
+        HeadObjectResponse head = s3.headObject(r -> r.bucket(bucket).key(S3Keys.segment(MINT, job, 4))
+                .checksumMode(ChecksumMode.ENABLED));
+        assertTrue(head.checksumCRC32C() != null && head.checksumCRC32C().endsWith("-3"), head.toString());
+    }
+
+    @Test
+    void s3RefusesAPartWhoseCrc32cDoesNotMatchItsBytes() {
+        // What makes the checksums worth sending: the server checks them (400 BadDigest), it does not just store them.
+        String key = S3Keys.segment(MINT, job, 9);
+        String id = s3.createMultipartUpload(r -> r.bucket(bucket).key(key).checksumAlgorithm(ChecksumAlgorithm.CRC32_C))
+                .uploadId();
+        try {
+            byte[] part = random(1000, 9);
+            String wrong = Crc32c.of(random(1000, 10), 0, 1000);
+            S3Exception e = assertThrows(S3Exception.class, () -> s3.uploadPart(r -> r.bucket(bucket).key(key)
+                    .uploadId(id).partNumber(1).checksumCRC32C(wrong), RequestBody.fromBytes(part)));
+            assertEquals(400, e.statusCode(), e.toString());
+            assertFalse(S3Retry.isTransient(e), "a corrupted part fails at once");
+            s3.uploadPart(r -> r.bucket(bucket).key(key).uploadId(id).partNumber(1)
+                    .checksumCRC32C(Crc32c.of(part, 0, part.length)), RequestBody.fromBytes(part));
+        } finally {
+            s3.abortMultipartUpload(r -> r.bucket(bucket).key(key).uploadId(id));
+        }
+    }
+
+    @Test
+    void anOutageSendsSegmentsToTheSpoolWithoutBlockingAndTheyDrainInOrderOnceS3Returns() throws Exception {
+        // Scaled down: 300 kB segments, retries that give up in about 3 s, a 200 ms slot deadline.
+        UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 6, Duration.ofMillis(100),
+                Duration.ofSeconds(1));
+        MultipartSegmentSink sink = sink(quick, new SpoolConfig(spoolDir, 64L << 20, 32L << 20,
+                Duration.ofMillis(200)));
+        int segments = 12;
+        int size = 300_000;
+        Map<Long, byte[]> data = new java.util.HashMap<>();
+        for (long seq = 0; seq < segments; seq++) {
+            data.put(seq, random(size, 100 + seq));
+        }
+        for (long seq = 0; seq < 2; seq++) {
+            try (SegmentOutput.Segment out = sink.open(seq)) {
+                writeInPieces(out, data.get(seq));
+                finish(out, seq, size);
+            }
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
+
+        stack.s3().stop();
+        long slowestNanos = 0;
+        for (long seq = 2; seq < segments; seq++) {
+            long t0 = System.nanoTime();
+            try (SegmentOutput.Segment out = sink.open(seq)) {
+                writeInPieces(out, data.get(seq));
+                finish(out, seq, size);
+            }
+            slowestNanos = Math.max(slowestNanos, System.nanoTime() - t0);
+        }
+        // Every segment of the outage is on local disk, the two that first tried S3 directly included.
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink.spooledBytes() == (long) (segments - 2) * size);
+        long peak = sink.spooledBytes();
+        assertTrue(slowestNanos < Duration.ofSeconds(1).toNanos(),
+                "the writer never waits on S3 past the deadline: slowest segment took " + slowestNanos / 1_000_000 + " ms");
+        assertEquals(2, recorded.uploaded.size(), "nothing reported while S3 is down");
+
+        stack.s3().start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> recorded.uploaded.size() == segments);
+        assertTrue(sink.awaitUploads(Duration.ofSeconds(10)));
+        assertEquals(0, sink.spooledBytes(), "the spool is empty");
+        // The two before the outage went up in parallel (either may finish first); the backlog follows, in order.
+        assertEquals(java.util.Set.of(0L, 1L), java.util.Set.copyOf(recorded.order.subList(0, 2)), recorded.order.toString());
+        assertEquals(java.util.stream.LongStream.range(2, segments).boxed().toList(),
+                recorded.order.subList(2, segments), "the backlog drains in order");
+        for (long seq = 0; seq < segments; seq++) {
+            byte[] stored = object(seq);
+            assertArrayEquals(data.get(seq), stored, "segment " + seq);
+            assertEquals(Crc32c.of(stored, 0, stored.length), recorded.checksums.get(seq));
+        }
+        assertTrue(recorded.lost.isEmpty() && recorded.failed.isEmpty());
+        // The abandoned multipart uploads of the spooled segments are aborted by the janitor.
+        await().atMost(Duration.ofSeconds(60)).until(() -> openUploads().isEmpty());
+        log.info("spool outage: {} segments spooled, peak {} bytes, slowest segment close {} ms, 0 lost",
+                segments - 2, peak, slowestNanos / 1_000_000);
+    }
+
+    @Test
+    void aFullSpoolKeepsWhatItHoldsAndReportsEveryLaterSegmentLost() throws Exception {
+        UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 3, Duration.ofMillis(100),
+                Duration.ofMillis(300));
+        // Room for two 300 kB segments in this recording's share.
+        MultipartSegmentSink sink = sink(quick, new SpoolConfig(spoolDir, 64L << 20, 700_000,
+                Duration.ofMillis(100)));
+        stack.s3().stop();
+        for (long seq = 0; seq < 5; seq++) {
+            try (SegmentOutput.Segment out = sink.open(seq)) {
+                writeInPieces(out, random(300_000, 200 + seq));
+                finish(out, seq, 300_000);
+            }
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> recorded.lost.size() == 3);
+        assertEquals(600_000, sink.spooledBytes());
+        assertTrue(recorded.lost.values().stream().allMatch(w -> w.contains("share of the spool is full")),
+                recorded.lost.toString());
+        stack.s3().start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> recorded.uploaded.size() == 2);
+        assertTrue(sink.awaitUploads(Duration.ofSeconds(10)));
+        assertEquals(0, sink.spooledBytes());
+        // What the spool took it kept (the first two to arrive there); every other segment was reported lost.
+        assertEquals(5, recorded.uploaded.size() + recorded.lost.size());
+        assertTrue(recorded.uploaded.keySet().stream().noneMatch(recorded.lost::containsKey));
+    }
+
+    @Test
     void aShortS3OutageIsRiddenOutByRetries() throws Exception {
         double retriesBefore = globalCount("recorder.upload.retries");
         long uploadsBefore = METERS.timer("recorder.upload.latency").count();
@@ -172,6 +330,39 @@ class MultipartSegmentSinkIT {
         // What the dashboard shows: the retries, and an upload that took as long as the outage.
         assertTrue(globalCount("recorder.upload.retries") - retriesBefore >= 2);
         assertEquals(uploadsBefore + 1, METERS.timer("recorder.upload.latency").count());
+    }
+
+    @Test
+    void anOutageWhenTheJobEndsLeavesNoOpenUploadOnceS3Returns() throws Exception {
+        double deferredBefore = globalCount("recorder.upload.aborts.deferred");
+        double failedBefore = globalCount("recorder.upload.aborts.failed");
+        // Retries that outlast the job's end: the sink is closed while the segment's upload still waits for S3.
+        UploadConfig patient = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 50, Duration.ofMillis(100),
+                Duration.ofSeconds(1));
+        MultipartSegmentSink sink = sink(patient);
+        byte[] data = random(6 * MIB, 11);
+        SegmentOutput.Segment out = sink.open(6);
+        writeInPieces(out, data);
+        await().atMost(Duration.ofSeconds(20)).until(() -> openUploads().size() == 1 && s3.listParts(r -> r
+                .bucket(bucket).key(openUploads().getFirst().key()).uploadId(openUploads().getFirst().uploadId()))
+                .parts().size() == 1);
+        stack.s3().stop();
+        finish(out, 6, data.length); // the last part and the completion now wait for S3
+        assertFalse(sink.awaitUploads(Duration.ofSeconds(1)), "S3 is down: the upload cannot finish");
+        sink.close(); // the job ends
+        this.sink = null;
+        assertEquals(1, janitor.pending(), "the open upload is the janitor's now");
+        assertEquals(1.0, METERS.get("recorder.upload.aborts.pending").gauge().value());
+        assertEquals(deferredBefore + 1, globalCount("recorder.upload.aborts.deferred"));
+        // Its first abort meets the outage too, and is retried later.
+        await().atMost(Duration.ofSeconds(20)).until(() -> globalCount("recorder.upload.aborts.failed") > failedBefore);
+        assertEquals(1, janitor.pending());
+
+        stack.s3().start();
+        await().atMost(Duration.ofSeconds(60)).until(() -> janitor.pending() == 0);
+        assertTrue(openUploads().isEmpty(), "aborted once S3 answered");
+        assertEquals(0.0, METERS.get("recorder.upload.aborts.pending").gauge().value());
+        assertTrue(recorded.uploaded.isEmpty());
     }
 
     private static double globalCount(String counter) {
@@ -212,7 +403,7 @@ class MultipartSegmentSinkIT {
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
         RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 6, retry, METERS);
-        index.add(S3Keys.segment(MINT, job, 0), new SegmentDone(0, 6.0, false, 1000));
+        index.add(S3Keys.segment(MINT, job, 0), new SegmentDone(0, 6.0, false, 1000), null);
         byte[] part = random(5 * MIB, 7);
         OutputStream open = dead.open(2);
         open.write(part);
@@ -221,7 +412,7 @@ class MultipartSegmentSinkIT {
                 && s3.listParts(r -> r.bucket(bucket).key(S3Keys.segment(MINT, job, 2))
                 .uploadId(openUploads().stream().filter(u -> u.key().endsWith("seg_000002.ts")).findFirst()
                         .orElseThrow().uploadId())).parts().size() == 1);
-        dead.close(); // the worker dies: nothing more is uploaded or completed
+        dead.handOver(); // the worker dies: nothing more is uploaded or completed, and nothing aborted
         sink = null;
 
         Salvage.Result result = Salvage.run(s3, bucket, prefix, S3Keys.manifest(MINT, job), retry);
@@ -240,7 +431,7 @@ class MultipartSegmentSinkIT {
 
         // The resuming worker continues the manifest and the playlist.
         index.resume(result, "worker-b");
-        index.add(S3Keys.segment(MINT, job, 3), new SegmentDone(3, 6.0, false, 2000));
+        index.add(S3Keys.segment(MINT, job, 3), new SegmentDone(3, 6.0, false, 2000), null);
         index.end("stopped");
         String playlist = s3.getObjectAsBytes(r -> r.bucket(bucket).key(S3Keys.playlist(MINT, job))).asUtf8String();
         assertEquals("""

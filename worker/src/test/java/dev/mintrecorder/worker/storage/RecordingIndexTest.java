@@ -90,28 +90,28 @@ class RecordingIndexTest {
 
     @Test
     void aFailedPublishIsCountedAndTheNextOneRepairsIt() {
-        index.add(key(0), segment(0));
+        index.add(key(0), segment(0), "AAAAAA==");
         s3.failing.set(1);
-        assertDoesNotThrow(() -> index.add(key(1), segment(1)), "one failed publish does not fail the recording");
+        assertDoesNotThrow(() -> index.add(key(1), segment(1), "AAAAAA=="), "one failed publish does not fail the recording");
         assertEquals(1, failures());
         assertFalse(playlist().contains("seg_000001.ts"), "S3 holds the playlist of before");
 
-        index.add(key(2), segment(2));
+        index.add(key(2), segment(2), "AAAAAA==");
         assertTrue(playlist().contains("seg_000001.ts") && playlist().contains("seg_000002.ts"), playlist());
         assertEquals(1, failures());
     }
 
     @Test
     void aPlaylistThatCannotBeWrittenSeveralTimesInARowFailsTheRecording() {
-        index.add(key(0), segment(0));
+        index.add(key(0), segment(0), "AAAAAA==");
         s3.failing.set(-1);
         for (long seq = 1; seq < RecordingIndex.MAX_FAILED_PUBLISHES_IN_A_ROW; seq++) {
             long s = seq;
-            assertDoesNotThrow(() -> index.add(key(s), segment(s)));
+            assertDoesNotThrow(() -> index.add(key(s), segment(s), "AAAAAA=="));
         }
         long last = RecordingIndex.MAX_FAILED_PUBLISHES_IN_A_ROW;
         RecordingIndex.PublishException e = assertThrows(RecordingIndex.PublishException.class,
-                () -> index.add(key(last), segment(last)));
+                () -> index.add(key(last), segment(last), "AAAAAA=="));
         assertTrue(e.getMessage().contains("could not be written " + last + " times in a row"), e.getMessage());
         assertEquals(last, failures());
         assertEquals(last + 1, index.manifest().segments().size(), "the manifest keeps every segment for the end");
@@ -122,13 +122,13 @@ class RecordingIndexTest {
         for (long seq = 0; seq < 3 * RecordingIndex.MAX_FAILED_PUBLISHES_IN_A_ROW; seq++) {
             s3.failing.set(seq % 2 == 0 ? 1 : 0);
             long s = seq;
-            assertDoesNotThrow(() -> index.add(key(s), segment(s)));
+            assertDoesNotThrow(() -> index.add(key(s), segment(s), "AAAAAA=="));
         }
     }
 
     @Test
     void aFailedFinalPublishIsCountedAndThrown() {
-        index.add(key(0), segment(0));
+        index.add(key(0), segment(0), "AAAAAA==");
         s3.failing.set(-1);
         assertThrows(SdkClientException.class, () -> index.end("stopped"));
         assertEquals(1, failures());
@@ -138,10 +138,10 @@ class RecordingIndexTest {
     /** The terminal event's recording is the final manifest.json in figures. */
     @Test
     void theSummaryAgreesWithTheFinalManifest() {
-        index.add(key(0), segment(0));
+        index.add(key(0), segment(0), "AAAAAA==");
         index.gap(1, 1500);
         index.droppedFrames(7);
-        index.add(key(1), segment(1));
+        index.add(key(1), segment(1), "AAAAAA==");
         index.end("stopped: done");
         Manifest written = Manifest.fromJson(s3.objects.get(S3Keys.manifest(MINT, job))
                 .getBytes(StandardCharsets.UTF_8));
@@ -169,7 +169,7 @@ class RecordingIndexTest {
     @Test
     void aResumeKeepsTheDeadAttemptsDropsAndAddsItsOwn() {
         index.droppedFrames(7);
-        index.add(key(0), segment(0));
+        index.add(key(0), segment(0), "AAAAAA==");
         Manifest dead = index.manifest();
         var stored = new java.util.TreeMap<Long, Salvage.Completed>(Map.of(0L, new Salvage.Completed(key(0), 1000,
                 Double.NaN), 1L, new Salvage.Completed(key(1), 1500, 1.5)));
@@ -179,7 +179,7 @@ class RecordingIndexTest {
         long next = resumed.resume(new Salvage.Result(Map.of(), java.util.List.of(), 2,
                 java.util.Optional.of(dead), stored), "worker-b");
         resumed.droppedFrames(3);
-        resumed.add(key(2), segment(2));
+        resumed.add(key(2), segment(2), "AAAAAA==");
         resumed.end("stopped");
 
         assertEquals(2, next);
