@@ -36,6 +36,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -101,8 +102,8 @@ public final class RoomRecording implements RecordingSession {
         /** A finished segment is uploaded to {@code key}: index it and report it. */
         record SegmentStored(String key, SegmentDone segment) implements Command { }
 
-        /** Media stopped for {@code durationMs} before segment {@code beforeSequence}. */
-        record Gap(long beforeSequence, long durationMs) implements Command { }
+        /** Media stopped for {@code durationMs} before segment {@code beforeSequence}, from-to on the wall clock. */
+        record Gap(long beforeSequence, long durationMs, Instant from, Instant to) implements Command { }
     }
 
     private final PipelineSessionFactory.Shared shared;
@@ -222,7 +223,7 @@ public final class RoomRecording implements RecordingSession {
             }
             case Command.Failure f -> finish(failed(f.code(), f.error(), f.scope()), true);
             case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
-            case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
+            case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs(), g.from(), g.to());
         }
     }
 
@@ -393,7 +394,7 @@ public final class RoomRecording implements RecordingSession {
                 case Command.Failure f -> recordFailure(failed(f.code(), f.error(), f.scope()));
                 case Command.Handover h -> h.done().complete(null);
                 case Command.SegmentStored s -> indexSegment(s.key(), s.segment());
-                case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
+                case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs(), g.from(), g.to());
                 default -> { }
             }
         }
@@ -441,9 +442,10 @@ public final class RoomRecording implements RecordingSession {
     private MediaListener mediaListener() {
         return new MediaListener() {
             @Override
-            public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
+            public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos, Instant lastMediaAt,
+                            Instant resumedAt) {
                 commands.add(new Command.Gap(beforeSequence,
-                        TimeUnit.NANOSECONDS.toMillis(resumedNanos - lastMediaNanos)));
+                        TimeUnit.NANOSECONDS.toMillis(resumedNanos - lastMediaNanos), lastMediaAt, resumedAt));
             }
 
             @Override

@@ -3,14 +3,18 @@ package dev.mintrecorder.worker.media;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mintrecorder.devstack.media.FramePattern;
+import dev.mintrecorder.worker.storage.HlsSpec;
 import org.bytedeco.javacpp.Loader;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -72,14 +76,29 @@ public final class Probe {
      * Decodes every frame of every stream of a file or playlist, start to end, with ffprobe; returns its error output
      * (empty when clean). ffprobe rather than {@code ffmpeg -f null}: at a discontinuity (a gap, a resume) a new run's
      * timestamps restart, which players accept but ffmpeg's muxer reports as non-monotonic.
+     *
+     * <p>A playlist ({@code .m3u8}) is a finished recording's: its {@link HlsSpec} violations come first, checked with
+     * the segment files beside it, so every integration test that decodes a recording also checks its playlist.
      */
     public static String decodeErrors(Path file) throws IOException, InterruptedException {
+        String spec = "";
+        if (file.getFileName().toString().endsWith(".m3u8")) {
+            Path dir = file.toAbsolutePath().getParent();
+            spec = String.join("\n", HlsSpec.violations(Files.readString(file), true, uri -> {
+                Path segment = dir.resolve(uri);
+                try {
+                    return Files.isRegularFile(segment) ? Optional.of(Files.readAllBytes(segment)) : Optional.empty();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }));
+        }
         Process p = command(List.of(binary(org.bytedeco.ffmpeg.ffprobe.class), "-v", "error", "-count_frames",
                 "-show_entries", "stream=nb_read_frames", "-of", "json", file.toString()))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         await(p);
-        return err.strip();
+        return (spec + "\n" + err).strip();
     }
 
     /**

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +47,8 @@ class RoomEncoderTest {
         }
 
         @Override
-        public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
+        public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos, Instant lastMediaAt,
+                        Instant resumedAt) {
             gaps.add(new long[] {beforeSequence, lastMediaNanos, resumedNanos});
         }
 
