@@ -3,6 +3,7 @@ package dev.mintrecorder.worker.media;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mintrecorder.devstack.media.FramePattern;
+import dev.mintrecorder.devstack.media.SyncMarks;
 import dev.mintrecorder.worker.storage.HlsSpec;
 import org.bytedeco.javacpp.Loader;
 
@@ -13,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -132,6 +134,80 @@ public final class Probe {
             missing += Math.max(0, numbers.get(i) - numbers.get(i - 1) - 1);
         }
         return missing;
+    }
+
+    /**
+     * The A/V offsets of the synthetic publisher's sync marks ({@link SyncMarks}) in one segment, in seconds, in order:
+     * for each flash frame, where the click nearest it (within half a second) is heard minus where the flash is seen,
+     * both by their timestamps in the segment; positive when the audio is late. A flash without a click near it (cut
+     * off at the segment's edge, or lost) is left out.
+     */
+    public static List<Double> syncOffsets(Path segment) throws IOException, InterruptedException {
+        String ffprobe = binary(org.bytedeco.ffmpeg.ffprobe.class);
+        String ffmpeg = binary(org.bytedeco.ffmpeg.ffmpeg.class);
+        JsonNode root = JSON.readTree(run(List.of(ffprobe, "-v", "error", "-show_entries",
+                "frame=media_type,pts_time,nb_samples,width,height", "-of", "json", segment.toString())));
+        List<Double> videoPts = new ArrayList<>();
+        List<double[]> audioFrames = new ArrayList<>(); // pts, samples
+        int width = 0;
+        int height = 0;
+        for (JsonNode f : root.path("frames")) {
+            if (f.path("media_type").asText().equals("video")) {
+                videoPts.add(f.path("pts_time").asDouble());
+                width = f.path("width").asInt();
+                height = f.path("height").asInt();
+            } else if (f.path("media_type").asText().equals("audio")) {
+                audioFrames.add(new double[] {f.path("pts_time").asDouble(), f.path("nb_samples").asDouble()});
+            }
+        }
+        List<Double> flashes = new ArrayList<>();
+        byte[] video = run(List.of(ffmpeg, "-nostdin", "-v", "error", "-i", segment.toString(), "-an", "-fps_mode",
+                "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"));
+        int lumaSize = width * height;
+        int chromaSize = (width / 2) * (height / 2);
+        int frameSize = lumaSize + 2 * chromaSize;
+        if (frameSize == 0 || video.length != (long) frameSize * videoPts.size()) {
+            throw new IOException(segment + ": " + videoPts.size() + " video frames listed, " + video.length
+                    + " bytes decoded");
+        }
+        boolean inFlash = false;
+        for (int i = 0; i < videoPts.size(); i++) {
+            long sum = 0;
+            int v = i * frameSize + lumaSize + chromaSize;
+            for (int k = 0; k < chromaSize; k++) {
+                sum += video[v + k] & 0xFF;
+            }
+            boolean flash = (double) sum / chromaSize > SyncMarks.FLASH_THRESHOLD;
+            if (flash && !inFlash) {
+                flashes.add(videoPts.get(i));
+            }
+            inFlash = flash;
+        }
+        byte[] pcm = run(List.of(ffmpeg, "-nostdin", "-v", "error", "-i", segment.toString(), "-vn", "-ac", "1",
+                "-f", "s16le", "-acodec", "pcm_s16le", "-"));
+        long listed = audioFrames.stream().mapToLong(a -> (long) a[1]).sum();
+        if (pcm.length / 2 != listed) {
+            throw new IOException(segment + ": " + listed + " audio samples listed, " + pcm.length / 2 + " decoded");
+        }
+        List<Double> clicks = new ArrayList<>();
+        int index = 0;
+        double skipUntil = Double.NEGATIVE_INFINITY;
+        for (double[] frame : audioFrames) {
+            for (int k = 0; k < (int) frame[1]; k++, index++) {
+                int sample = (short) ((pcm[2 * index] & 0xFF) | (pcm[2 * index + 1] << 8));
+                double t = frame[0] + k / 48_000.0;
+                if (Math.abs(sample) > SyncMarks.CLICK_THRESHOLD && t > skipUntil) {
+                    clicks.add(t);
+                    skipUntil = t + 0.5;
+                }
+            }
+        }
+        List<Double> offsets = new ArrayList<>();
+        for (double f : flashes) {
+            clicks.stream().filter(c -> Math.abs(c - f) < 0.5).min(Comparator.comparingDouble(c -> Math.abs(c - f)))
+                    .ifPresent(c -> offsets.add(c - f));
+        }
+        return offsets;
     }
 
     private static String binary(Class<?> program) {

@@ -231,7 +231,7 @@ public final class HlsSpec {
      * Whether the first H.264 picture in an MPEG-TS segment is an IDR: the first PES of the first H.264 stream (stream
      * type 0x1B in the PMT), its first slice NAL unit type 5 (any slice before it is type 1).
      */
-    static boolean startsWithIdr(byte[] ts) {
+    public static boolean startsWithIdr(byte[] ts) {
         int pmtPid = -1;
         int videoPid = -1;
         ByteArrayOutputStream pes = null;
