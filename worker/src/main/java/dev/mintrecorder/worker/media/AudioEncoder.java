@@ -26,6 +26,7 @@ import static org.bytedeco.ffmpeg.global.avcodec.avcodec_send_frame;
 import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_FLTP;
 import static org.bytedeco.ffmpeg.global.avutil.AV_SAMPLE_FMT_S16;
 import static org.bytedeco.ffmpeg.global.avutil.av_audio_fifo_alloc;
+import static org.bytedeco.ffmpeg.global.avutil.av_audio_fifo_drain;
 import static org.bytedeco.ffmpeg.global.avutil.av_audio_fifo_free;
 import static org.bytedeco.ffmpeg.global.avutil.av_audio_fifo_read;
 import static org.bytedeco.ffmpeg.global.avutil.av_audio_fifo_size;
@@ -112,8 +113,11 @@ final class AudioEncoder implements AutoCloseable {
         return position;
     }
 
-    /** Converts and queues {@code chunk}, then encodes every full frame. */
-    void write(AudioChunk chunk, Consumer<AVPacket> out) {
+    /**
+     * Converts and queues {@code chunk}, drops up to {@code trim} of the oldest samples not yet encoded (a correction
+     * of audio that ran ahead of its timestamps), then encodes every full frame.
+     */
+    void write(AudioChunk chunk, int trim, Consumer<AVPacket> out) {
         configureResampler(chunk.sampleRate(), chunk.channels());
         int len = chunk.pcm().length;
         if (inCapacity < len) {
@@ -128,7 +132,7 @@ final class AudioEncoder implements AutoCloseable {
         int maxOut = swr_get_out_samples(swr, chunk.frames());
         ensureConversionBuffer(maxOut);
         int got = check(swr_convert(swr, convPlanes, maxOut, inPlanes, chunk.frames()), "swr_convert");
-        queue(got, out);
+        queue(got, trim, out);
     }
 
     /** Queues {@code samples} of silence (a missing or late stretch of audio), then encodes every full frame. */
@@ -137,17 +141,22 @@ final class AudioEncoder implements AutoCloseable {
             int n = Math.min(samples, SAMPLE_RATE / 10);
             ensureConversionBuffer(n);
             av_samples_set_silence(convPlanes, 0, n, CHANNELS, AV_SAMPLE_FMT_FLTP);
-            queue(n, out);
+            queue(n, 0, out);
             samples -= n;
         }
     }
 
-    private void queue(int samples, Consumer<AVPacket> out) {
+    private void queue(int samples, int trim, Consumer<AVPacket> out) {
         if (samples <= 0) {
             return;
         }
         check(av_audio_fifo_write(fifo, convPlanes, samples), "av_audio_fifo_write");
         position += samples;
+        if (trim > 0) {
+            int drop = Math.min(trim, av_audio_fifo_size(fifo));
+            check(av_audio_fifo_drain(fifo, drop), "av_audio_fifo_drain");
+            position -= drop;
+        }
         while (av_audio_fifo_size(fifo) >= frameSize) {
             encodeFrame(frameSize, out);
         }

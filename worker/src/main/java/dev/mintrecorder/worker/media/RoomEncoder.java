@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -17,10 +18,11 @@ import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
  * One room's encoder: a platform thread (the work is native) that drains the video and audio sources, encodes
  * H.264 + AAC and cuts MPEG-TS segments.
  *
- * <p><b>Timeline.</b> Both tracks sit on one timeline whose zero is the first video frame of the current run; a
- * frame's or chunk's position is its {@code timestampNanos} minus that zero, so A/V sync comes from the capture
- * clock, not from counting arrivals. Audio that goes missing is filled with silence and audio that runs ahead is
- * dropped, so the audio track never drifts from the video track.
+ * <p><b>Timeline.</b> Both tracks sit on one timeline whose zero is the first video frame of the current run
+ * ({@link RunTimeline}); a frame's or chunk's position is its {@code timestampNanos} minus that zero, so A/V sync comes
+ * from the capture clock, not from counting arrivals. Audio that goes missing is filled with silence and audio that
+ * runs ahead is trimmed or dropped, so the audio track never drifts from the video track. Each run reads the wall
+ * clock once; a segment's program date-time is that reading plus the media time of its first frame.
  *
  * <p><b>Gaps.</b> When no video frame arrives for {@link MediaConfig#gapThreshold()} (a stall or a paused publisher),
  * or a frame's timestamp jumps by more than that, the run ends: both encoders are flushed and the last segment closes.
@@ -34,11 +36,6 @@ import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
 public final class RoomEncoder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RoomEncoder.class);
     private static final Duration POLL = Duration.ofMillis(10);
-    private static final long NANOS = 1_000_000_000L;
-    /** Audio later than the timeline by more than this gets silence in front of it (jitter below it is ignored). */
-    private static final long AUDIO_FILL_SAMPLES = AudioEncoder.SAMPLE_RATE * 60 / 1000;
-    /** Audio earlier than the timeline by more than this is dropped. */
-    private static final long AUDIO_DROP_SAMPLES = AudioEncoder.SAMPLE_RATE * 150 / 1000;
     /** How far ahead of the fps cap's schedule frames may run before thinning starts (see onVideo). */
     private static final long THIN_BURST_PTS = VideoEncoder.TIME_BASE / 2;
     /** With no audio arriving at all, silence follows the video this far behind. */
@@ -77,6 +74,8 @@ public final class RoomEncoder implements AutoCloseable {
     private int outHeight;
     private volatile long nextSequence;
     private long lastVideoTs;
+    /** The wall-clock time of the last frame before a gap (for the gap's span). */
+    private Instant lastVideoWall;
     private long lastVideoArrival;
     private RawVideoFrame pendingVideo;
     private AudioChunk pendingAudio;
@@ -86,15 +85,15 @@ public final class RoomEncoder implements AutoCloseable {
         final VideoEncoder videoEncoder;
         final AudioEncoder audioEncoder;
         final Segmenter segmenter;
-        final long zeroNanos;
+        final RunTimeline timeline;
         final Consumer<AVPacket> videoOut;
         final Consumer<AVPacket> audioOut;
         long lastPts = Long.MIN_VALUE;
         /** The earliest pts the next frame may take without exceeding the fps cap (see onVideo). */
         long nextSlotPts = Long.MIN_VALUE;
 
-        Run(long zeroNanos, boolean discontinuity) {
-            this.zeroNanos = zeroNanos;
+        Run(RunTimeline timeline, boolean discontinuity) {
+            this.timeline = timeline;
             MediaConfig m = settings.media();
             VideoEncoder v = null;
             AudioEncoder a = null;
@@ -102,7 +101,7 @@ public final class RoomEncoder implements AutoCloseable {
                 v = new VideoEncoder(outWidth, outHeight, settings.fps(), m.videoBitrateKbps(), m.videoPreset());
                 a = new AudioEncoder(m.audioBitrateKbps());
                 segmenter = new Segmenter(output, segments, settings.segmentSeconds(), nextSequence,
-                        discontinuity, v.context(), a.context());
+                        discontinuity, timeline, v.context(), a.context());
             } catch (RuntimeException e) {
                 if (a != null) {
                     a.close();
@@ -298,6 +297,7 @@ public final class RoomEncoder implements AutoCloseable {
     private void endRunForGap() {
         Run r = run;
         run = null;
+        lastVideoWall = r.timeline.wallAt(lastVideoTs);
         r.finish(true);
         transition(State.IN_GAP);
     }
@@ -313,14 +313,16 @@ public final class RoomEncoder implements AutoCloseable {
                 chooseOutputSize(frame.width(), frame.height());
             }
             boolean resumed = state == State.IN_GAP;
+            // The run's one wall-clock reading: every segment's program date-time is this plus media time.
+            RunTimeline timeline = RunTimeline.start(ts, Instant.now(), System.nanoTime());
             if (resumed) {
                 gaps.incrementAndGet();
-                listener.gap(nextSequence, lastVideoTs, ts);
+                listener.gap(nextSequence, lastVideoTs, ts, lastVideoWall, timeline.wallAtZero());
             }
-            run = new Run(ts, resumed);
+            run = new Run(timeline, resumed);
             transition(State.RECORDING);
         }
-        long pts = (ts - run.zeroNanos) * VideoEncoder.TIME_BASE / NANOS;
+        long pts = run.timeline.videoPts(ts);
         // Thin only what exceeds the fps cap on average: each kept frame takes a 1/fps slot, and frames may run up to
         // half a second ahead of that schedule. Per-frame spacing would drop real frames whenever some arrive close
         // together (jitter, a late decode): measured, 2-8 of 450 frames of a 15 fps publisher under a 30 fps cap, and
@@ -348,16 +350,15 @@ public final class RoomEncoder implements AutoCloseable {
             audioDropped.incrementAndGet();
             return;
         }
-        long at = (chunk.timestampNanos() - run.zeroNanos) * AudioEncoder.SAMPLE_RATE / NANOS;
-        long position = run.audioEncoder.position();
-        if (at < 0 || position - at > AUDIO_DROP_SAMPLES) {
+        RunTimeline.AudioPlacement place = run.timeline.placeAudio(chunk.timestampNanos(), run.audioEncoder.position());
+        if (place.discard()) {
             audioDropped.incrementAndGet();
             return;
         }
-        if (at - position > AUDIO_FILL_SAMPLES) {
-            writeSilence((int) (at - position));
+        if (place.silenceBefore() > 0) {
+            writeSilence((int) place.silenceBefore());
         }
-        run.audioEncoder.write(chunk, run.audioOut);
+        run.audioEncoder.write(chunk, (int) place.trimAfter(), run.audioOut);
         audioEncoded.incrementAndGet();
     }
 

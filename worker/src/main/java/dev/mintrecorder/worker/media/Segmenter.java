@@ -62,6 +62,7 @@ final class Segmenter implements AutoCloseable {
     private final SegmentOutput output;
     private final AtomicLong closedTotal;
     private final boolean discontinuity;
+    private final RunTimeline timeline;
     private final AVFormatContext ctx;
     private final SegmentIo.Token muxToken;
     private final AVStream videoStream;
@@ -104,12 +105,14 @@ final class Segmenter implements AutoCloseable {
      *
      * @param closedTotal counts each segment this segmenter finishes (the encoder's statistics)
      * @param discontinuity whether the first segment follows a gap
+     * @param timeline the run's clock: a segment's program date-time is the wall-clock time of its first frame
      */
     Segmenter(SegmentOutput output, AtomicLong closedTotal, int segmentSeconds, long startSequence,
-              boolean discontinuity, AVCodecContext video, AVCodecContext audio) {
+              boolean discontinuity, RunTimeline timeline, AVCodecContext video, AVCodecContext audio) {
         this.output = output;
         this.closedTotal = closedTotal;
         this.discontinuity = discontinuity;
+        this.timeline = timeline;
         this.nextSequence = startSequence;
         this.videoCodecTb = video.time_base();
         this.audioCodecTb = audio.time_base();
@@ -265,7 +268,7 @@ final class Segmenter implements AutoCloseable {
         double duration = Double.isNaN(seg.startPts) || Double.isNaN(end) ? 0 : Math.max(0, end - seg.startPts);
         try {
             seg.stream.finish(new SegmentDone(seg.sequence, duration, discontinuity && segmentsClosed == 0,
-                    seg.bytes));
+                    seg.bytes, Double.isNaN(seg.startPts) ? null : timeline.wallAt(seg.startPts)));
         } catch (IOException e) {
             ioFailure = e;
             return SegmentIo.AVERROR_EIO;

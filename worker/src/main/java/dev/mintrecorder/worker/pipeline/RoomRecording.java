@@ -36,6 +36,7 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -101,8 +102,8 @@ public final class RoomRecording implements RecordingSession {
         /** A finished segment is uploaded to {@code key}: index it and report it. */
         record SegmentStored(String key, SegmentDone segment, String crc32c) implements Command { }
 
-        /** Media stopped for {@code durationMs} before segment {@code beforeSequence}. */
-        record Gap(long beforeSequence, long durationMs) implements Command { }
+        /** Media stopped for {@code durationMs} before segment {@code beforeSequence}, from-to on the wall clock. */
+        record Gap(long beforeSequence, long durationMs, Instant from, Instant to) implements Command { }
     }
 
     private final PipelineSessionFactory.Shared shared;
@@ -222,7 +223,7 @@ public final class RoomRecording implements RecordingSession {
             }
             case Command.Failure f -> finish(failed(f.code(), f.error(), f.scope()), true);
             case Command.SegmentStored s -> indexSegment(s);
-            case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
+            case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs(), g.from(), g.to());
         }
     }
 
@@ -397,7 +398,7 @@ public final class RoomRecording implements RecordingSession {
                 case Command.Failure f -> recordFailure(failed(f.code(), f.error(), f.scope()));
                 case Command.Handover h -> h.done().complete(null);
                 case Command.SegmentStored s -> indexSegment(s);
-                case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs());
+                case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs(), g.from(), g.to());
                 default -> { }
             }
         }
@@ -445,9 +446,10 @@ public final class RoomRecording implements RecordingSession {
     private MediaListener mediaListener() {
         return new MediaListener() {
             @Override
-            public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
+            public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos, Instant lastMediaAt,
+                            Instant resumedAt) {
                 commands.add(new Command.Gap(beforeSequence,
-                        TimeUnit.NANOSECONDS.toMillis(resumedNanos - lastMediaNanos)));
+                        TimeUnit.NANOSECONDS.toMillis(resumedNanos - lastMediaNanos), lastMediaAt, resumedAt));
             }
 
             @Override
@@ -474,7 +476,9 @@ public final class RoomRecording implements RecordingSession {
                 // sequence number with a discontinuity.
                 log.error("job {}: segment {} lost ({}): a gap of {} s", job.jobId(), key, why,
                         segment.durationSeconds());
-                commands.add(new Command.Gap(segment.sequence() + 1, Math.round(segment.durationSeconds() * 1000)));
+                long ms = Math.round(segment.durationSeconds() * 1000);
+                Instant from = segment.programDateTime();
+                commands.add(new Command.Gap(segment.sequence() + 1, ms, from, from == null ? null : from.plusMillis(ms)));
             }
 
             @Override

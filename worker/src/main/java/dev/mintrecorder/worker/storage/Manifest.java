@@ -46,29 +46,42 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
      * @param recovered a complete segment object found in S3 on resume that the manifest did not list (a worker died
      *        between the segment's upload and the index write); its duration is read from its timestamps like a
      *        salvaged one's
+     * @param programDateTime the wall-clock time of its first frame (its {@code EXT-X-PROGRAM-DATE-TIME}); absent when
+     *        unknown (salvaged or recovered segments, manifests written before it was added)
      * @param crc32c the CRC32C of the object's bytes, base64 as S3 writes it (absent for segments completed or found
      *        on resume, whose bytes no writer saw); {@code durationS} is kept to milliseconds
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Segment(long seq, String key, double durationS, long bytes, boolean discontinuity,
-                          boolean salvaged, boolean recovered, String crc32c) {
+                          boolean salvaged, boolean recovered, Instant programDateTime, String crc32c) {
         public Segment {
             durationS = Math.round(durationS * 1000) / 1000.0;
         }
 
-        public Segment(long seq, String key, double durationS, long bytes, boolean discontinuity,
-                       boolean salvaged, boolean recovered) {
-            this(seq, key, durationS, bytes, discontinuity, salvaged, recovered, null);
+        /** A segment whose wall-clock time and checksum are unknown. */
+        public Segment(long seq, String key, double durationS, long bytes, boolean discontinuity, boolean salvaged,
+                       boolean recovered) {
+            this(seq, key, durationS, bytes, discontinuity, salvaged, recovered, null, null);
         }
 
-        /** A segment that was not recovered on resume. */
+        /** A segment that was not recovered on resume, its wall-clock time and checksum unknown. */
         public Segment(long seq, String key, double durationS, long bytes, boolean discontinuity, boolean salvaged) {
             this(seq, key, durationS, bytes, discontinuity, salvaged, false);
         }
     }
 
-    /** Media stopped and came back; {@code beforeSeq} is the first segment after it. */
-    public record Gap(long beforeSeq, long durationMs) {
+    /**
+     * Media stopped and came back; {@code beforeSeq} is the first segment after it.
+     *
+     * @param from the wall-clock time of the last frame before the gap (absent in manifests written before it was
+     *        added)
+     * @param to the wall-clock time of the first frame after it: {@code beforeSeq}'s program date-time
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Gap(long beforeSeq, long durationMs, Instant from, Instant to) {
+        public Gap(long beforeSeq, long durationMs) {
+            this(beforeSeq, durationMs, null, null);
+        }
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.mintrecorder.worker.storage;
 
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Locale;
 
@@ -7,8 +9,16 @@ import java.util.Locale;
  * {@code index.m3u8}: an HLS EVENT playlist rendered from the manifest (pure, no I/O). Segments are listed by
  * their file name, relative to the playlist. {@code #EXT-X-DISCONTINUITY} precedes a segment that follows a gap,
  * a resume by another worker, or a missing sequence number; {@code #EXT-X-ENDLIST} closes a finished recording.
+ * {@code #EXT-X-PROGRAM-DATE-TIME} gives each segment whose wall-clock time is known the time of its first frame.
+ * {@code #EXT-X-INDEPENDENT-SEGMENTS} holds because every segment starts with an IDR frame (keyframes are forced every
+ * 2 s and the muxer cuts only at keyframes; a salvaged segment is a prefix of such a segment). Version 3 covers
+ * every tag used (decimal EXTINF).
  */
 public final class Playlist {
+    /** ISO 8601 in UTC, to the millisecond (RFC 8216 4.3.2.6). */
+    private static final DateTimeFormatter PROGRAM_DATE_TIME =
+            DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
+
     private Playlist() {
     }
 
@@ -20,6 +30,7 @@ public final class Playlist {
         StringBuilder m3u8 = new StringBuilder(128 + segments.size() * 48)
                 .append("#EXTM3U\n")
                 .append("#EXT-X-VERSION:3\n")
+                .append("#EXT-X-INDEPENDENT-SEGMENTS\n")
                 .append("#EXT-X-PLAYLIST-TYPE:EVENT\n")
                 .append("#EXT-X-TARGETDURATION:").append(target).append('\n')
                 .append("#EXT-X-MEDIA-SEQUENCE:").append(segments.isEmpty() ? 0 : segments.getFirst().seq()).append('\n');
@@ -27,6 +38,10 @@ public final class Playlist {
         for (Manifest.Segment s : segments) {
             if (previous != null && (s.discontinuity() || s.seq() != previous.seq() + 1)) {
                 m3u8.append("#EXT-X-DISCONTINUITY\n");
+            }
+            if (s.programDateTime() != null) {
+                m3u8.append("#EXT-X-PROGRAM-DATE-TIME:").append(PROGRAM_DATE_TIME.format(s.programDateTime()))
+                        .append('\n');
             }
             m3u8.append(String.format(Locale.ROOT, "#EXTINF:%.3f,\n", s.durationS()))
                     .append(fileName(s.key())).append('\n');

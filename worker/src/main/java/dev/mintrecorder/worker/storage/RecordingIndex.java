@@ -111,13 +111,16 @@ public final class RecordingIndex {
         boolean discontinuity = segment.discontinuity() || discontinuityPending;
         discontinuityPending = false;
         manifest = manifest.withSegment(new Manifest.Segment(segment.sequence(), key, segment.durationSeconds(),
-                segment.bytes(), discontinuity, false, false, crc32c));
+                segment.bytes(), discontinuity, false, false, segment.programDateTime(), crc32c));
         publish();
     }
 
-    /** A media gap before segment {@code beforeSeq}. Recorded with the next publish. */
-    public synchronized void gap(long beforeSeq, long durationMs) {
-        manifest = manifest.withGap(new Manifest.Gap(beforeSeq, durationMs));
+    /**
+     * A media gap before segment {@code beforeSeq}, from the last frame before it to the first after it on the wall
+     * clock. Recorded with the next publish.
+     */
+    public synchronized void gap(long beforeSeq, long durationMs, Instant from, Instant to) {
+        manifest = manifest.withGap(new Manifest.Gap(beforeSeq, durationMs, from, to));
     }
 
     /**

@@ -24,11 +24,13 @@ import software.amazon.awssdk.services.s3.S3Client;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -70,8 +72,9 @@ class EncoderToS3IT {
                                 64L << 20, 64L << 20, Duration.ofSeconds(1)), new SimpleMeterRegistry()));
                 MediaListener toIndex = new MediaListener() {
                     @Override
-                    public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
-                        index.gap(beforeSequence, (resumedNanos - lastMediaNanos) / 1_000_000);
+                    public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos, Instant lastMediaAt,
+                                    Instant resumedAt) {
+                        index.gap(beforeSequence, (resumedNanos - lastMediaNanos) / 1_000_000, lastMediaAt, resumedAt);
                     }
 
                     @Override
@@ -113,6 +116,19 @@ class EncoderToS3IT {
                 assertEquals(1, manifest.gaps().size());
                 assertEquals(3, manifest.gaps().getFirst().beforeSeq());
                 assertEquals(4000, manifest.gaps().getFirst().durationMs(), 100);
+                // Program date-times: every segment has one; within a run each follows the one before by its
+                // duration; the run after the gap starts with a fresh one, the gap's end.
+                for (int i = 0; i < manifest.segments().size(); i++) {
+                    Manifest.Segment s = manifest.segments().get(i);
+                    assertNotNull(s.programDateTime(), s.toString());
+                    if (i > 0 && !s.discontinuity()) {
+                        Manifest.Segment before = manifest.segments().get(i - 1);
+                        assertEquals(before.programDateTime().toEpochMilli() + Math.round(before.durationS() * 1000),
+                                s.programDateTime().toEpochMilli(), 2, s + " after " + before);
+                    }
+                }
+                assertEquals(manifest.segments().get(3).programDateTime(), manifest.gaps().getFirst().to());
+                assertNotNull(manifest.gaps().getFirst().from());
                 assertEquals(12.0, manifest.totalSeconds(), 0.2);
 
                 String playlist = s3.getObjectAsBytes(r -> r.bucket(storage.bucket())

@@ -4,6 +4,7 @@ import org.bytedeco.javacpp.Pointer;
 
 import java.io.OutputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -25,7 +26,8 @@ public final class LeakProbe {
         List<Long> rss = new CopyOnWriteArrayList<>();
         MediaListener sampler = new MediaListener() {
             @Override
-            public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
+            public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos, Instant lastMediaAt,
+                            Instant resumedAt) {
             }
 
             @Override

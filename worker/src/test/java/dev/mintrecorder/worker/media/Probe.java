@@ -3,14 +3,20 @@ package dev.mintrecorder.worker.media;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mintrecorder.devstack.media.FramePattern;
+import dev.mintrecorder.devstack.media.SyncMarks;
+import dev.mintrecorder.worker.storage.HlsSpec;
 import org.bytedeco.javacpp.Loader;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 
@@ -72,14 +78,29 @@ public final class Probe {
      * Decodes every frame of every stream of a file or playlist, start to end, with ffprobe; returns its error output
      * (empty when clean). ffprobe rather than {@code ffmpeg -f null}: at a discontinuity (a gap, a resume) a new run's
      * timestamps restart, which players accept but ffmpeg's muxer reports as non-monotonic.
+     *
+     * <p>A playlist ({@code .m3u8}) is a finished recording's: its {@link HlsSpec} violations come first, checked with
+     * the segment files beside it, so every integration test that decodes a recording also checks its playlist.
      */
     public static String decodeErrors(Path file) throws IOException, InterruptedException {
+        String spec = "";
+        if (file.getFileName().toString().endsWith(".m3u8")) {
+            Path dir = file.toAbsolutePath().getParent();
+            spec = String.join("\n", HlsSpec.violations(Files.readString(file), true, uri -> {
+                Path segment = dir.resolve(uri);
+                try {
+                    return Files.isRegularFile(segment) ? Optional.of(Files.readAllBytes(segment)) : Optional.empty();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }));
+        }
         Process p = command(List.of(binary(org.bytedeco.ffmpeg.ffprobe.class), "-v", "error", "-count_frames",
                 "-show_entries", "stream=nb_read_frames", "-of", "json", file.toString()))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         await(p);
-        return err.strip();
+        return (spec + "\n" + err).strip();
     }
 
     /**
@@ -113,6 +134,80 @@ public final class Probe {
             missing += Math.max(0, numbers.get(i) - numbers.get(i - 1) - 1);
         }
         return missing;
+    }
+
+    /**
+     * The A/V offsets of the synthetic publisher's sync marks ({@link SyncMarks}) in one segment, in seconds, in order:
+     * for each flash frame, where the click nearest it (within half a second) is heard minus where the flash is seen,
+     * both by their timestamps in the segment; positive when the audio is late. A flash without a click near it (cut
+     * off at the segment's edge, or lost) is left out.
+     */
+    public static List<Double> syncOffsets(Path segment) throws IOException, InterruptedException {
+        String ffprobe = binary(org.bytedeco.ffmpeg.ffprobe.class);
+        String ffmpeg = binary(org.bytedeco.ffmpeg.ffmpeg.class);
+        JsonNode root = JSON.readTree(run(List.of(ffprobe, "-v", "error", "-show_entries",
+                "frame=media_type,pts_time,nb_samples,width,height", "-of", "json", segment.toString())));
+        List<Double> videoPts = new ArrayList<>();
+        List<double[]> audioFrames = new ArrayList<>(); // pts, samples
+        int width = 0;
+        int height = 0;
+        for (JsonNode f : root.path("frames")) {
+            if (f.path("media_type").asText().equals("video")) {
+                videoPts.add(f.path("pts_time").asDouble());
+                width = f.path("width").asInt();
+                height = f.path("height").asInt();
+            } else if (f.path("media_type").asText().equals("audio")) {
+                audioFrames.add(new double[] {f.path("pts_time").asDouble(), f.path("nb_samples").asDouble()});
+            }
+        }
+        List<Double> flashes = new ArrayList<>();
+        byte[] video = run(List.of(ffmpeg, "-nostdin", "-v", "error", "-i", segment.toString(), "-an", "-fps_mode",
+                "passthrough", "-f", "rawvideo", "-pix_fmt", "yuv420p", "-"));
+        int lumaSize = width * height;
+        int chromaSize = (width / 2) * (height / 2);
+        int frameSize = lumaSize + 2 * chromaSize;
+        if (frameSize == 0 || video.length != (long) frameSize * videoPts.size()) {
+            throw new IOException(segment + ": " + videoPts.size() + " video frames listed, " + video.length
+                    + " bytes decoded");
+        }
+        boolean inFlash = false;
+        for (int i = 0; i < videoPts.size(); i++) {
+            long sum = 0;
+            int v = i * frameSize + lumaSize + chromaSize;
+            for (int k = 0; k < chromaSize; k++) {
+                sum += video[v + k] & 0xFF;
+            }
+            boolean flash = (double) sum / chromaSize > SyncMarks.FLASH_THRESHOLD;
+            if (flash && !inFlash) {
+                flashes.add(videoPts.get(i));
+            }
+            inFlash = flash;
+        }
+        byte[] pcm = run(List.of(ffmpeg, "-nostdin", "-v", "error", "-i", segment.toString(), "-vn", "-ac", "1",
+                "-f", "s16le", "-acodec", "pcm_s16le", "-"));
+        long listed = audioFrames.stream().mapToLong(a -> (long) a[1]).sum();
+        if (pcm.length / 2 != listed) {
+            throw new IOException(segment + ": " + listed + " audio samples listed, " + pcm.length / 2 + " decoded");
+        }
+        List<Double> clicks = new ArrayList<>();
+        int index = 0;
+        double skipUntil = Double.NEGATIVE_INFINITY;
+        for (double[] frame : audioFrames) {
+            for (int k = 0; k < (int) frame[1]; k++, index++) {
+                int sample = (short) ((pcm[2 * index] & 0xFF) | (pcm[2 * index + 1] << 8));
+                double t = frame[0] + k / 48_000.0;
+                if (Math.abs(sample) > SyncMarks.CLICK_THRESHOLD && t > skipUntil) {
+                    clicks.add(t);
+                    skipUntil = t + 0.5;
+                }
+            }
+        }
+        List<Double> offsets = new ArrayList<>();
+        for (double f : flashes) {
+            clicks.stream().filter(c -> Math.abs(c - f) < 0.5).min(Comparator.comparingDouble(c -> Math.abs(c - f)))
+                    .ifPresent(c -> offsets.add(c - f));
+        }
+        return offsets;
     }
 
     private static String binary(Class<?> program) {

@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.media;
 
+import dev.mintrecorder.worker.storage.HlsSpec;
 import dev.mintrecorder.worker.storage.TsDuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,7 +48,8 @@ class RoomEncoderTest {
         }
 
         @Override
-        public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos) {
+        public void gap(long beforeSequence, long lastMediaNanos, long resumedNanos, Instant lastMediaAt,
+                        Instant resumedAt) {
             gaps.add(new long[] {beforeSequence, lastMediaNanos, resumedNanos});
         }
 
@@ -98,9 +101,11 @@ class RoomEncoderTest {
         assertEquals(files.keySet(), rec.closed.stream().map(Closed::seq).collect(java.util.stream.Collectors.toSet()));
         assertSegmentsValid(files, rec, 2, 320, 240);
 
-        // Salvage reads a dead worker's segment duration from the TS itself, also from a truncated one.
+        // Salvage reads a dead worker's segment duration from the TS itself, also from a truncated one. Every segment
+        // starts with an IDR frame, as the playlist's EXT-X-INDEPENDENT-SEGMENTS says.
         for (Closed c : rec.closed) {
             byte[] ts = Files.readAllBytes(files.get(c.seq()));
+            assertTrue(HlsSpec.startsWithIdr(ts), "segment " + c.seq() + " starts with an IDR frame");
             assertEquals(c.duration(), TsDuration.of(new ByteArrayInputStream(ts)), 0.05, "segment " + c.seq());
             double half = TsDuration.of(new ByteArrayInputStream(ts, 0, ts.length / 2 + 77));
             assertTrue(half > 0.5 && half < c.duration() - 0.3, "truncated segment " + c.seq() + ": " + half);

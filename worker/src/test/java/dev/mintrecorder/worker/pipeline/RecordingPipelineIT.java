@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -52,6 +53,8 @@ class RecordingPipelineIT {
     private static final int WIDTH = 320;
     private static final int HEIGHT = 240;
     private static final int SEGMENT_S = 6;
+    /** The A/V offset this test fails beyond (two runs measured up to 185 ms); the goal is 40 ms. */
+    private static final int AV_GUARD_MS = 300;
 
     @RegisterExtension
     static final PipelineStack stack = new PipelineStack(Map.of());
@@ -145,7 +148,7 @@ class RecordingPipelineIT {
         stack.jobs.stop(mint, job, "test done");
         await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
         assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
-        Manifest manifest = downloadAndCheck(mint, job, dir, true);
+        Manifest manifest = downloadAndCheck(mint, job, dir, true, false);
         SegmentSpool spool = stack.shared(stack.config.upload()).spool();
         log.info("30 s S3 outage: {} segments, none lost; {} frames dropped by the video queue, {} before encoding in "
                         + "all (the encoder's thinning included), {} gap(s); spool peak {} bytes",
@@ -158,6 +161,66 @@ class RecordingPipelineIT {
         assertTrue(spool.highWaterBytes() > 0, "the outage went through the spool");
         assertEquals(0, spool.bytes(), "the spool is empty afterwards");
         assertEquals(0.0, stack.registry.get("recorder.spool.bytes").gauge().value());
+    }
+
+    /**
+     * A/V sync, measured. The publisher flashes a frame and clicks at that frame's capture time every 3 s
+     * ({@code SyncMarks}); each offset is where a click is heard minus where its flash is seen in the recording. Marks
+     * are measured in the run before a 4 s media stall and in the new run after it (a discontinuity with a fresh
+     * program date-time). Goal: within 40 ms. Not met yet: measured 26 to 150 ms, audio late (docs/design.md, "Measured
+     * facts"), so this guards only against worse than {@value #AV_GUARD_MS} ms and logs the distribution.
+     */
+    @Test
+    void audioAndVideoStayInSyncBeforeAndAfterAGap(@TempDir Path dir) throws Exception {
+        String mint = Mints.random();
+        stack.room("sync", "erin");
+        UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("sync").withTarget("erin")
+                .withMaxDurationS(600).withSegmentS(4));
+        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class).size() >= 4);
+        stack.devstack.rooms().stallMedia("sync", true);
+        try {
+            // The stall itself lasts 4 s (twice the gap threshold); nothing is awaited here.
+            await().pollDelay(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        } finally {
+            stack.devstack.rooms().stallMedia("sync", false);
+        }
+        int afterStall = stack.status.of(job, StatusEvent.Segment.class).size();
+        await().atMost(Duration.ofSeconds(60)).until(() ->
+                stack.status.of(job, StatusEvent.Segment.class).size() >= afterStall + 4);
+        stack.jobs.stop(mint, job, "test done");
+        await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
+        Manifest manifest = downloadAndCheck(mint, job, dir, true, true);
+        assertEquals(1, manifest.gaps().size(), manifest.gaps().toString());
+        Manifest.Gap gap = manifest.gaps().getFirst();
+        Manifest.Segment resumed = manifest.segments().stream().filter(s -> s.seq() == gap.beforeSeq()).findFirst()
+                .orElseThrow();
+        assertTrue(resumed.discontinuity());
+        assertEquals(resumed.programDateTime(), gap.to(), "the gap ends where the next run's program date-time says");
+        long gapMs = Duration.between(gap.from(), gap.to()).toMillis();
+        assertTrue(gapMs >= 2000 && Math.abs(gapMs - gap.durationMs()) <= 100, gap.toString());
+
+        List<Double> before = new ArrayList<>();
+        List<Double> after = new ArrayList<>();
+        for (Manifest.Segment s : manifest.segments()) {
+            (s.seq() < gap.beforeSeq() ? before : after).addAll(Probe.syncOffsets(dir.resolve(fileName(s.key()))));
+        }
+        log.info("A/V offsets in ms (positive: audio late): before the gap {}, after it {}", millis(before),
+                millis(after));
+        assertTrue(before.size() >= 3 && after.size() >= 3, "marks found: " + before + " " + after);
+        for (double offset : concat(before, after)) {
+            assertTrue(Math.abs(offset) * 1000 <= AV_GUARD_MS, "A/V offset " + millis(List.of(offset)) + " ms: before the gap "
+                    + millis(before) + ", after " + millis(after));
+        }
+    }
+
+    private static List<Long> millis(List<Double> seconds) {
+        return seconds.stream().map(s -> Math.round(s * 1000)).toList();
+    }
+
+    private static List<Double> concat(List<Double> a, List<Double> b) {
+        List<Double> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     /**
@@ -229,11 +292,16 @@ class RecordingPipelineIT {
      * error; and the frame numbers painted by the publisher are all there but for the frames the queue dropped.
      */
     private static Manifest downloadAndCheck(String mint, UUID job, Path dir) throws Exception {
-        return downloadAndCheck(mint, job, dir, false);
+        return downloadAndCheck(mint, job, dir, false, false);
     }
 
-    /** @param gapsAllowed the recording may hold media gaps (runs that end early, then a discontinuity) */
-    private static Manifest downloadAndCheck(String mint, UUID job, Path dir, boolean gapsAllowed) throws Exception {
+    /**
+     * @param gapsAllowed the recording may hold media gaps (runs that end early, then a discontinuity)
+     * @param publisherStalled the publisher stopped sending for a while: the frames it numbered meanwhile were never
+     *        sent, so frame numbers are counted run by run (the jump across a gap is the stall, not a loss)
+     */
+    private static Manifest downloadAndCheck(String mint, UUID job, Path dir, boolean gapsAllowed,
+                                             boolean publisherStalled) throws Exception {
         int objects = stack.download(S3Keys.jobPrefix(MintId.of(mint), job), dir);
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(dir.resolve("manifest.json")));
         assertEquals(manifest.segments().size() + 2, objects, "segments, playlist and manifest, nothing else");
@@ -262,9 +330,20 @@ class RecordingPipelineIT {
         Path index = dir.resolve("index.m3u8");
         assertEquals("", Probe.decodeErrors(index), "the playlist decodes cleanly");
 
-        List<Long> numbers = Probe.frameNumbers(
-                segments.stream().map(s -> dir.resolve(fileName(s.key()))).toList(), WIDTH, HEIGHT);
-        long missing = Probe.missing(numbers);
+        List<List<Path>> runs = new ArrayList<>();
+        for (Manifest.Segment s : segments) {
+            if (runs.isEmpty() || publisherStalled && s.discontinuity()) {
+                runs.add(new ArrayList<>());
+            }
+            runs.getLast().add(dir.resolve(fileName(s.key())));
+        }
+        List<Long> numbers = new ArrayList<>();
+        long missing = 0;
+        for (List<Path> run : runs) {
+            List<Long> inRun = Probe.frameNumbers(run, WIDTH, HEIGHT);
+            numbers.addAll(inRun);
+            missing += Probe.missing(inRun);
+        }
         log.info("job {}: {} segments, {} s, {} bytes; {} frames decoded (numbers {}..{}), {} missing, {} dropped before "
                         + "encoding", job, segments.size(), String.format("%.1f", manifest.totalSeconds()),
                 manifest.totalBytes(), numbers.size(), numbers.getFirst(), numbers.getLast(), missing,

@@ -241,7 +241,7 @@ class IndexRebuildIT {
     private static void write(MultipartSegmentSink sink, long seq, byte[] data, double durationS) throws IOException {
         try (SegmentOutput.Segment out = sink.open(seq)) {
             out.write(data);
-            out.finish(new SegmentDone(seq, durationS, false, data.length));
+            out.finish(new SegmentDone(seq, durationS, false, data.length, null));
         }
     }
 
@@ -313,6 +313,7 @@ class IndexRebuildIT {
         assertEquals("""
                 #EXTM3U
                 #EXT-X-VERSION:3
+                #EXT-X-INDEPENDENT-SEGMENTS
                 #EXT-X-PLAYLIST-TYPE:EVENT
                 #EXT-X-TARGETDURATION:4
                 #EXT-X-MEDIA-SEQUENCE:0
@@ -331,6 +332,7 @@ class IndexRebuildIT {
                 seg_000005.ts
                 #EXT-X-ENDLIST
                 """, playlist);
+        assertEquals(List.of(), HlsSpec.violations(playlist, true));
         Manifest manifest = manifestInS3();
         Manifest.Segment recovered = manifest.segments().get(3);
         assertTrue(recovered.recovered() && !recovered.salvaged(), recovered.toString());

@@ -52,6 +52,32 @@ class ManifestTest {
     }
 
     @Test
+    void carriesEachSegmentsProgramDateTimeAndEachGapsWallClockSpan() {
+        Instant t0 = Instant.parse("2026-12-06T00:00:00.123Z");
+        Manifest m = Manifest.start("m", "j", 6, t0)
+                .withSegment(new Manifest.Segment(0, "k/seg_000000.ts", 6.0, 1500, false, false, false, t0, null))
+                .withGap(new Manifest.Gap(1, 4000, t0.plusMillis(5967), t0.plusMillis(9967)))
+                .withSegment(new Manifest.Segment(1, "k/seg_000001.ts", 6.0, 900, true, false, false,
+                        t0.plusMillis(9967), null))
+                .withSegment(new Manifest.Segment(2, "k/seg_000002.ts", 6.0, 900, false, true));
+        String json = new String(m.toJson(), StandardCharsets.UTF_8);
+        assertTrue(json.contains("\"program_date_time\" : \"2026-12-06T00:00:10.090Z\""), json);
+        assertTrue(json.contains("\"from\" : \"2026-12-06T00:00:06.090Z\""), json);
+        assertTrue(json.contains("\"to\" : \"2026-12-06T00:00:10.090Z\""), json);
+        assertEquals(2, json.split("program_date_time", -1).length - 1, "an unknown wall clock is left out: " + json);
+        assertEquals(m, Manifest.fromJson(m.toJson()));
+        // Manifests written before: no wall clock anywhere.
+        Manifest old = Manifest.fromJson("""
+                {"schema": 1, "mint_id": "m", "job_id": "j", "segment_seconds": 6, "dropped_frames": 0, "ended": false,
+                 "segments": [{"seq": 0, "key": "k/seg_000000.ts", "duration_s": 6.0, "bytes": 1,
+                               "discontinuity": false, "salvaged": false}],
+                 "gaps": [{"before_seq": 1, "duration_ms": 4000}], "resumes": []}
+                """.getBytes(StandardCharsets.UTF_8));
+        assertEquals(null, old.segments().getFirst().programDateTime());
+        assertEquals(new Manifest.Gap(1, 4000), old.gaps().getFirst());
+    }
+
+    @Test
     void aSegmentReportedAgainReplacesTheOldEntry() {
         Manifest m = Manifest.start("m", "j", 6)
                 .withSegment(new Manifest.Segment(0, "k0", 6.0, 100, false, true))
@@ -62,7 +88,7 @@ class ManifestTest {
     @Test
     void durationsAreKeptToMillisecondsAndChecksumsToTheirSegments() {
         Manifest m = Manifest.start("m", "j", 6)
-                .withSegment(new Manifest.Segment(0, "k0", 5.998999999999999, 100, false, false, false, "mZbm6A=="))
+                .withSegment(new Manifest.Segment(0, "k0", 5.998999999999999, 100, false, false, false, null, "mZbm6A=="))
                 .withSegment(new Manifest.Segment(1, "k1", 2.0004, 50, false, true));
         String json = new String(m.toJson(), java.nio.charset.StandardCharsets.UTF_8);
         assertTrue(json.contains("\"duration_s\" : 5.999,"), json);

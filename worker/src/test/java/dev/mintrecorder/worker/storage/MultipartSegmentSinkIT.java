@@ -26,6 +26,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -44,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class MultipartSegmentSinkIT {
     private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSinkIT.class);
     private static final MintId MINT = MintId.of("7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr");
+    private static final Instant T0 = Instant.parse("2026-12-06T00:00:00Z");
     private static final int MIB = 1024 * 1024;
     private static final UploadConfig CONFIG = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 8,
             Duration.ofMillis(100), Duration.ofSeconds(1));
@@ -136,7 +138,7 @@ class MultipartSegmentSinkIT {
 
     /** Ends a segment of {@code bytes} as the muxer does: finished, with its figures (2 s here). */
     private static void finish(SegmentOutput.Segment out, long seq, long bytes) throws IOException {
-        out.finish(new SegmentDone(seq, 2.0, false, bytes));
+        out.finish(new SegmentDone(seq, 2.0, false, bytes, null));
     }
 
     /** Writes like the muxer does: in 64 KiB pieces. */
@@ -403,7 +405,7 @@ class MultipartSegmentSinkIT {
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
         RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 6, retry, METERS);
-        index.add(S3Keys.segment(MINT, job, 0), new SegmentDone(0, 6.0, false, 1000), null);
+        index.add(S3Keys.segment(MINT, job, 0), new SegmentDone(0, 6.0, false, 1000, T0), null);
         byte[] part = random(5 * MIB, 7);
         OutputStream open = dead.open(2);
         open.write(part);
@@ -431,15 +433,17 @@ class MultipartSegmentSinkIT {
 
         // The resuming worker continues the manifest and the playlist.
         index.resume(result, "worker-b");
-        index.add(S3Keys.segment(MINT, job, 3), new SegmentDone(3, 6.0, false, 2000), null);
+        index.add(S3Keys.segment(MINT, job, 3), new SegmentDone(3, 6.0, false, 2000, T0.plusSeconds(30)), null);
         index.end("stopped");
         String playlist = s3.getObjectAsBytes(r -> r.bucket(bucket).key(S3Keys.playlist(MINT, job))).asUtf8String();
         assertEquals("""
                 #EXTM3U
                 #EXT-X-VERSION:3
+                #EXT-X-INDEPENDENT-SEGMENTS
                 #EXT-X-PLAYLIST-TYPE:EVENT
                 #EXT-X-TARGETDURATION:6
                 #EXT-X-MEDIA-SEQUENCE:0
+                #EXT-X-PROGRAM-DATE-TIME:2026-12-06T00:00:00.000Z
                 #EXTINF:6.000,
                 seg_000000.ts
                 #EXTINF:6.000,
@@ -447,10 +451,12 @@ class MultipartSegmentSinkIT {
                 #EXTINF:6.000,
                 seg_000002.ts
                 #EXT-X-DISCONTINUITY
+                #EXT-X-PROGRAM-DATE-TIME:2026-12-06T00:00:30.000Z
                 #EXTINF:6.000,
                 seg_000003.ts
                 #EXT-X-ENDLIST
                 """, playlist);
+        assertEquals(List.of(), HlsSpec.violations(playlist, true));
         Manifest manifest = Manifest.fromJson(s3.getObjectAsBytes(r -> r.bucket(bucket)
                 .key(S3Keys.manifest(MINT, job))).asByteArray());
         assertEquals(List.of(2L), manifest.resumes().getFirst().salvagedSeqs());

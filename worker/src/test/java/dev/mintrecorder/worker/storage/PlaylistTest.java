@@ -2,6 +2,9 @@ package dev.mintrecorder.worker.storage;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class PlaylistTest {
@@ -20,6 +23,7 @@ class PlaylistTest {
         assertEquals("""
                 #EXTM3U
                 #EXT-X-VERSION:3
+                #EXT-X-INDEPENDENT-SEGMENTS
                 #EXT-X-PLAYLIST-TYPE:EVENT
                 #EXT-X-TARGETDURATION:6
                 #EXT-X-MEDIA-SEQUENCE:0
@@ -33,6 +37,7 @@ class PlaylistTest {
         assertEquals("""
                 #EXTM3U
                 #EXT-X-VERSION:3
+                #EXT-X-INDEPENDENT-SEGMENTS
                 #EXT-X-PLAYLIST-TYPE:EVENT
                 #EXT-X-TARGETDURATION:6
                 #EXT-X-MEDIA-SEQUENCE:0
@@ -54,6 +59,7 @@ class PlaylistTest {
         assertEquals("""
                 #EXTM3U
                 #EXT-X-VERSION:3
+                #EXT-X-INDEPENDENT-SEGMENTS
                 #EXT-X-PLAYLIST-TYPE:EVENT
                 #EXT-X-TARGETDURATION:6
                 #EXT-X-MEDIA-SEQUENCE:3
@@ -68,6 +74,38 @@ class PlaylistTest {
                 #EXTINF:6.000,
                 seg_000007.ts
                 """, Playlist.render(m));
+    }
+
+    /** Each segment's wall clock, fresh after a discontinuity; a segment whose wall clock is unknown has none. */
+    @Test
+    void programDateTimesPrecedeTheirSegmentsAfterAnyDiscontinuity() {
+        Instant t0 = Instant.parse("2026-12-06T00:00:00.0409Z");
+        Manifest m = start()
+                .withSegment(new Manifest.Segment(0, PREFIX + "seg_000000.ts", 6, 1000, false, false, false, t0, null))
+                .withSegment(new Manifest.Segment(1, PREFIX + "seg_000001.ts", 6, 1000, false, true, false, null, null))
+                .withSegment(new Manifest.Segment(2, PREFIX + "seg_000002.ts", 6, 1000, true, false, false,
+                        Instant.parse("2026-12-06T01:00:07.5Z"), null))
+                .ended("stopped");
+        String playlist = Playlist.render(m);
+        assertEquals("""
+                #EXTM3U
+                #EXT-X-VERSION:3
+                #EXT-X-INDEPENDENT-SEGMENTS
+                #EXT-X-PLAYLIST-TYPE:EVENT
+                #EXT-X-TARGETDURATION:6
+                #EXT-X-MEDIA-SEQUENCE:0
+                #EXT-X-PROGRAM-DATE-TIME:2026-12-06T00:00:00.040Z
+                #EXTINF:6.000,
+                seg_000000.ts
+                #EXTINF:6.000,
+                seg_000001.ts
+                #EXT-X-DISCONTINUITY
+                #EXT-X-PROGRAM-DATE-TIME:2026-12-06T01:00:07.500Z
+                #EXTINF:6.000,
+                seg_000002.ts
+                #EXT-X-ENDLIST
+                """, playlist);
+        assertEquals(List.of(), HlsSpec.violations(playlist, true));
     }
 
     @Test

@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +35,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RecordingIndexTest {
     private static final MintId MINT = MintId.of("7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr");
+    private static final Instant T0 = Instant.parse("2026-12-06T00:00:00Z");
     /** One attempt per call: the retry policy itself is S3Retry's business, not this test's. */
     private static final UploadConfig NO_RETRY = new UploadConfig(UploadConfig.MIN_PART_SIZE, 1, 1,
             Duration.ofMillis(10), Duration.ofMillis(10));
@@ -73,7 +76,7 @@ class RecordingIndexTest {
     }
 
     private SegmentDone segment(long seq) {
-        return new SegmentDone(seq, 2.0, false, 1000 + seq);
+        return new SegmentDone(seq, 2.0, false, 1000 + seq, T0.plusSeconds(2 * seq));
     }
 
     private String key(long seq) {
@@ -139,7 +142,7 @@ class RecordingIndexTest {
     @Test
     void theSummaryAgreesWithTheFinalManifest() {
         index.add(key(0), segment(0), "AAAAAA==");
-        index.gap(1, 1500);
+        index.gap(1, 1500, T0.plusSeconds(2), T0.plusMillis(3500));
         index.droppedFrames(7);
         index.add(key(1), segment(1), "AAAAAA==");
         index.end("stopped: done");
@@ -158,6 +161,9 @@ class RecordingIndexTest {
         assertEquals(7, summary.droppedFrames());
         assertEquals(1, summary.gaps());
         assertEquals(1500, summary.gapMs());
+        assertEquals(List.of(new Manifest.Gap(1, 1500, T0.plusSeconds(2), T0.plusMillis(3500))), written.gaps());
+        assertEquals(T0.plusSeconds(2), written.segments().get(1).programDateTime());
+        assertEquals(List.of(), HlsSpec.violations(playlist(), true));
         assertEquals(0, summary.resumes());
         assertEquals(1, summary.attempts());
     }
@@ -193,7 +199,8 @@ class RecordingIndexTest {
         assertEquals(3, summary.segments());
         assertEquals(2, summary.attempts());
         assertEquals(1, summary.resumes());
-        assertTrue(playlist().contains("#EXTINF:1.500,\nseg_000001.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:2.000,\n"
-                + "seg_000002.ts\n"), playlist());
+        assertTrue(playlist().contains("#EXTINF:1.500,\nseg_000001.ts\n#EXT-X-DISCONTINUITY\n"
+                + "#EXT-X-PROGRAM-DATE-TIME:2026-12-06T00:00:04.000Z\n#EXTINF:2.000,\nseg_000002.ts\n"), playlist());
+        assertEquals(List.of(), HlsSpec.violations(playlist(), true));
     }
 }

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SegmentSpoolTest {
     private static SegmentDone done(long seq) {
-        return new SegmentDone(seq, 2.0, false, 100);
+        return new SegmentDone(seq, 2.0, false, 100, null);
     }
 
     @Test

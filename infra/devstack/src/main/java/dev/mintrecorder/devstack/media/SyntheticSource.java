@@ -18,6 +18,10 @@ import java.util.concurrent.TimeUnit;
  * size, which is how the room server honours a subscriber's {@code UpdateTrackSettings} without simulcast: the
  * pattern is drawn at that size. All subscribers see the same frame number at the same tick.
  *
+ * <p>A frame is stamped with the time its tick was due (the schedule's start plus whole periods), not when the tick
+ * ran, like a camera's capture clock. Every few seconds a frame flashes and the audio clicks at its timestamp
+ * ({@link SyncMarks}), so a recording's A/V offset can be measured.
+ *
  * <p>Ticks run on one platform thread (native pushes). Outlets are owned by the media engine; this class only pushes.
  */
 final class SyntheticSource extends FrameSource implements AutoCloseable {
@@ -31,6 +35,19 @@ final class SyntheticSource extends FrameSource implements AutoCloseable {
     private volatile boolean stalled;
     private long frameNumber;
     private long sampleIndex;
+    /** The video ticks' schedule: tick k (from 1) is due at start + k × period, as scheduleAtFixedRate runs them. */
+    private record Schedule(long startNanos, long periodNanos, int fps) {
+    }
+
+    private volatile Schedule schedule;
+    /** Ticker thread only: the schedule {@link #ticks} counts for. */
+    private Schedule tickSchedule;
+    private long ticks;
+    /** When the next flash frame is due; the audio tick whose chunk holds it clicks. */
+    private volatile long nextMarkNanos = Long.MIN_VALUE;
+    /** Ticker thread only: the mark last clicked, and how much of its click is still to write. */
+    private long clickedMarkNanos = Long.MIN_VALUE;
+    private int clickWritten = SyncMarks.CLICK_SAMPLES;
 
     SyntheticSource(String room, int fps, double toneHz) {
         this.toneHz = toneHz;
@@ -48,6 +65,7 @@ final class SyntheticSource extends FrameSource implements AutoCloseable {
             videoTask.cancel(false);
         }
         long periodMicros = 1_000_000L / Math.max(1, fps);
+        schedule = new Schedule(System.nanoTime(), periodMicros * 1000, fps);
         videoTask = ticker.scheduleAtFixedRate(this::videoTick, periodMicros, periodMicros, TimeUnit.MICROSECONDS);
     }
 
@@ -56,13 +74,20 @@ final class SyntheticSource extends FrameSource implements AutoCloseable {
     }
 
     private void videoTick() {
+        Schedule s = schedule;
+        if (s != tickSchedule) {
+            tickSchedule = s;
+            ticks = 0;
+        }
+        long due = s.startNanos() + ++ticks * s.periodNanos();
         long number = frameNumber++;
+        boolean mark = SyncMarks.isMark(number, s.fps());
+        nextMarkNanos = due + SyncMarks.framesToNextMark(number, s.fps()) * s.periodNanos();
         if (stalled || videoOutlets.isEmpty()) {
             return;
         }
         // One frame per distinct size; each pushed frame is copied by the source, so ours is released here.
         Map<Long, VideoFrame> bySize = new HashMap<>();
-        long now = System.nanoTime();
         try {
             for (VideoOutlet outlet : videoOutlets) {
                 int w = outlet.width;
@@ -70,7 +95,7 @@ final class SyntheticSource extends FrameSource implements AutoCloseable {
                 if (w <= 0 || h <= 0 || number % outlet.every != 0) {
                     continue;
                 }
-                VideoFrame frame = bySize.computeIfAbsent(((long) w << 32) | h, key -> render(number, w, h, now));
+                VideoFrame frame = bySize.computeIfAbsent(((long) w << 32) | h, key -> render(number, w, h, due, mark));
                 outlet.source.pushFrame(frame);
             }
         } catch (RuntimeException e) {
@@ -80,27 +105,45 @@ final class SyntheticSource extends FrameSource implements AutoCloseable {
         }
     }
 
-    private static VideoFrame render(long number, int width, int height, long timestampNs) {
+    private static VideoFrame render(long number, int width, int height, long timestampNs, boolean flash) {
         NativeI420Buffer buffer = NativeI420Buffer.allocate(width, height);
         FramePattern.encode(number, buffer.getDataY(), buffer.getStrideY(), width, height);
-        fill(buffer.getDataU(), buffer.getStrideU() * ((height + 1) / 2));
-        fill(buffer.getDataV(), buffer.getStrideV() * ((height + 1) / 2));
+        byte chroma = (byte) (flash ? SyncMarks.FLASH_CHROMA : 128);
+        fill(buffer.getDataU(), buffer.getStrideU() * ((height + 1) / 2), chroma);
+        fill(buffer.getDataV(), buffer.getStrideV() * ((height + 1) / 2), chroma);
         return new VideoFrame(buffer, timestampNs);
     }
 
-    private static void fill(ByteBuffer plane, int length) {
-        byte[] grey = new byte[Math.min(length, plane.capacity())];
-        java.util.Arrays.fill(grey, (byte) 128);
-        plane.put(0, grey);
+    private static void fill(ByteBuffer plane, int length, byte value) {
+        byte[] level = new byte[Math.min(length, plane.capacity())];
+        java.util.Arrays.fill(level, value);
+        plane.put(0, level);
     }
 
     private void audioTick() {
+        long now = System.nanoTime();
+        long mark = nextMarkNanos;
+        int clickFrom = CHUNK_SAMPLES;
+        if (mark != clickedMarkNanos) {
+            int offset = SyncMarks.clickOffset(mark, now, CHUNK_SAMPLES, SAMPLE_RATE);
+            if (offset >= 0) {
+                clickedMarkNanos = mark;
+                clickWritten = 0;
+                clickFrom = offset;
+            }
+        } else if (clickWritten < SyncMarks.CLICK_SAMPLES) {
+            clickFrom = 0; // the rest of a click that began in the previous chunk
+        }
         if (stalled || audioOutlets.isEmpty()) {
+            clickWritten = SyncMarks.CLICK_SAMPLES;
             return;
         }
         for (int i = 0; i < CHUNK_SAMPLES; i++) {
             double t = (double) (sampleIndex + i) / SAMPLE_RATE;
             short sample = (short) (Math.sin(2 * Math.PI * toneHz * t) * 8000);
+            if (i >= clickFrom && clickWritten < SyncMarks.CLICK_SAMPLES) {
+                sample = SyncMarks.clickSample(clickWritten++);
+            }
             chunk[2 * i] = (byte) sample;
             chunk[2 * i + 1] = (byte) (sample >> 8);
         }
