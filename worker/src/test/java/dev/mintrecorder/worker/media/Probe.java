@@ -111,6 +111,19 @@ public final class Probe {
     public static List<Long> frameNumbers(List<Path> segments, int width, int height)
             throws IOException, InterruptedException {
         List<Long> numbers = new ArrayList<>();
+        for (OptionalLong n : frames(segments, width, height)) {
+            n.ifPresent(numbers::add);
+        }
+        return numbers;
+    }
+
+    /**
+     * Every decoded frame of the segments, in order, with the frame number it shows, or empty where the pattern does
+     * not read back: a frame that is in the recording but unreadable is not a missing frame.
+     */
+    public static List<OptionalLong> frames(List<Path> segments, int width, int height)
+            throws IOException, InterruptedException {
+        List<OptionalLong> frames = new ArrayList<>();
         byte[] frame = new byte[width * height];
         for (Path segment : segments) {
             Process p = command(List.of(binary(org.bytedeco.ffmpeg.ffmpeg.class), "-nostdin", "-v", "error",
@@ -118,13 +131,12 @@ public final class Probe {
                     "-")).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             try (InputStream in = p.getInputStream()) {
                 while (in.readNBytes(frame, 0, frame.length) == frame.length) {
-                    OptionalLong n = FramePattern.decode(frame, width, width, height);
-                    n.ifPresent(numbers::add);
+                    frames.add(FramePattern.decode(frame, width, width, height));
                 }
             }
             await(p);
         }
-        return numbers;
+        return frames;
     }
 
     /** Frames missing between the first and the last number seen (a repeated number counts as none missing). */
