@@ -305,19 +305,10 @@ final class Dispatcher {
     }
 
     /** The operator's fix, for the log line. */
-    static String remedy(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof GroupMaxSizeReachedException) {
-                return " The share group " + Topics.WORKER_SHARE_GROUP + " is full: raise the broker's "
-                        + "group.share.max.size (default 200, at most 1000; one member per worker) or run fewer, "
-                        + "larger workers (JOBS_MAX_ROOMS).";
-            }
-            if (t instanceof AuthorizationException || t instanceof AuthenticationException) {
-                return " Check the KAFKA_SECURITY_* / KAFKA_SASL_* settings and the ACLs for the group "
-                        + Topics.WORKER_SHARE_GROUP + " and the topic " + Topics.JOBS + ".";
-            }
-        }
-        return "";
+    private static String remedy(Throwable e) {
+        return GroupRemedy.of(e, Topics.WORKER_SHARE_GROUP, "raise the broker's group.share.max.size (default 200, at "
+                + "most 1000; one member per worker) or run fewer, larger workers (JOBS_MAX_ROOMS).", "the topic "
+                + Topics.JOBS);
     }
 
     private static void sleep(Duration d) {

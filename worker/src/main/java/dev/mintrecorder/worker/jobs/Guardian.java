@@ -14,9 +14,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.AuthenticationException;
-import org.apache.kafka.common.errors.AuthorizationException;
-import org.apache.kafka.common.errors.GroupMaxSizeReachedException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.utils.Utils;
@@ -142,18 +139,9 @@ final class Guardian implements AutoCloseable {
         }
     }
 
-    static String remedy(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof GroupMaxSizeReachedException) {
-                return " The consumer group " + Topics.GUARDIAN_GROUP + " is full: raise the broker's group.max.size "
-                        + "(classic groups; one member per worker, unlimited by default).";
-            }
-            if (t instanceof AuthorizationException || t instanceof AuthenticationException) {
-                return " Check the KAFKA_SECURITY_* / KAFKA_SASL_* settings and the ACLs for the group "
-                        + Topics.GUARDIAN_GROUP + " and the topics " + Topics.STATUS + " and " + Topics.LEASES + ".";
-            }
-        }
-        return "";
+    private static String remedy(Throwable e) {
+        return GroupRemedy.of(e, Topics.GUARDIAN_GROUP, "raise the broker's group.max.size (classic groups; one member "
+                + "per worker, unlimited by default).", "the topics " + Topics.STATUS + " and " + Topics.LEASES);
     }
 
     private void recovered() {
