@@ -1,15 +1,17 @@
 // Plays a recording in headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core) through
 // player.html and hls.js, and reports what a viewer would see. Usage:
 //   node browser.mjs --page http://host:port/player.html?src=/recordings/…/index.m3u8 [--playSeconds 5]
-//     [--startTimeoutMs 30000] [--screenshot target/x.png] [--chromium /usr/bin/chromium]
+//     [--startTimeoutMs 30000] [--screenshot target/x.png] [--chromium /usr/bin/chromium] [--seekTo seconds]
 // stdout: JSON lines: `launched`, `playing` (ms from page load), `result` (currentTime before/after, video size,
-// the frame number decoded from a canvas grab, hls.js errors), then `stopped`.
+// the frame number decoded from a canvas grab, hls.js errors; with --seekTo, `seek`: the frame shown once playback
+// has moved a second past the seek point), then `stopped`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
-const opts = { page: '', playSeconds: 5, startTimeoutMs: 30000, screenshot: '', chromium: '/usr/bin/chromium' };
+const opts = { page: '', playSeconds: 5, startTimeoutMs: 30000, screenshot: '', chromium: '/usr/bin/chromium',
+  seekTo: -1 };
 const args = process.argv.slice(2);
 for (let i = 0; i < args.length; i += 2) {
   const name = args[i].replace(/^--/, '');
@@ -41,6 +43,21 @@ const stop = async (code) => {
 };
 process.on('SIGTERM', () => stop(143));
 
+// Seeks as a viewer would, then waits until playback has run a second past the seek point (so the frame shown is
+// one decoded after the seek, not the one before it), and grabs that frame.
+async function seekAndGrab(page, to, timeoutMs) {
+  await page.evaluate((t) => { document.getElementById('video').currentTime = t; }, to);
+  try {
+    await page.waitForFunction((t) => window.player.fatal.length > 0
+        || document.getElementById('video').currentTime >= t + 1, to, { timeout: timeoutMs, polling: 100 });
+  } catch (e) {
+    return { to, error: String(e?.message ?? e), currentTime: await page.evaluate(() =>
+        document.getElementById('video').currentTime) };
+  }
+  const grab = await page.evaluate(() => window.player.grabFrame());
+  return { to, frameNumber: grab.number, currentTime: grab.currentTime };
+}
+
 try {
   context = await chromium.launchPersistentContext(profile, {
     executablePath: opts.chromium,
@@ -71,10 +88,12 @@ try {
   }
   const grab = await page.evaluate(() => window.player.grabFrame());
   const last = await state();
+  const seek = opts.seekTo < 0 ? null : await seekAndGrab(page, opts.seekTo, opts.startTimeoutMs);
   if (opts.screenshot) await page.screenshot({ path: opts.screenshot });
   emit('result', { startupMs, startTime: first.currentTime, endTime: last.currentTime, width: last.width,
     height: last.height, paused: last.paused, playlistEnded: last.ended, fatal: last.fatal, errors: last.errors,
-    levels: last.levels, frameNumber: grab.number, grabTime: grab.currentTime, screenshot: opts.screenshot || null });
+    levels: last.levels, frameNumber: grab.number, grabTime: grab.currentTime, seek,
+    screenshot: opts.screenshot || null });
   await stop(0);
 } catch (e) {
   emit('error', { message: String(e?.message ?? e) });

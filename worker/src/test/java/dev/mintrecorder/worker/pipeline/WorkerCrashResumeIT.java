@@ -6,8 +6,11 @@ import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Mints;
+import dev.mintrecorder.devstack.conformance.NodeScript;
+import dev.mintrecorder.devstack.player.RecordingPlayer;
 import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +21,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -26,6 +30,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A worker recording a job is killed with SIGKILL mid-segment; a second worker process acquires the redelivered job,
@@ -77,6 +82,7 @@ class WorkerCrashResumeIT {
                         + "the kill", String.format("%.1f", lostS), SEGMENT_S, String.format("%.1f", failoverS));
                 // The open segment (at most segment_s) plus the failover: redelivery, salvage, join, first keyframe.
                 assertTrue(lostS <= SEGMENT_S + 6, "lost " + lostS + " s");
+                seekAcrossTheResumeInChromium(mint, job, dir.resolve("recording-" + job));
             }
         }
     }
@@ -157,6 +163,51 @@ class WorkerCrashResumeIT {
         log.info("job {}: resume {}; {} frames missing at worst; salvage{}", job, manifest.resumes().getFirst(), worst,
                 salvage);
         return (double) worst / FPS;
+    }
+
+    /**
+     * Issue 19: hls.js in Chromium plays the resumed recording and seeks across its discontinuity. The seek lands half a
+     * second into the first segment after it; a second later the frame on screen must come from the resumed attempt:
+     * its number lies in that attempt's frame numbers, past every number before the gap.
+     */
+    private static void seekAcrossTheResumeInChromium(String mint, UUID job, Path rec) throws Exception {
+        assumeTrue(NodeScript.project().isPresent() && Files.isExecutable(Path.of("/usr/bin/chromium")),
+                "the browser check needs scripts/setup's Node project and chromium: " + NodeScript.missingReason());
+        List<String> lines = Files.readAllLines(rec.resolve("index.m3u8"));
+        double discontinuityAt = 0;
+        List<Path> before = new ArrayList<>();
+        List<Path> after = new ArrayList<>();
+        boolean resumed = false;
+        for (String line : lines) {
+            if (line.equals("#EXT-X-DISCONTINUITY")) {
+                resumed = true;
+            } else if (line.startsWith("#EXTINF:") && !resumed) {
+                discontinuityAt += Double.parseDouble(line.substring("#EXTINF:".length(), line.indexOf(',')));
+            } else if (!line.isEmpty() && !line.startsWith("#")) {
+                (resumed ? after : before).add(rec.resolve(line.substring(line.lastIndexOf('/') + 1)));
+            }
+        }
+        List<Long> beforeNumbers = Probe.frameNumbers(before, 320, 240);
+        List<Long> afterNumbers = Probe.frameNumbers(after, 320, 240);
+        double seekTo = discontinuityAt + 0.5;
+        try (RecordingPlayer player = RecordingPlayer.start(NodeScript.project().orElseThrow(), stack.devstack.s3());
+             NodeScript browser = NodeScript.start("browser.mjs", List.of("--page",
+                     player.pageFor(S3Keys.playlist(MintId.of(mint), job)).toString(), "--playSeconds", "2",
+                     "--seekTo", String.valueOf(seekTo)))) {
+            await().atMost(Duration.ofSeconds(90)).until(() -> browser.first("result").isPresent()
+                    || browser.first("error").isPresent());
+            JsonNode result = browser.first("result").orElseThrow(() -> new AssertionError(browser.lines().toString()));
+            log.info("chromium across the resume (discontinuity at {} s of playlist time): {}", discontinuityAt, result);
+            assertEquals(0, result.path("fatal").size(), "no hls.js fatal error: " + result);
+            assertEquals(true, result.path("playlistEnded").asBoolean(), result.toString());
+            JsonNode seek = result.path("seek");
+            assertTrue(seek.path("error").isMissingNode(), "playback moved past the seek point: " + seek);
+            long frame = seek.path("frameNumber").asLong(-1);
+            assertTrue(frame > beforeNumbers.getLast() && frame >= afterNumbers.getFirst() && frame <= afterNumbers.getLast(),
+                    "after seeking to " + seekTo + " s the frame shown (" + frame + ") is from the resumed attempt ("
+                            + afterNumbers.getFirst() + ".." + afterNumbers.getLast() + "), past the gap (last before: "
+                            + beforeNumbers.getLast() + ")");
+        }
     }
 
     private static ChildJvm workerJar(String id, Path dir) throws IOException {
