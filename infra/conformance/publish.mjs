@@ -1,5 +1,7 @@
 // Joins a devstack room with LiveKit's official SDK and publishes a camera track carrying the devstack's
 // frame-number pattern (the synthetic publisher's) and a microphone track with a sine tone. Simulcast off.
+// A/V sync marks as the synthetic publisher makes them (SyncMarks): every 3 s a flash frame (chroma 200) and a
+// click in the audio, at the same instant.
 // Usage: node publish.mjs --url ws://… --token JWT [--width 320 --height 240 --fps 15 --toneHz 440]  (VP8)
 // stdout: one JSON line per state change; SIGTERM disconnects cleanly and prints {"event":"stopped",…}.
 import {
@@ -22,6 +24,15 @@ room.on(RoomEvent.LocalTrackSubscribed, (track) => emit('localTrackSubscribed', 
 let frames = 0;
 let videoTimer;
 let audioRunning = false;
+// The marks' instants are set by the audio: mark k is at audio sample k·3 s·48 kHz, and audio sample s leaves the
+// SDK's queue at audioStartUs + s/48 kHz. The first video frame captured at or after that instant flashes and is
+// stamped with the instant itself, so both marks carry the same capture time (within the audio's 10 ms ticks).
+const MARK_SECONDS = 3;
+const FLASH_CHROMA = 200;
+const CLICK_SAMPLES = 240;
+let audioStartUs = null;
+let marksFlashed = 0;
+const flashFrames = [];
 
 try {
   const connecting = room.connect(opts.url, opts.token, { autoSubscribe: false, dynacast: false });
@@ -46,11 +57,18 @@ const videoPub = await room.localParticipant.publishTrack(videoTrack, new TrackP
 emit('published', { kind: 'video', sid: videoPub.sid, width: opts.width, height: opts.height, fps: opts.fps });
 const startedUs = process.hrtime.bigint() / 1000n;
 videoTimer = setInterval(() => {
+  const nowUs = process.hrtime.bigint() / 1000n;
+  const markUs = audioStartUs === null ? null : audioStartUs + BigInt((marksFlashed + 1) * MARK_SECONDS * 1e6);
+  const flash = markUs !== null && nowUs >= markUs;
   const data = new Uint8Array(lumaSize * 3 / 2);
-  data.fill(128, lumaSize);
+  data.fill(flash ? FLASH_CHROMA : 128, lumaSize);
   FramePattern.encode(frames, data, opts.width, opts.width, opts.height);
   video.captureFrame(new VideoFrame(data, opts.width, opts.height, VideoBufferType.I420),
-    process.hrtime.bigint() / 1000n - startedUs);
+    (flash ? markUs : nowUs) - startedUs);
+  if (flash) {
+    marksFlashed++;
+    flashFrames.push(frames);
+  }
   if (frames === 0) emit('firstFrame', { number: 0 });
   frames++;
 }, 1000 / opts.fps);
@@ -65,19 +83,26 @@ emit('published', { kind: 'audio', sid: audioPub.sid, toneHz: opts.toneHz });
 audioRunning = true;
 const tone = (async () => {
   const samples = SAMPLE_RATE * AUDIO_FRAME_MS / 1000;
+  const markEvery = SAMPLE_RATE * MARK_SECONDS;
   let phase = 0;
+  let sent = 0;
   while (audioRunning) {
     const pcm = new Int16Array(samples);
     for (let i = 0; i < samples; i++) {
-      pcm[i] = Math.round(Math.sin(phase) * 8000);
+      const intoMark = (sent + i) % markEvery;
+      pcm[i] = sent + i >= markEvery && intoMark < CLICK_SAMPLES
+        ? (Math.floor(intoMark / 8) % 2 === 0 ? 28000 : -28000) // SyncMarks.clickSample
+        : Math.round(Math.sin(phase) * 8000);
       phase += (2 * Math.PI * opts.toneHz) / SAMPLE_RATE;
     }
     phase %= 2 * Math.PI;
+    audioStartUs ??= process.hrtime.bigint() / 1000n;
     await audio.captureFrame(new AudioFrame(pcm, SAMPLE_RATE, 1, samples));
+    sent += samples;
   }
 })();
 
-const progress = setInterval(() => emit('progress', { frames }), 1000);
+const progress = setInterval(() => emit('progress', { frames, marks: marksFlashed }), 1000);
 
 stopOn(async () => {
   clearInterval(videoTimer);
@@ -88,7 +113,7 @@ stopOn(async () => {
   await room.disconnect();
   await video.close?.();
   await audio.close?.();
-  return { frames, encoder };
+  return { frames, encoder, flashFrames };
 });
 
 /**

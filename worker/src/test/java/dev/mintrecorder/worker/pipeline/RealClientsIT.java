@@ -20,6 +20,7 @@ import dev.mintrecorder.worker.storage.Manifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -46,6 +47,11 @@ class RealClientsIT {
     private static final int WIDTH = 320;
     private static final int HEIGHT = 240;
     private static final int FPS = 15;
+    /**
+     * A guard against gross misplacement (audio a second off), not the goal (40 ms): through the SDK, with the audio
+     * taking the SDK's queue, offsets measured 52-127 ms on a quiet machine and 181-281 ms with the cores shared.
+     */
+    private static final long AV_GUARD_MS = 500;
 
     @RegisterExtension
     static final PipelineStack stack = new PipelineStack(Map.of());
@@ -95,6 +101,7 @@ class RealClientsIT {
         String mint = Mints.random();
         UUID job;
         JsonNode encoder;
+        String flashes;
         try (NodeScript publisher = NodeScript.start("publish.mjs", List.of("--url", stack.devstack.rooms().url(),
                 "--token", token, "--width", String.valueOf(WIDTH), "--height", String.valueOf(HEIGHT),
                 "--fps", String.valueOf(FPS)))) {
@@ -105,7 +112,9 @@ class RealClientsIT {
                     .withMaxDurationS(20).withSegmentS(4));
             await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.end(job).isPresent());
             publisher.close();
-            encoder = publisher.first("stopped").orElseThrow(() -> new AssertionError(publisher.lines())).path("encoder");
+            JsonNode publisherStopped = publisher.first("stopped").orElseThrow(() -> new AssertionError(publisher.lines()));
+            encoder = publisherStopped.path("encoder");
+            flashes = publisherStopped.path("flashFrames").toString();
         }
         StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
         assertEquals("max_duration", stopped.reason());
@@ -130,9 +139,20 @@ class RealClientsIT {
                     + " then " + numbers.get(i));
         }
         assertTrue(missing >= manifest.droppedFrames() && missing <= manifest.droppedFrames() + publisherSkipped,
-                "frames missing from the recording (" + missing + ") are the worker's counted drops ("
-                        + manifest.droppedFrames() + "), plus at most the frames the publisher never encoded ("
-                        + publisherSkipped + ")");
+                "frames missing from the recording (" + missing + ": " + gaps(numbers) + ") are the worker's counted "
+                        + "drops (" + manifest.droppedFrames() + "), plus at most the frames the publisher never encoded ("
+                        + publisherSkipped + "); the publisher's flash frames: " + flashes);
+
+        // Issue 19: A/V sync through the official SDK, from publish.mjs's flash and click marks; the goal (40 ms) is
+        // reported, not yet met.
+        List<Double> offsets = new ArrayList<>();
+        for (Manifest.Segment s : manifest.segments()) {
+            offsets.addAll(Probe.syncOffsets(dir.resolve(s.key().substring(s.key().lastIndexOf('/') + 1))));
+        }
+        List<Long> offsetsMs = offsets.stream().map(o -> Math.round(o * 1000)).toList();
+        log.info("official SDK recording: A/V offsets in ms (positive: audio late): {}", offsetsMs);
+        assertTrue(offsets.size() >= 3, "sync marks found in the recording: " + offsetsMs);
+        assertTrue(offsetsMs.stream().allMatch(o -> Math.abs(o) <= AV_GUARD_MS), "A/V offsets " + offsetsMs + " ms");
 
         JsonNode result = play(S3Keys.playlist(MintId.of(mint), job), 7, Duration.ofSeconds(30), "browser-finished.png");
         assertEquals(true, result.path("playlistEnded").asBoolean(), result.toString());
@@ -167,6 +187,17 @@ class RealClientsIT {
             stack.jobs.stop(mint, job, "test done");
             await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
         }
+    }
+
+    /** The frame numbers missing between consecutive decoded ones, as "from..to" spans. */
+    private static List<String> gaps(List<Long> numbers) {
+        List<String> gaps = new ArrayList<>();
+        for (int i = 1; i < numbers.size(); i++) {
+            if (numbers.get(i) - numbers.get(i - 1) > 1) {
+                gaps.add((numbers.get(i - 1) + 1) + ".." + (numbers.get(i) - 1));
+            }
+        }
+        return gaps;
     }
 
     /**
