@@ -18,16 +18,32 @@ import java.util.Map;
  * layers by scaling ({@link Relay}), at the sizes the publisher announced. The answer webrtc-java applied locally is
  * left as it was: it receives the one stream by its mid.
  *
+ * <p>With one of its layers left, Chrome treats the camera as simulcast with a single active layer and applies
+ * libwebrtc's start rule for it: below the layer size's minimum start bitrate (500 kbps for 640×480) it drops the
+ * first frames and scales down, and the QP scaler takes about 30 s to climb back (measured: 320×240, then 480×360,
+ * 640×480 after 32 s, under livekit-client's 500 kbps cap). With every layer active, as against livekit-server, the
+ * top layer is either off or at its full size. So the answer also hints a start bitrate ({@code
+ * x-google-start-bitrate} on the first codec, which Chrome sends with) that clears that minimum: the top layer then
+ * starts at 640×480 (measured).
+ *
  * <p>The top layer: livekit-client names its rids by quality ({@code q} LOW, {@code h} MEDIUM, {@code f} HIGH;
  * {@code videoQualityForRid}), so the best of those present; other rids carry no order, so the last one listed.
  */
 final class SimulcastAnswer {
     private static final List<String> LIVEKIT_RIDS = List.of("q", "h", "f");
+    /**
+     * The start bitrate hinted to the publisher: above libwebrtc's minimum start bitrate for a single VP8 layer up to
+     * 720p (900 kbps, {@code EncoderInfoSettings} singlecast limits), so the top layer starts at its full size.
+     */
+    static final int START_KBPS = 1000;
 
     private SimulcastAnswer() {
     }
 
-    /** {@code answer} with the top rid of each simulcast m-section of {@code offer} accepted; else unchanged. */
+    /**
+     * {@code answer} with the top rid of each simulcast m-section of {@code offer} accepted, and the start bitrate
+     * hinted on that section's first payload type; unchanged when the offer has no simulcast.
+     */
     static String acceptTopLayer(String offer, String answer) {
         Map<String, String> topRidByMid = new HashMap<>();
         for (List<String> section : sections(offer)) {
@@ -45,10 +61,22 @@ final class SimulcastAnswer {
         for (List<String> section : sections(answer)) {
             String mid = attribute(section, "a=mid:");
             String rid = mid == null ? null : topRidByMid.get(mid);
+            boolean accept = rid != null && attribute(section, "a=simulcast:") == null
+                    && !section.getFirst().startsWith("m=video 0 ");
+            // m=video <port> <proto> <payload types…>: the first is the codec the publisher sends with.
+            String firstPt = accept ? section.getFirst().split(" ")[3] : null;
+            boolean hinted = false;
             for (String line : section) {
+                if (accept && line.startsWith("a=fmtp:" + firstPt + " ")) {
+                    line = line + ";x-google-start-bitrate=" + START_KBPS;
+                    hinted = true;
+                }
                 out.append(line).append(eol);
             }
-            if (rid != null && attribute(section, "a=simulcast:") == null && !section.getFirst().startsWith("m=video 0 ")) {
+            if (accept) {
+                if (!hinted) {
+                    out.append("a=fmtp:").append(firstPt).append(" x-google-start-bitrate=").append(START_KBPS).append(eol);
+                }
                 out.append("a=rid:").append(rid).append(" recv").append(eol);
                 out.append("a=simulcast:recv ").append(rid).append(eol);
             }

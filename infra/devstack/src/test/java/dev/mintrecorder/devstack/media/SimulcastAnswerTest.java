@@ -29,9 +29,12 @@ class SimulcastAnswerTest {
     void theAnswerSentAcceptsOnlyTheTopLayer() {
         String sent = SimulcastAnswer.acceptTopLayer(OFFER, ANSWER);
         List<String> lines = List.of(sent.split("\r\n", -1));
-        assertEquals(List.of("a=rid:h recv", "a=simulcast:recv h", ""), lines.subList(lines.size() - 3, lines.size()),
-                "the video section (the last) ends with the accepted rid, in CRLF like the rest");
-        assertEquals(ANSWER, sent.replace("a=rid:h recv\r\na=simulcast:recv h\r\n", ""), "nothing else changed");
+        assertEquals(List.of("a=fmtp:96 x-google-start-bitrate=1000", "a=rid:h recv", "a=simulcast:recv h", ""),
+                lines.subList(lines.size() - 4, lines.size()),
+                "the video section (the last) ends with the start bitrate of VP8 (96, the first payload type, which "
+                        + "had no fmtp) and the accepted rid, in CRLF like the rest");
+        assertEquals(ANSWER, sent.replace("a=fmtp:96 x-google-start-bitrate=1000\r\na=rid:h recv\r\n"
+                + "a=simulcast:recv h\r\n", ""), "nothing else changed");
     }
 
     @Test
@@ -49,7 +52,17 @@ class SimulcastAnswerTest {
                 + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:1\r\na=recvonly\r\n";
         String sent = SimulcastAnswer.acceptTopLayer(offer, answer);
         assertTrue(sent.contains("a=rid:h recv\r\na=simulcast:recv h\r\nm=audio"), sent);
+        assertEquals(1, sent.split("x-google-start-bitrate", -1).length - 1, "hinted once, for video: " + sent);
         assertTrue(sent.endsWith("a=mid:1\r\na=recvonly\r\n"), sent);
+    }
+
+    @Test
+    void anExistingFmtpOfTheFirstCodecGetsTheHint() {
+        String h264First = ANSWER.replaceFirst("m=video 9 UDP/TLS/RTP/SAVPF 96 ", "m=video 9 UDP/TLS/RTP/SAVPF 102 96 ");
+        String sent = SimulcastAnswer.acceptTopLayer(OFFER, h264First);
+        String fmtp = ANSWER.lines().filter(l -> l.startsWith("a=fmtp:102 ")).findFirst().orElseThrow();
+        assertTrue(sent.contains(fmtp + ";x-google-start-bitrate=1000\r\n"), sent);
+        assertFalse(sent.contains("a=fmtp:96 x-google"), sent);
     }
 
     @Test
