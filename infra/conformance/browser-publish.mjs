@@ -35,7 +35,12 @@ function fail(message) {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-const sdk = readFileSync(join(here, 'node_modules/livekit-client/dist/livekit-client.umd.js'));
+let sdk;
+try {
+  sdk = readFileSync(join(here, 'node_modules/livekit-client/dist/livekit-client.umd.js'));
+} catch (e) {
+  fail(`livekit-client is not installed (run scripts/setup): ${e.message}`);
+}
 const page = '<!doctype html><html><head><script src="/livekit-client.umd.js"></script></head><body></body></html>';
 
 const server = createServer((req, res) => {
