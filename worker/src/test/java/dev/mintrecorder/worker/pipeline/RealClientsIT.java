@@ -33,12 +33,15 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Issue 9 with real clients no one here wrote: LiveKit's official SDK publishes and the worker records it end to end
- * (test 1), and recordings play in Chromium through hls.js, finished and live. The Node side is {@code
+ * (test 1), LiveKit's browser SDK publishes from Chromium with simulcast on and off and is recorded at the camera's
+ * size, and recordings play in Chromium through hls.js, finished and live. The Node side is {@code
  * infra/conformance} ({@code scripts/setup} installs it and Debian's chromium).
  */
 @ExtendWith(RealClientsIT.NodeAndChromium.class)
@@ -161,6 +164,60 @@ class RealClientsIT {
         long frame = result.path("frameNumber").asLong(-1);
         assertTrue(frame >= numbers.getFirst() && frame <= numbers.getLast(),
                 "grabbed frame " + frame + " is inside the recording's " + numbers.getFirst() + ".." + numbers.getLast());
+    }
+
+    /**
+     * Issue 17: livekit-client 2.23.0 in Chromium (fake camera, default RoomOptions) publishes 640×480 with simulcast
+     * on (livekit-client's default layers: 240×180 and 640×480, rids q and h) or off, and the job (default cap 720p)
+     * records 640×480: the server's rule picks the top layer, which the relay now receives. Before, the relay's answer
+     * had no {@code a=simulcast}, Chrome sent only its first encoding, and the recording was 240×180.
+     */
+    @ParameterizedTest(name = "simulcast {0}")
+    @ValueSource(booleans = {true, false})
+    void browserSdkPublisherIsRecordedAtTheCameraSize(boolean simulcast, @TempDir Path dir) throws Exception {
+        int width = 640;
+        int height = 480;
+        String room = "browser-" + UUID.randomUUID().toString().substring(0, 8);
+        TokenVerifier signer = new TokenVerifier(stack.devstack.rooms().apiKey(), stack.devstack.rooms().apiSecret());
+        String token = signer.reissue(new JoinGrant("browser-cam", "browser-cam", "", room, true, true, true, true, false,
+                false), Duration.ofMinutes(10));
+        String mint = Mints.random();
+        UUID job;
+        JsonNode published;
+        List<JsonNode> sent;
+        try (NodeScript browser = NodeScript.start("browser-publish.mjs", List.of("--url", stack.devstack.rooms().url(),
+                "--token", token, "--width", String.valueOf(width), "--height", String.valueOf(height), "--fps", "15",
+                "--simulcast", String.valueOf(simulcast)))) {
+            await().atMost(Duration.ofSeconds(40)).until(() -> browser.first("published").isPresent()
+                    || browser.first("error").isPresent());
+            published = browser.first("published").orElseThrow(() -> new AssertionError(browser.lines().toString()));
+            job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom(room).withTarget("browser-cam")
+                    .withMaxDurationS(10).withSegmentS(2));
+            await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
+            sent = browser.events("stats");
+        }
+        log.info("browser publisher (simulcast {}): {}; last stats {}", simulcast, published,
+                sent.isEmpty() ? "none" : sent.getLast());
+        // The track's layers as the server announced them (TrackPublishedResponse): livekit-client's, at their sizes.
+        List<String> layers = new ArrayList<>();
+        published.path("layers").forEach(l -> layers.add(l.path("width").asInt() + "x" + l.path("height").asInt()));
+        assertEquals(simulcast ? List.of("240x180", "640x480") : List.of("640x480"), layers, published.toString());
+        assertEquals(1, published.path("encodings").size(), "the relay accepts one encoding: " + published);
+        if (simulcast) {
+            assertEquals("h", published.path("encodings").get(0).path("rid").asText(), "the top layer: " + published);
+        }
+        StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
+        assertEquals("max_duration", stopped.reason());
+
+        stack.download(S3Keys.jobPrefix(MintId.of(mint), job), dir);
+        Manifest manifest = Manifest.fromJson(Files.readAllBytes(dir.resolve("manifest.json")));
+        assertTrue(manifest.ended());
+        assertEquals("", Probe.decodeErrors(dir.resolve("index.m3u8")), "the playlist decodes cleanly");
+        assertTrue(manifest.totalSeconds() >= 4, "recorded at least 4 s: " + manifest.totalSeconds());
+        for (Manifest.Segment segment : manifest.segments()) {
+            Probe.Result probe = Probe.probe(dir.resolve(segment.key().substring(segment.key().lastIndexOf('/') + 1)));
+            assertEquals(width + "x" + height, probe.width() + "x" + probe.height(), "segment " + segment.key());
+        }
     }
 
     /**

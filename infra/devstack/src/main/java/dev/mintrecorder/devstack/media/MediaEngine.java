@@ -283,7 +283,10 @@ final class MediaEngine implements AutoCloseable {
         return receiveFactory;
     }
 
-    /** A publisher's offer: set it, answer, and emit the answer (candidates follow, as for our own offers). */
+    /**
+     * A publisher's offer: set it, answer, and emit the answer (candidates follow, as for our own offers). A
+     * simulcast offer gets its top layer accepted in the answer sent ({@link SimulcastAnswer}).
+     */
     private void answerOffer(Peer s, String sdp) {
         synchronized (s) {
             s.descriptionSent = false;
@@ -295,7 +298,8 @@ final class MediaEngine implements AutoCloseable {
         RTCSessionDescription answer = await(Sdp.createAnswer(s.pc, new RTCAnswerOptions()));
         await(Sdp.setLocal(s.pc, answer));
         synchronized (s) {
-            MediaMain.emit(MediaMain.event("answer").put("pc", s.id).put("sdp", answer.sdp));
+            MediaMain.emit(MediaMain.event("answer").put("pc", s.id)
+                    .put("sdp", SimulcastAnswer.acceptTopLayer(sdp, answer.sdp)));
             s.descriptionSent = true;
         }
         flushCandidates(s);

@@ -366,7 +366,9 @@ final class Room {
 
     private boolean addSubscription(Participant p, String trackSid) {
         Optional<TrackRef> found = track(trackSid);
-        if (p.subscriptions.containsKey(trackSid) || found.isEmpty() || p.mediaDropped) {
+        // livekit-server never subscribes a participant to its own tracks (room.go skips the publisher).
+        if (p.subscriptions.containsKey(trackSid) || found.isEmpty() || p.mediaDropped
+                || p.publishedTracks.containsKey(trackSid)) {
             return false;
         }
         TrackRef track = found.get();
