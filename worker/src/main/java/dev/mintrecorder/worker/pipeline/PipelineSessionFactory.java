@@ -18,6 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 
+import java.util.Optional;
+
 /**
  * Makes a {@link RoomRecording} per job attempt, and owns what every recording of this process shares: the WebRTC
  * receive factory, the room client and the S3 client. They are made once, here, and released in {@link #close()}
@@ -47,9 +49,13 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
         /** The worker's settings for them, with these clients and registries. */
         static Shared of(WorkerConfig config, RoomClient rooms, S3Client s3, MeterRegistry registry,
                          RoomMemoryRegistry roomMemories) {
+            SegmentSpool spool = new SegmentSpool(config.spool(), registry);
+            if (spool.policy().enabled()) {
+                roomMemories.watchSpool(spool::alarmState);
+            }
             return new Shared(rooms, s3, config.storage().bucket(), config.upload(), config.media(),
                     config.room().videoQueue(), config.room().audioQueue(), registry, roomMemories,
-                    new UploadJanitor(s3, registry), new SegmentSpool(config.spool(), registry));
+                    new UploadJanitor(s3, registry), spool);
         }
     }
 
@@ -93,6 +99,12 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
             throw new IllegalStateException("the recording pipeline is closed");
         }
         return new RoomRecording(shared, context);
+    }
+
+    /** The shared spool's: a worker whose spool is CRITICAL or short of a room's share takes no more rooms. */
+    @Override
+    public Optional<String> refusal() {
+        return shared.spool().refusal();
     }
 
     /**

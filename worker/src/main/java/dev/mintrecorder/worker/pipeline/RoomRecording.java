@@ -104,6 +104,9 @@ public final class RoomRecording implements RecordingSession {
 
         /** Media stopped for {@code durationMs} before segment {@code beforeSequence}, from-to on the wall clock. */
         record Gap(long beforeSequence, long durationMs, Instant from, Instant to) implements Command { }
+
+        /** A finished segment never reached storage ({@code why}): a gap in the index, reported on the next SEGMENT. */
+        record SegmentLost(SegmentDone segment, String why) implements Command { }
     }
 
     private final PipelineSessionFactory.Shared shared;
@@ -126,6 +129,7 @@ public final class RoomRecording implements RecordingSession {
     private MultipartSegmentSink sink;
     private RoomMemoryRegistry.Registration memory;
     private SessionEnd.Failed firstFailure;
+    private final LostSegments lost = new LostSegments();
 
     RoomRecording(PipelineSessionFactory.Shared shared, SessionContext context) {
         this.shared = shared;
@@ -224,6 +228,7 @@ public final class RoomRecording implements RecordingSession {
             case Command.Failure f -> finish(failed(f.code(), f.error(), f.scope()), true);
             case Command.SegmentStored s -> indexSegment(s);
             case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs(), g.from(), g.to());
+            case Command.SegmentLost l -> segmentLost(l);
         }
     }
 
@@ -399,6 +404,7 @@ public final class RoomRecording implements RecordingSession {
                 case Command.Handover h -> h.done().complete(null);
                 case Command.SegmentStored s -> indexSegment(s);
                 case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs(), g.from(), g.to());
+                case Command.SegmentLost l -> segmentLost(l);
                 default -> { }
             }
         }
@@ -472,13 +478,9 @@ public final class RoomRecording implements RecordingSession {
 
             @Override
             public void lost(SegmentDone segment, String key, String why) {
-                // The hole goes into the manifest as a gap before the next segment; the playlist marks the missing
-                // sequence number with a discontinuity.
                 log.error("job {}: segment {} lost ({}): a gap of {} s", job.jobId(), key, why,
                         segment.durationSeconds());
-                long ms = Math.round(segment.durationSeconds() * 1000);
-                Instant from = segment.programDateTime();
-                commands.add(new Command.Gap(segment.sequence() + 1, ms, from, from == null ? null : from.plusMillis(ms)));
+                commands.add(new Command.SegmentLost(segment, why));
             }
 
             @Override
@@ -507,8 +509,21 @@ public final class RoomRecording implements RecordingSession {
             return;
         }
         Manifest manifest = index.manifest();
-        events.segment(s.sequence(), key, s.bytes(), s.durationSeconds(), manifest.droppedFrames());
+        events.segment(s.sequence(), key, s.bytes(), s.durationSeconds(), manifest.droppedFrames(),
+                lost.before(s.sequence()).orElse(null));
         logProgress(s, manifest);
+    }
+
+    /**
+     * The hole goes into the manifest as a gap before the next segment (the playlist marks the missing sequence number
+     * with a discontinuity), and the next SEGMENT event says what was lost.
+     */
+    private void segmentLost(Command.SegmentLost l) {
+        SegmentDone segment = l.segment();
+        long ms = Math.round(segment.durationSeconds() * 1000);
+        Instant from = segment.programDateTime();
+        index.gap(segment.sequence() + 1, ms, from, from == null ? null : from.plusMillis(ms));
+        lost.add(segment.sequence(), segment.durationSeconds(), l.why());
     }
 
     /** One line per segment: what the demo shows as progress and what an operator greps for. */

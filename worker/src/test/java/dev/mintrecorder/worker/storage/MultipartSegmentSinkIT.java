@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.storage;
 
+import dev.mintrecorder.contracts.MemoryAlarm;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.devstack.Devstack;
@@ -125,8 +126,11 @@ class MultipartSegmentSinkIT {
     }
 
     private MultipartSegmentSink sink(UploadConfig config, SpoolConfig spool) {
-        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS, janitor,
-                new SegmentSpool(spool, METERS));
+        return sink(config, new SegmentSpool(spool, METERS));
+    }
+
+    private MultipartSegmentSink sink(UploadConfig config, SegmentSpool spool) {
+        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS, janitor, spool);
         return sink;
     }
 
@@ -290,9 +294,11 @@ class MultipartSegmentSinkIT {
     void aFullSpoolKeepsWhatItHoldsAndReportsEveryLaterSegmentLost() throws Exception {
         UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 3, Duration.ofMillis(100),
                 Duration.ofMillis(300));
-        // Room for two 300 kB segments in this recording's share.
-        MultipartSegmentSink sink = sink(quick, new SpoolConfig(spoolDir, 64L << 20, 700_000,
-                Duration.ofMillis(100)));
+        // Room for two 300 kB segments in this recording's share; the worker's bound is 1 MB.
+        SegmentSpool spool = new SegmentSpool(new SpoolConfig(spoolDir, 1_000_000, 700_000, Duration.ofMillis(100)),
+                METERS);
+        MultipartSegmentSink sink = sink(quick, spool);
+        assertTrue(spool.refusal().isEmpty());
         stack.s3().stop();
         for (long seq = 0; seq < 5; seq++) {
             try (SegmentOutput.Segment out = sink.open(seq)) {
@@ -304,10 +310,14 @@ class MultipartSegmentSinkIT {
         assertEquals(600_000, sink.spooledBytes());
         assertTrue(recorded.lost.values().stream().allMatch(w -> w.contains("share of the spool is full")),
                 recorded.lost.toString());
+        // 400 kB free, less than a room's share: the worker takes no more rooms until the spool drains.
+        assertEquals("spool: 400000 bytes free, less than one room's share of 700000", spool.refusal().orElseThrow());
+        assertEquals(MemoryAlarm.Level.WARN, spool.alarmState().level());
         stack.s3().start();
         await().atMost(Duration.ofSeconds(60)).until(() -> recorded.uploaded.size() == 2);
         assertTrue(sink.awaitUploads(Duration.ofSeconds(10)));
         assertEquals(0, sink.spooledBytes());
+        assertTrue(spool.refusal().isEmpty(), "rooms are taken again once it drained");
         // What the spool took it kept (the first two to arrive there); every other segment was reported lost.
         assertEquals(5, recorded.uploaded.size() + recorded.lost.size());
         assertTrue(recorded.uploaded.keySet().stream().noneMatch(recorded.lost::containsKey));
