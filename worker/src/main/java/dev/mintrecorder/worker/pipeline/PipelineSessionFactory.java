@@ -9,6 +9,7 @@ import dev.mintrecorder.worker.memory.RoomMemoryRegistry;
 import dev.mintrecorder.worker.ops.WorkerConfig;
 import dev.mintrecorder.worker.room.RoomClient;
 import dev.mintrecorder.worker.room.WebRtcRuntime;
+import dev.mintrecorder.worker.storage.FallbackStore;
 import dev.mintrecorder.worker.storage.S3Clients;
 import dev.mintrecorder.worker.storage.SegmentSpool;
 import dev.mintrecorder.worker.storage.UploadConfig;
@@ -18,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 
+import java.time.Clock;
 import java.util.Optional;
 
 /**
@@ -40,11 +42,12 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
      * @param roomMemories where each recording registers its room with the memory governor while it records
      * @param janitor aborts the uploads a recording could not settle before it ended
      * @param spool where segments wait on local disk while S3 cannot take them
+     * @param fallback where spooled segments go while the primary store keeps failing, if configured
      */
     record Shared(RoomClient rooms, S3Client s3, String bucket, UploadConfig upload, MediaConfig media,
                   BoundedFrameQueue.Limits videoQueue, BoundedFrameQueue.Limits audioQueue,
                   MeterRegistry registry, RoomMemoryRegistry roomMemories, UploadJanitor janitor,
-                  SegmentSpool spool) {
+                  SegmentSpool spool, Optional<FallbackStore> fallback) {
 
         /** The worker's settings for them, with these clients and registries. */
         static Shared of(WorkerConfig config, RoomClient rooms, S3Client s3, MeterRegistry registry,
@@ -53,9 +56,11 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
             if (spool.policy().enabled()) {
                 roomMemories.watchSpool(spool::alarmState);
             }
+            Optional<FallbackStore> fallback = config.storage().fallback().map(f -> new FallbackStore(
+                    S3Clients.create(f.store()), f.store().bucket(), f.after(), Clock.systemUTC(), registry));
             return new Shared(rooms, s3, config.storage().bucket(), config.upload(), config.media(),
                     config.room().videoQueue(), config.room().audioQueue(), registry, roomMemories,
-                    new UploadJanitor(s3, registry), spool);
+                    new UploadJanitor(s3, registry), spool, fallback);
         }
     }
 
@@ -120,6 +125,7 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
         } finally {
             shared.janitor().close();
             shared.spool().close();
+            shared.fallback().ifPresent(FallbackStore::close);
             shared.s3().close();
         }
     }

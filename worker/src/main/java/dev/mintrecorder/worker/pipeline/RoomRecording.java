@@ -99,8 +99,8 @@ public final class RoomRecording implements RecordingSession {
 
         record Failure(StatusEvent.FailureCode code, String error, StatusEvent.Scope scope) implements Command { }
 
-        /** A finished segment is uploaded to {@code key}: index it and report it. */
-        record SegmentStored(String key, SegmentDone segment, String crc32c) implements Command { }
+        /** A finished segment is uploaded to {@code key} (in the fallback store, or the primary): index, report it. */
+        record SegmentStored(String key, SegmentDone segment, String crc32c, boolean inFallback) implements Command { }
 
         /** Media stopped for {@code durationMs} before segment {@code beforeSequence}, from-to on the wall clock. */
         record Gap(long beforeSequence, long durationMs, Instant from, Instant to) implements Command { }
@@ -250,7 +250,7 @@ public final class RoomRecording implements RecordingSession {
             }
         }
         sink = new MultipartSegmentSink(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), shared.upload(),
-                uploadListener(), shared.registry(), shared.janitor(), shared.spool());
+                uploadListener(), shared.registry(), shared.janitor(), shared.spool(), shared.fallback());
         transition(State.JOINING);
         RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
                 LayerCap.of(job.video()), job.mintId().value(), job.jobId().toString());
@@ -473,7 +473,12 @@ public final class RoomRecording implements RecordingSession {
         return new SegmentUploadListener() {
             @Override
             public void uploaded(String key, SegmentDone segment, String crc32c) {
-                commands.add(new Command.SegmentStored(key, segment, crc32c));
+                commands.add(new Command.SegmentStored(key, segment, crc32c, false));
+            }
+
+            @Override
+            public void uploadedToFallback(String key, SegmentDone segment, String crc32c) {
+                commands.add(new Command.SegmentStored(key, segment, crc32c, true));
             }
 
             @Override
@@ -501,7 +506,7 @@ public final class RoomRecording implements RecordingSession {
         SegmentDone s = stored.segment();
         try {
             index.droppedFrames(droppedFrames());
-            index.add(key, s, stored.crc32c());
+            index.add(key, s, stored.crc32c(), stored.inFallback());
         } catch (RuntimeException e) {
             log.error("job {}: the playlist could not be written", job.jobId(), e);
             commands.add(new Command.Failure(StatusEvent.FailureCode.STORAGE,
