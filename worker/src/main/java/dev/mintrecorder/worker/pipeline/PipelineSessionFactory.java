@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.s3.S3Client;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Optional;
 
 /**
@@ -43,11 +44,12 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
      * @param janitor aborts the uploads a recording could not settle before it ended
      * @param spool where segments wait on local disk while S3 cannot take them
      * @param fallback where spooled segments go while the primary store keeps failing, if configured
+     * @param handoverUploads how long a handover waits for uploads and the spool: within the worker's drain budget
      */
     record Shared(RoomClient rooms, S3Client s3, String bucket, UploadConfig upload, MediaConfig media,
                   BoundedFrameQueue.Limits videoQueue, BoundedFrameQueue.Limits audioQueue,
                   MeterRegistry registry, RoomMemoryRegistry roomMemories, UploadJanitor janitor,
-                  SegmentSpool spool, Optional<FallbackStore> fallback) {
+                  SegmentSpool spool, Optional<FallbackStore> fallback, Duration handoverUploads) {
 
         /** The worker's settings for them, with these clients and registries. */
         static Shared of(WorkerConfig config, RoomClient rooms, S3Client s3, MeterRegistry registry,
@@ -60,8 +62,17 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
                     S3Clients.create(f.store()), f.store().bucket(), f.after(), Clock.systemUTC(), registry));
             return new Shared(rooms, s3, config.storage().bucket(), config.upload(), config.media(),
                     config.room().videoQueue(), config.room().audioQueue(), registry, roomMemories,
-                    new UploadJanitor(s3, registry), spool, fallback);
+                    new UploadJanitor(s3, registry), spool, fallback, handoverBudget(config.jobs().drainGrace()));
         }
+    }
+
+    /** What a handover leaves of the drain budget for the rest (lease, job requeue, closing): 5 s. */
+    static final Duration HANDOVER_MARGIN = Duration.ofSeconds(5);
+
+    /** The uploads' share of the SIGTERM drain budget: all of it but {@link #HANDOVER_MARGIN}, at least 1 s. */
+    static Duration handoverBudget(Duration drainGrace) {
+        Duration d = drainGrace.minus(HANDOVER_MARGIN);
+        return d.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : d;
     }
 
     private final WebRtcRuntime webrtc;

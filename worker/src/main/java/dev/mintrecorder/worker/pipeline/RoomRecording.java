@@ -309,10 +309,19 @@ public final class RoomRecording implements RecordingSession {
                             StatusEvent.Scope.SYSTEM));
                 }
             }
-            if (sink != null && !sink.awaitUploads(uploadGrace())) {
-                recordFailure(failed(StatusEvent.FailureCode.STORAGE,
-                        "segment uploads did not finish within " + uploadGrace().toSeconds() + " s",
-                        StatusEvent.Scope.SESSION));
+            boolean handover = outcome instanceof SessionEnd.HandedOver;
+            Duration wait = handover ? shared.handoverUploads() : uploadGrace();
+            if (sink != null && !sink.awaitUploads(wait)) {
+                if (handover) {
+                    // The worker exits at the end of its drain budget anyway: hand over in time. Open uploads stay
+                    // for the next attempt's salvage; what is still spooled is lost (the sink logs and counts it).
+                    log.error("job {}: uploads not settled within {} s of the drain budget: handing over anyway with "
+                            + "{} byte(s) still spooled", job.jobId(), wait.toSeconds(), sink.spooledBytes());
+                } else {
+                    recordFailure(failed(StatusEvent.FailureCode.STORAGE,
+                            "segment uploads did not finish within " + wait.toSeconds() + " s",
+                            StatusEvent.Scope.SESSION));
+                }
             }
             drainCommandsForFailures();
             SessionEnd result = firstFailure != null && !(outcome instanceof SessionEnd.Failed) ? firstFailure : outcome;
