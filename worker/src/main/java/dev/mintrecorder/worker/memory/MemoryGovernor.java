@@ -39,7 +39,8 @@ import java.util.stream.Collectors;
  * Alarms go out on each level change and on each action, otherwise at most once an {@code alarmInterval} while above
  * OK. The worker's local segment spool ({@link RoomMemoryRegistry#spool()}) rides on the same alarms: each carries its
  * state, and a change of the spool's level (OK, WARN, CRITICAL) sends one too, as does a reminder while it is above OK.
- * The spool's own admission gate is the pipeline's (its session factory refuses), not the governor's. The decision is {@link #tick()}, one sample, called by the governor's own thread (or a test). One per worker.
+ * The spool's own admission gate is the pipeline's (its session factory refuses), not the governor's. The decision
+ * is {@link #tick()}, one sample, called by the governor's own thread (or a test). One per worker.
  */
 public final class MemoryGovernor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MemoryGovernor.class);

@@ -126,7 +126,8 @@ public final class PipelineSessionFactory implements RecordingSessionFactory, Au
     /**
      * Release order: the room client (no new signal sockets), the WebRTC factory (closes any peer connection still
      * open, then disposes the factory and the audio device; the JVM cannot exit before), then the upload janitor
-     * (what it still holds is logged and left to the bucket's lifecycle rule) and the S3 client.
+     * (what it still holds is logged and left to the bucket's lifecycle rule), the spool, the fallback store's client
+     * and the S3 client.
      */
     @Override
     public void close() {

@@ -286,7 +286,8 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                     } catch (SdkException ex) {
                         if (S3Retry.isTransient(ex)) {
                             fallback.ifPresent(FallbackStore::primaryFailed);
-                            // Failed over just now: the fallback takes this segment without a backoff.
+                            // Failed over (now or before): the fallback takes this segment without a backoff. The
+                            // put that just failed counts as the probe, so asking for the target here takes its slot.
                             if (fallback.map(f -> f.target() == StoreSelector.Store.FALLBACK).orElse(false)) {
                                 continue;
                             }
