@@ -13,6 +13,8 @@ import java.util.UUID;
  * @param nativeBytes off-heap memory the JVM can count
  * @param budgetBytes the budget the levels are computed against
  * @param actions     what the governor did at this level, in order
+ * @param spool       the worker's local segment spool, when it has one (added within schema 1: absent otherwise and in
+ *                    alarms written before it was added). {@code level} is memory's; the spool's is its own.
  */
 public record MemoryAlarm(
         String workerId,
@@ -23,7 +25,8 @@ public record MemoryAlarm(
         long budgetBytes,
         List<Room> rooms,
         List<Action> actions,
-        Instant at) implements Message {
+        Instant at,
+        Spool spool) implements Message {
 
     public MemoryAlarm {
         Validation.safeName("worker_id", workerId);
@@ -35,6 +38,12 @@ public record MemoryAlarm(
         rooms = List.copyOf(Validation.required("rooms", rooms));
         actions = List.copyOf(Validation.required("actions", actions));
         Validation.timestamp("at", at);
+    }
+
+    /** An alarm from a worker without a spool. */
+    public MemoryAlarm(String workerId, Level level, long rssBytes, long heapBytes, NativeMemory nativeBytes,
+                       long budgetBytes, List<Room> rooms, List<Action> actions, Instant at) {
+        this(workerId, level, rssBytes, heapBytes, nativeBytes, budgetBytes, rooms, actions, at, null);
     }
 
     /** Levels with hysteresis; OK is published when a level clears. */
@@ -58,6 +67,23 @@ public record MemoryAlarm(
             Validation.required("rooms[].job_id", jobId);
             Validation.nonNegative("rooms[].queue_bytes", queueBytes);
             Validation.nonNegative("rooms[].dropped", dropped);
+        }
+    }
+
+    /**
+     * The worker's local spool: segment bytes S3 has not taken yet. Its level is a share of {@code maxBytes} (WARN from
+     * 50%, CRITICAL from 80%; never EMERGENCY); at CRITICAL, or with less free than one room's share, the worker takes
+     * no more rooms.
+     *
+     * @param lostSegments segments lost since the worker started because the spool was full or off
+     */
+    public record Spool(Level level, long bytes, long maxBytes, long segments, long lostSegments) {
+        public Spool {
+            Validation.required("spool.level", level);
+            Validation.nonNegative("spool.bytes", bytes);
+            Validation.nonNegative("spool.max_bytes", maxBytes);
+            Validation.nonNegative("spool.segments", segments);
+            Validation.nonNegative("spool.lost_segments", lostSegments);
         }
     }
 }

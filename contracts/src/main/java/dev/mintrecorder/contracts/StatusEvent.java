@@ -58,9 +58,14 @@ public sealed interface StatusEvent extends Message {
         }
     }
 
-    /** A segment was uploaded and is in the playlist. */
+    /**
+     * A segment was uploaded and is in the playlist.
+     *
+     * @param lost the segments lost just before this one, when there are any (added within schema 1: absent otherwise
+     *             and in events written before it was added)
+     */
     record Segment(UUID jobId, MintId mintId, String workerId, Instant at, int attempt,
-            long seq, String key, long bytes, double durationS, long droppedFrames) implements StatusEvent {
+            long seq, String key, long bytes, double durationS, long droppedFrames, Lost lost) implements StatusEvent {
         public Segment {
             header(jobId, mintId, workerId, at, attempt);
             Validation.nonNegative("seq", seq);
@@ -70,6 +75,38 @@ public sealed interface StatusEvent extends Message {
                 throw new InvalidMessageException("invalid duration_s: " + durationS + " is not a finite duration");
             }
             Validation.nonNegative("dropped_frames", droppedFrames);
+            if (lost != null && lost.firstSeq() + lost.segments() > seq) {
+                throw new InvalidMessageException("invalid lost: segments " + lost.firstSeq() + "+" + lost.segments()
+                        + " do not come before seq " + seq);
+            }
+        }
+
+        /** A segment with nothing lost before it. */
+        public Segment(UUID jobId, MintId mintId, String workerId, Instant at, int attempt, long seq, String key,
+                       long bytes, double durationS, long droppedFrames) {
+            this(jobId, mintId, workerId, at, attempt, seq, key, bytes, durationS, droppedFrames, null);
+        }
+    }
+
+    /**
+     * Segments that never reached storage (S3 could not take them and the worker's spool was full or off), reported on
+     * the next segment that did: the playlist skips their sequence numbers with a discontinuity, and the manifest
+     * lists the hole as a gap.
+     *
+     * @param firstSeq  the first lost sequence number
+     * @param segments  how many, from {@code firstSeq}, were lost
+     * @param durationS their seconds of media
+     * @param reason    why, for people (the last loss's reason)
+     */
+    record Lost(long firstSeq, int segments, double durationS, String reason) {
+        public Lost {
+            Validation.nonNegative("lost.first_seq", firstSeq);
+            Validation.range("lost.segments", segments, 1, Integer.MAX_VALUE);
+            if (!(durationS >= 0) || Double.isInfinite(durationS)) {
+                throw new InvalidMessageException("invalid lost.duration_s: " + durationS
+                        + " is not a finite duration");
+            }
+            Validation.text("lost.reason", reason);
         }
     }
 

@@ -60,7 +60,15 @@ final class Samples {
                         "room: room-1 does not exist", StatusEvent.Scope.SESSION, null),
                 // STOPPED and FAILED as written before they carried a code and the recording.
                 new StatusEvent.Stopped(JOB, MINT, WORKER, AT, 1, null, "stopped: demo done", null),
-                new StatusEvent.Failed(JOB, MINT, WORKER, AT, 1, null, "encoder died", StatusEvent.Scope.SESSION, null));
+                new StatusEvent.Failed(JOB, MINT, WORKER, AT, 1, null, "encoder died", StatusEvent.Scope.SESSION, null),
+                // A segment after two that the full spool lost.
+                new StatusEvent.Segment(JOB, MINT, WORKER, AT, 1, 15, S3Keys.segment(MINT, JOB, 15), 1_500_000, 6.0, 3,
+                        new StatusEvent.Lost(13, 2, 12.0, "the worker's spool is full")),
+                // A spool alarm: memory is fine, the spool is CRITICAL.
+                new MemoryAlarm(WORKER, MemoryAlarm.Level.OK, 400_000_000, 100_000_000,
+                        new MemoryAlarm.NativeMemory(100_000_000, 8_000_000), 1_000_000_000, List.of(),
+                        List.of(MemoryAlarm.Action.ALARM_ONLY), AT,
+                        new MemoryAlarm.Spool(MemoryAlarm.Level.CRITICAL, 860_000_000, 1_073_741_824, 570, 2)));
     }
 
     /** A recording of 20 segments over two attempts, with one gap. */

@@ -120,7 +120,7 @@ class SchemaAgreementTest {
     static Stream<Arguments> invalidVariants() {
         List<Message> all = Samples.all();
         Message job = all.get(0), stop = all.get(3), segment = all.get(7), failed = all.get(13), alarm = all.get(16),
-                dlq = all.get(18);
+                dlq = all.get(18), lostBefore = all.get(all.size() - 2), spoolAlarm = all.getLast();
         return Stream.of(
                 invalid(job, "newer major schema", n -> n.put("schema", 2)),
                 invalid(job, "schema missing", n -> n.remove("schema")),
@@ -160,7 +160,11 @@ class SchemaAgreementTest {
                 invalid(alarm, "room mint_id invalid", n -> ((ObjectNode) n.get("rooms").get(0)).put("mint_id", "x")),
                 invalid(alarm, "native_bytes missing", n -> n.remove("native_bytes")),
                 invalid(dlq, "negative offset", n -> ((ObjectNode) n.get("source")).put("offset", -1)),
-                invalid(dlq, "raw not base64", n -> n.put("raw", "%%%")));
+                invalid(dlq, "raw not base64", n -> n.put("raw", "%%%")),
+                invalid(lostBefore, "lost without reason", n -> ((ObjectNode) n.get("lost")).remove("reason")),
+                invalid(lostBefore, "lost of no segment", n -> ((ObjectNode) n.get("lost")).put("segments", 0)),
+                invalid(spoolAlarm, "spool level unknown", n -> ((ObjectNode) n.get("spool")).put("level", "FULL")),
+                invalid(spoolAlarm, "spool bytes negative", n -> ((ObjectNode) n.get("spool")).put("bytes", -1)));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -57,9 +57,11 @@ public final class JobEvents {
         publisher.status(new StatusEvent.Joined(jobId, mintId, workerId, clock.instant(), attempt));
     }
 
-    public void segment(long seq, String key, long bytes, double durationS, long droppedFrames) {
+    /** @param lost the segments lost just before this one, or null */
+    public void segment(long seq, String key, long bytes, double durationS, long droppedFrames,
+                        StatusEvent.Lost lost) {
         publisher.status(new StatusEvent.Segment(jobId, mintId, workerId, clock.instant(), attempt, seq, key, bytes,
-                durationS, droppedFrames));
+                durationS, droppedFrames, lost));
     }
 
     public void stalled(String track, long gapMs) {

@@ -53,6 +53,7 @@ public final class JobEngine implements AutoCloseable {
     private final LeaseView leases;
     private final BacklogProbe backlog;
     private final Recordings recordings;
+    private final RecordingSessionFactory sessionFactory;
     private final Dispatcher dispatcher;
     private final Guardian guardian;
     private final ScheduledExecutorService timers;
@@ -73,6 +74,7 @@ public final class JobEngine implements AutoCloseable {
                      MeterRegistry registry, Clock clock, Admission admission) {
         this.workerId = workerId;
         this.config = config;
+        this.sessionFactory = sessionFactory;
         Bulkhead bulkhead = Bulkhead.of(workerId + "-rooms", BulkheadConfig.custom()
                 .maxConcurrentCalls(config.maxRooms())
                 .maxWaitDuration(Duration.ZERO)
@@ -166,7 +168,8 @@ public final class JobEngine implements AutoCloseable {
 
     /**
      * Whether the fleet should send this worker work: views loaded, dispatcher and guardian up, not draining, no SYSTEM
-     * error.
+     * error, and the session factory not refusing (a nearly full spool). Not ready, the worker takes no job and
+     * offers no capacity beyond the rooms it runs; it is ready again once the reason clears.
      */
     public boolean ready() {
         return notReadyReason().isEmpty();
@@ -183,7 +186,7 @@ public final class JobEngine implements AutoCloseable {
         if (!viewsLoaded) {
             return Optional.of("loading the control and lease tables");
         }
-        return dispatcher.down().or(guardian::down);
+        return dispatcher.down().or(guardian::down).or(sessionFactory::refusal);
     }
 
     /** Recordings running now. */

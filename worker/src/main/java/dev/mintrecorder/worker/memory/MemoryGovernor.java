@@ -37,7 +37,10 @@ import java.util.stream.Collectors;
  *       also reports not ready.</li>
  * </ul>
  * Alarms go out on each level change and on each action, otherwise at most once an {@code alarmInterval} while above
- * OK. The decision is {@link #tick()}, one sample, called by the governor's own thread (or a test). One per worker.
+ * OK. The worker's local segment spool ({@link RoomMemoryRegistry#spool()}) rides on the same alarms: each carries its
+ * state, and a change of the spool's level (OK, WARN, CRITICAL) sends one too, as does a reminder while it is above OK.
+ * The spool's own admission gate is the pipeline's (its session factory refuses), not the governor's. The decision
+ * is {@link #tick()}, one sample, called by the governor's own thread (or a test). One per worker.
  */
 public final class MemoryGovernor implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MemoryGovernor.class);
@@ -64,6 +67,7 @@ public final class MemoryGovernor implements AutoCloseable {
     private Instant lastAlarm;
     private Instant lastHandover;
     private boolean pressureApplied;
+    private Level spoolLevel = Level.OK;
 
     public MemoryGovernor(String workerId, long budgetBytes, MemoryConfig config, MemorySampler sampler,
                           RoomMemoryRegistry rooms, GovernorActions actions, Clock clock, MeterRegistry registry) {
@@ -166,12 +170,17 @@ public final class MemoryGovernor implements AutoCloseable {
             log.info("memory level {} -> {}: rss {} of budget {} ({})", previous, next, m.rssBytes(), budgetBytes,
                     done.isEmpty() ? "alarm only" : done);
         }
-        boolean reminder = next != Level.OK && (lastAlarm == null || !now.isBefore(lastAlarm.plus(alarmInterval)));
-        if (next != previous || !done.isEmpty() || reminder) {
+        Optional<MemoryAlarm.Spool> spool = rooms.spool();
+        Level spoolNow = spool.map(MemoryAlarm.Spool::level).orElse(Level.OK);
+        boolean spoolChanged = spoolNow != spoolLevel;
+        spoolLevel = spoolNow;
+        boolean above = next != Level.OK || spoolNow != Level.OK;
+        boolean reminder = above && (lastAlarm == null || !now.isBefore(lastAlarm.plus(alarmInterval)));
+        if (next != previous || spoolChanged || !done.isEmpty() || reminder) {
             if (done.isEmpty()) {
                 done.add(Action.ALARM_ONLY);
             }
-            actions.publish(alarm(next, m, sampled, done, now));
+            actions.publish(alarm(next, m, sampled, done, now, spool.orElse(null)));
             Metric.MEMORY_ALARMS.counter(registry, Tags.of("level", next.name())).increment();
             lastAlarm = now;
         }
@@ -182,14 +191,16 @@ public final class MemoryGovernor implements AutoCloseable {
         return lastHandover == null || !now.isBefore(lastHandover.plus(handoverInterval));
     }
 
-    private MemoryAlarm alarm(Level at, ProcessMemory m, List<Sampled> sampled, List<Action> done, Instant now) {
+    private MemoryAlarm alarm(Level at, ProcessMemory m, List<Sampled> sampled, List<Action> done, Instant now,
+                              MemoryAlarm.Spool spool) {
         List<MemoryAlarm.Room> heavyFirst = sampled.stream()
                 .sorted(Comparator.comparingLong((Sampled s) -> s.figures.totalBytes()).reversed())
                 .map(s -> new MemoryAlarm.Room(s.room.mintId(), s.room.jobId(), s.figures.totalBytes(),
                         s.figures.dropped()))
                 .toList();
         return new MemoryAlarm(workerId, at, m.rssBytes(), m.heapBytes(),
-                new MemoryAlarm.NativeMemory(m.javacppBytes(), m.directBytes()), budgetBytes, heavyFirst, done, now);
+                new MemoryAlarm.NativeMemory(m.javacppBytes(), m.directBytes()), budgetBytes, heavyFirst, done, now,
+                spool);
     }
 
     public Level level() {

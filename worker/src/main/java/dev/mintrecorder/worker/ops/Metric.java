@@ -115,6 +115,11 @@ public enum Metric {
     SPOOL_LOST(COUNTER, "recorder.spool.lost", null, List.of(),
             "Segments lost: the spool was full (or off) when S3 could not take them, or they were still spooled when "
                     + "their recording ended."),
+    FALLBACK_ACTIVE(GAUGE, "recorder.storage.fallback.active", null, List.of(),
+            "1 while spooled segments go to the fallback store because the primary keeps failing "
+                    + "(storage.FallbackStore), else 0."),
+    FALLBACK_SEGMENTS(COUNTER, "recorder.storage.fallback.segments", null, List.of(),
+            "Segments stored in the fallback store; the manifest names the store of each."),
     INDEX_PUBLISH_FAILURES(COUNTER, "recorder.index.publish.failures", null, List.of(),
             "Writes of a recording's manifest.json and index.m3u8 that failed after retries; three in a row fail the "
                     + "recording."),

@@ -99,11 +99,14 @@ public final class RoomRecording implements RecordingSession {
 
         record Failure(StatusEvent.FailureCode code, String error, StatusEvent.Scope scope) implements Command { }
 
-        /** A finished segment is uploaded to {@code key}: index it and report it. */
-        record SegmentStored(String key, SegmentDone segment, String crc32c) implements Command { }
+        /** A finished segment is uploaded to {@code key} (in the fallback store, or the primary): index, report it. */
+        record SegmentStored(String key, SegmentDone segment, String crc32c, boolean inFallback) implements Command { }
 
         /** Media stopped for {@code durationMs} before segment {@code beforeSequence}, from-to on the wall clock. */
         record Gap(long beforeSequence, long durationMs, Instant from, Instant to) implements Command { }
+
+        /** A finished segment never reached storage ({@code why}): a gap in the index, reported on the next SEGMENT. */
+        record SegmentLost(SegmentDone segment, String why) implements Command { }
     }
 
     private final PipelineSessionFactory.Shared shared;
@@ -126,6 +129,7 @@ public final class RoomRecording implements RecordingSession {
     private MultipartSegmentSink sink;
     private RoomMemoryRegistry.Registration memory;
     private SessionEnd.Failed firstFailure;
+    private final LostSegments lost = new LostSegments();
 
     RoomRecording(PipelineSessionFactory.Shared shared, SessionContext context) {
         this.shared = shared;
@@ -224,6 +228,7 @@ public final class RoomRecording implements RecordingSession {
             case Command.Failure f -> finish(failed(f.code(), f.error(), f.scope()), true);
             case Command.SegmentStored s -> indexSegment(s);
             case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs(), g.from(), g.to());
+            case Command.SegmentLost l -> segmentLost(l);
         }
     }
 
@@ -245,7 +250,7 @@ public final class RoomRecording implements RecordingSession {
             }
         }
         sink = new MultipartSegmentSink(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), shared.upload(),
-                uploadListener(), shared.registry(), shared.janitor(), shared.spool());
+                uploadListener(), shared.registry(), shared.janitor(), shared.spool(), shared.fallback());
         transition(State.JOINING);
         RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
                 LayerCap.of(job.video()), job.mintId().value(), job.jobId().toString());
@@ -304,10 +309,19 @@ public final class RoomRecording implements RecordingSession {
                             StatusEvent.Scope.SYSTEM));
                 }
             }
-            if (sink != null && !sink.awaitUploads(uploadGrace())) {
-                recordFailure(failed(StatusEvent.FailureCode.STORAGE,
-                        "segment uploads did not finish within " + uploadGrace().toSeconds() + " s",
-                        StatusEvent.Scope.SESSION));
+            boolean handover = outcome instanceof SessionEnd.HandedOver;
+            Duration wait = handover ? shared.handoverUploads() : uploadGrace();
+            if (sink != null && !sink.awaitUploads(wait)) {
+                if (handover) {
+                    // The worker exits at the end of its drain budget anyway: hand over in time. Open uploads stay
+                    // for the next attempt's salvage; what is still spooled is lost (the sink logs and counts it).
+                    log.error("job {}: uploads not settled within {} s of the drain budget: handing over anyway with "
+                            + "{} byte(s) still spooled", job.jobId(), wait.toSeconds(), sink.spooledBytes());
+                } else {
+                    recordFailure(failed(StatusEvent.FailureCode.STORAGE,
+                            "segment uploads did not finish within " + wait.toSeconds() + " s",
+                            StatusEvent.Scope.SESSION));
+                }
             }
             drainCommandsForFailures();
             SessionEnd result = firstFailure != null && !(outcome instanceof SessionEnd.Failed) ? firstFailure : outcome;
@@ -399,6 +413,7 @@ public final class RoomRecording implements RecordingSession {
                 case Command.Handover h -> h.done().complete(null);
                 case Command.SegmentStored s -> indexSegment(s);
                 case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs(), g.from(), g.to());
+                case Command.SegmentLost l -> segmentLost(l);
                 default -> { }
             }
         }
@@ -467,18 +482,19 @@ public final class RoomRecording implements RecordingSession {
         return new SegmentUploadListener() {
             @Override
             public void uploaded(String key, SegmentDone segment, String crc32c) {
-                commands.add(new Command.SegmentStored(key, segment, crc32c));
+                commands.add(new Command.SegmentStored(key, segment, crc32c, false));
+            }
+
+            @Override
+            public void uploadedToFallback(String key, SegmentDone segment, String crc32c) {
+                commands.add(new Command.SegmentStored(key, segment, crc32c, true));
             }
 
             @Override
             public void lost(SegmentDone segment, String key, String why) {
-                // The hole goes into the manifest as a gap before the next segment; the playlist marks the missing
-                // sequence number with a discontinuity.
                 log.error("job {}: segment {} lost ({}): a gap of {} s", job.jobId(), key, why,
                         segment.durationSeconds());
-                long ms = Math.round(segment.durationSeconds() * 1000);
-                Instant from = segment.programDateTime();
-                commands.add(new Command.Gap(segment.sequence() + 1, ms, from, from == null ? null : from.plusMillis(ms)));
+                commands.add(new Command.SegmentLost(segment, why));
             }
 
             @Override
@@ -499,7 +515,7 @@ public final class RoomRecording implements RecordingSession {
         SegmentDone s = stored.segment();
         try {
             index.droppedFrames(droppedFrames());
-            index.add(key, s, stored.crc32c());
+            index.add(key, s, stored.crc32c(), stored.inFallback());
         } catch (RuntimeException e) {
             log.error("job {}: the playlist could not be written", job.jobId(), e);
             commands.add(new Command.Failure(StatusEvent.FailureCode.STORAGE,
@@ -507,8 +523,21 @@ public final class RoomRecording implements RecordingSession {
             return;
         }
         Manifest manifest = index.manifest();
-        events.segment(s.sequence(), key, s.bytes(), s.durationSeconds(), manifest.droppedFrames());
+        events.segment(s.sequence(), key, s.bytes(), s.durationSeconds(), manifest.droppedFrames(),
+                lost.before(s.sequence()).orElse(null));
         logProgress(s, manifest);
+    }
+
+    /**
+     * The hole goes into the manifest as a gap before the next segment (the playlist marks the missing sequence number
+     * with a discontinuity), and the next SEGMENT event says what was lost.
+     */
+    private void segmentLost(Command.SegmentLost l) {
+        SegmentDone segment = l.segment();
+        long ms = Math.round(segment.durationSeconds() * 1000);
+        Instant from = segment.programDateTime();
+        index.gap(segment.sequence() + 1, ms, from, from == null ? null : from.plusMillis(ms));
+        lost.add(segment.sequence(), segment.durationSeconds(), l.why());
     }
 
     /** One line per segment: what the demo shows as progress and what an operator greps for. */

@@ -59,7 +59,8 @@ public final class IndexRebuild {
         TreeMap<Long, Manifest.Segment> segments = new TreeMap<>();
         List<Long> missing = new ArrayList<>();
         for (Manifest.Segment s : previous.segments()) {
-            if (stored.containsKey(s.seq())) {
+            // A segment in the fallback store is not in this listing of the primary: kept as the manifest says.
+            if (stored.containsKey(s.seq()) || s.inFallback()) {
                 segments.put(s.seq(), s);
             } else {
                 missing.add(s.seq());

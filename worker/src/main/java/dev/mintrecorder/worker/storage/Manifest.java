@@ -50,12 +50,31 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
      *        unknown (salvaged or recovered segments, manifests written before it was added)
      * @param crc32c the CRC32C of the object's bytes, base64 as S3 writes it (absent for segments completed or found
      *        on resume, whose bytes no writer saw); {@code durationS} is kept to milliseconds
+     * @param store {@value #FALLBACK} when the object is in the fallback store (the same key in
+     *        {@code S3_FALLBACK_BUCKET}), because the primary kept failing; absent: in the primary
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Segment(long seq, String key, double durationS, long bytes, boolean discontinuity,
-                          boolean salvaged, boolean recovered, Instant programDateTime, String crc32c) {
+                          boolean salvaged, boolean recovered, Instant programDateTime, String crc32c, String store) {
+        /** The {@code store} of a segment in the fallback store. */
+        public static final String FALLBACK = "fallback";
+
         public Segment {
             durationS = Math.round(durationS * 1000) / 1000.0;
+            if (store != null && !store.equals(FALLBACK)) {
+                throw new IllegalArgumentException("unknown store: " + store);
+            }
+        }
+
+        /** A segment in the primary store. */
+        public Segment(long seq, String key, double durationS, long bytes, boolean discontinuity, boolean salvaged,
+                       boolean recovered, Instant programDateTime, String crc32c) {
+            this(seq, key, durationS, bytes, discontinuity, salvaged, recovered, programDateTime, crc32c, null);
+        }
+
+        /** Whether the object is in the fallback store, not the primary. */
+        public boolean inFallback() {
+            return FALLBACK.equals(store);
         }
 
         /** A segment whose wall-clock time and checksum are unknown. */

@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -76,6 +77,11 @@ import java.util.zip.CRC32C;
  * spooled segment is reported to the listener once it is in S3. A segment the spool refuses ({@link SpoolPolicy}) is
  * reported lost. A segment longer than one part (its parts stream while it is written) is never spooled: it waits
  * for S3 as without a spool.
+ *
+ * <p><b>The fallback store.</b> With a {@link FallbackStore}, the drain puts spooled segments there instead once the
+ * primary has failed for {@code S3_FALLBACK_AFTER}, and reports them with
+ * {@link SegmentUploadListener#uploadedToFallback}; a put that the primary takes (a probe every few seconds, or a
+ * direct upload) sends them to the primary again.
  */
 public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSink.class);
@@ -105,6 +111,8 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     /** Finished segments uploading directly: the drain never overtakes a lower one. */
     private final ConcurrentSkipListSet<Long> directInFlight = new ConcurrentSkipListSet<>();
     private final Thread drain;
+    /** Where spooled segments go while the primary keeps failing; empty without one. */
+    private final Optional<FallbackStore> fallback;
     private volatile boolean stopped;
 
     /**
@@ -115,6 +123,14 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     public MultipartSegmentSink(S3Client s3, String bucket, MintId mint, UUID jobId, UploadConfig config,
                                 SegmentUploadListener listener, MeterRegistry registry, UploadJanitor janitor,
                                 SegmentSpool spool) {
+        this(s3, bucket, mint, jobId, config, listener, registry, janitor, spool, Optional.empty());
+    }
+
+    /** @param fallback the worker's fallback store, which the drain uses once the primary has kept failing */
+    public MultipartSegmentSink(S3Client s3, String bucket, MintId mint, UUID jobId, UploadConfig config,
+                                SegmentUploadListener listener, MeterRegistry registry, UploadJanitor janitor,
+                                SegmentSpool spool, Optional<FallbackStore> fallback) {
+        this.fallback = fallback;
         this.janitor = janitor;
         this.spool = spool.room(jobId);
         this.spoolEnabled = spool.policy().enabled();
@@ -257,10 +273,31 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                     continue;
                 }
                 byte[] data = spool.read(e);
-                s3.putObject(PutObjectRequest.builder().bucket(bucket).key(e.key()).contentType("video/mp2t")
-                        .checksumCRC32C(e.crc32c()).build(), RequestBody.fromBytes(data));
-                log.info("spooled segment {} is in S3 now ({} bytes)", e.key(), e.bytes());
-                tell(() -> listener.uploaded(e.key(), e.done(), e.crc32c()));
+                StoreSelector.Store store = fallback.map(FallbackStore::target).orElse(StoreSelector.Store.PRIMARY);
+                if (store == StoreSelector.Store.FALLBACK) {
+                    FallbackStore f = fallback.orElseThrow();
+                    put(f.client(), f.bucket(), e, data);
+                    f.storedOne();
+                    log.info("spooled segment {} is in the fallback store now ({} bytes)", e.key(), e.bytes());
+                    tell(() -> listener.uploadedToFallback(e.key(), e.done(), e.crc32c()));
+                } else {
+                    try {
+                        put(s3, bucket, e, data);
+                    } catch (SdkException ex) {
+                        if (S3Retry.isTransient(ex)) {
+                            fallback.ifPresent(FallbackStore::primaryFailed);
+                            // Failed over (now or before): the fallback takes this segment without a backoff. The
+                            // put that just failed counts as the probe, so asking for the target here takes its slot.
+                            if (fallback.map(f -> f.target() == StoreSelector.Store.FALLBACK).orElse(false)) {
+                                continue;
+                            }
+                        }
+                        throw ex;
+                    }
+                    fallback.ifPresent(FallbackStore::primaryAnswered);
+                    log.info("spooled segment {} is in S3 now ({} bytes)", e.key(), e.bytes());
+                    tell(() -> listener.uploaded(e.key(), e.done(), e.crc32c()));
+                }
                 spool.remove(e);
                 backoffMs = 0;
             } catch (InterruptedException ex) {
@@ -286,6 +323,11 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                 }
             }
         }
+    }
+
+    private static void put(S3Client client, String bucket, SegmentSpool.Entry e, byte[] data) {
+        client.putObject(PutObjectRequest.builder().bucket(bucket).key(e.key()).contentType("video/mp2t")
+                .checksumCRC32C(e.crc32c()).build(), RequestBody.fromBytes(data));
     }
 
     private <T> CompletableFuture<T> track(CompletableFuture<T> f) {
@@ -445,6 +487,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             track(done.handle((ok, e) -> {
                 if (e == null) {
                     unsettled.remove(this);
+                    fallback.ifPresent(FallbackStore::primaryAnswered);
                     uploadLatency.record(System.nanoTime() - closedAt, TimeUnit.NANOSECONDS);
                     if (finished != null) {
                         tell(() -> listener.uploaded(key, finished, crc32c));

@@ -12,7 +12,8 @@ import java.util.Locale;
  * {@code #EXT-X-PROGRAM-DATE-TIME} gives each segment whose wall-clock time is known the time of its first frame.
  * {@code #EXT-X-INDEPENDENT-SEGMENTS} holds because every segment starts with an IDR frame (keyframes are forced every
  * 2 s and the muxer cuts only at keyframes; a salvaged segment is a prefix of such a segment). Version 3 covers
- * every tag used (decimal EXTINF).
+ * every tag used (decimal EXTINF). Segments in the fallback store are left out (the manifest lists them, with their
+ * store): the playlist names only objects beside it.
  */
 public final class Playlist {
     /** ISO 8601 in UTC, to the millisecond (RFC 8216 4.3.2.6). */
@@ -23,7 +24,8 @@ public final class Playlist {
     }
 
     public static String render(Manifest manifest) {
-        List<Manifest.Segment> segments = manifest.segments();
+        // A segment in the fallback store is not where the playlist is: it is left out, a missing sequence number.
+        List<Manifest.Segment> segments = manifest.segments().stream().filter(s -> !s.inFallback()).toList();
         // Each EXTINF rounded must not exceed the target duration (RFC 8216 4.3.3.1).
         long target = Math.max(manifest.segmentSeconds(),
                 segments.stream().mapToLong(s -> Math.round(s.durationS())).max().orElse(0));

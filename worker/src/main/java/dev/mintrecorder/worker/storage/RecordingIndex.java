@@ -108,11 +108,24 @@ public final class RecordingIndex {
      *         (the segment is in the manifest all the same, for the final publish)
      */
     public synchronized void add(String key, SegmentDone segment, String crc32c) {
+        add(key, segment, crc32c, false);
+    }
+
+    /**
+     * As {@link #add(String, SegmentDone, String)}, for a segment in the primary or, {@code inFallback}, in the fallback
+     * store. A segment in the fallback store joins the manifest without a publish: the primary, where the index is,
+     * kept failing, and the playlist would not change (it lists only the primary's segments). The next publish, once
+     * the primary answers, writes it into the manifest with its store.
+     */
+    public synchronized void add(String key, SegmentDone segment, String crc32c, boolean inFallback) {
         boolean discontinuity = segment.discontinuity() || discontinuityPending;
         discontinuityPending = false;
         manifest = manifest.withSegment(new Manifest.Segment(segment.sequence(), key, segment.durationSeconds(),
-                segment.bytes(), discontinuity, false, false, segment.programDateTime(), crc32c));
-        publish();
+                segment.bytes(), discontinuity, false, false, segment.programDateTime(), crc32c,
+                inFallback ? Manifest.Segment.FALLBACK : null));
+        if (!inFallback) {
+            publish();
+        }
     }
 
     /**

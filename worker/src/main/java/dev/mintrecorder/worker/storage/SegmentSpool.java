@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.storage;
 
+import dev.mintrecorder.contracts.MemoryAlarm;
 import dev.mintrecorder.worker.media.SegmentDone;
 import dev.mintrecorder.worker.ops.Metric;
 import io.micrometer.core.instrument.Counter;
@@ -106,6 +107,22 @@ public final class SegmentSpool implements AutoCloseable {
 
     public SpoolPolicy.Level level() {
         return policy.level(bytes.get());
+    }
+
+    /** Why this worker should take no more rooms now (the spool is CRITICAL or short of a room's share). */
+    public Optional<String> refusal() {
+        return policy.refusal(bytes.get());
+    }
+
+    /** The spool's state as the worker's alarms report it ({@code recording.alarms}). */
+    public MemoryAlarm.Spool alarmState() {
+        MemoryAlarm.Level at = switch (level()) {
+            case OK -> MemoryAlarm.Level.OK;
+            case WARN -> MemoryAlarm.Level.WARN;
+            case CRITICAL -> MemoryAlarm.Level.CRITICAL;
+        };
+        return new MemoryAlarm.Spool(at, bytes.get(), policy.enabled() ? policy.workerMaxBytes() : 0, segments.get(),
+                (long) lost.count());
     }
 
     /** Logs each change of level: WARN and CRITICAL as the spool fills, OK once it has drained below WARN. */

@@ -13,6 +13,15 @@ public interface SegmentUploadListener {
     void uploaded(String key, SegmentDone segment, String crc32c);
 
     /**
+     * As {@link #uploaded}, but the segment is in the fallback store, not the primary: the primary kept failing. Only
+     * a sink given a {@link FallbackStore} calls it, so a listener of a sink without one need not know it.
+     */
+    default void uploadedToFallback(String key, SegmentDone segment, String crc32c) {
+        throw new UnsupportedOperationException("this listener was given no fallback store, yet segment " + key
+                + " went there");
+    }
+
+    /**
      * S3 could not take the finished segment in time and the spool could not keep it ({@code why}): it is lost, and
      * the recording has a hole of its duration.
      */

@@ -1,5 +1,7 @@
 package dev.mintrecorder.worker.storage;
 
+import java.util.Optional;
+
 /**
  * The spool's decisions, pure: whether a segment may go to the local spool, and how full the spool is.
  *
@@ -14,6 +16,9 @@ package dev.mintrecorder.worker.storage;
  *
  * <p><b>Levels</b>, as shares of the worker bound: WARN from {@value #WARN}, CRITICAL from {@value #CRITICAL}.
  * They show in {@code recorder_spool_level} and in one log line per change (WARN, ERROR).
+ *
+ * <p><b>Admission.</b> A worker whose spool is CRITICAL, or has less free than one room's share, takes no more rooms
+ * ({@link #refusal}): a new room in the same outage would only spool too, into space the running ones need.
  */
 public record SpoolPolicy(long workerMaxBytes, long roomMaxBytes) {
     public static final double WARN = 0.5;
@@ -58,6 +63,25 @@ public record SpoolPolicy(long workerMaxBytes, long roomMaxBytes) {
             return Decision.DROP_ROOM_FULL;
         }
         return Decision.SPOOL;
+    }
+
+    /**
+     * Why the worker should take no more rooms with {@code workerBytes} spooled; empty when it may. A room's share is
+     * capped at the worker bound, so a room bound above it does not shut admission for good.
+     */
+    public Optional<String> refusal(long workerBytes) {
+        if (!enabled()) {
+            return Optional.empty();
+        }
+        if (level(workerBytes) == Level.CRITICAL) {
+            return Optional.of("spool CRITICAL: " + workerBytes + " of " + workerMaxBytes
+                    + " bytes hold segments S3 has not taken");
+        }
+        long free = workerMaxBytes - workerBytes;
+        long share = Math.min(roomMaxBytes, workerMaxBytes);
+        return free < share
+                ? Optional.of("spool: " + free + " bytes free, less than one room's share of " + share)
+                : Optional.empty();
     }
 
     public Level level(long workerBytes) {

@@ -12,9 +12,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -119,6 +121,40 @@ class JobEngineIT {
         rss.set(0);
         await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.of(job, StatusEvent.Heartbeat.class).isEmpty());
         assertEquals(10, admission.reservedBytes(), "the room's cost stays reserved until it runs or ends");
+
+        kit.jobs.stop(mint, job, "done");
+        await().atMost(Duration.ofSeconds(15)).until(() -> !kit.log.terminal(job).isEmpty());
+    }
+
+    /** A refusing session factory (the worker's spool is nearly full) takes the worker out of the fleet until it clears. */
+    @Test
+    void aWorkerWhoseSessionsRefuseTakesNoJobAndOffersNoCapacityUntilTheyClear() {
+        AtomicReference<Optional<String>> refusal = new AtomicReference<>(Optional.of("spool CRITICAL: test"));
+        TickSessionFactory ticks = kit.ticks();
+        RecordingSessionFactory spoolFull = new RecordingSessionFactory() {
+            @Override
+            public RecordingSession create(SessionContext context) {
+                return ticks.create(context);
+            }
+
+            @Override
+            public Optional<String> refusal() {
+                return refusal.get();
+            }
+        };
+        JobEngine engine = kit.engine("w-spool", 2, spoolFull);
+        String mint = kit.mint();
+        UUID job = kit.start(mint, "until-stopped");
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> engine.notReadyReason()
+                .equals(Optional.of("spool CRITICAL: test")));
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> kit.log.of(job).isEmpty());
+        assertEquals(0.0, kit.gauge("w-spool", "recorder.rooms.max"), "no capacity on offer");
+
+        refusal.set(Optional.empty());
+        await().atMost(Duration.ofSeconds(30)).until(() -> !kit.log.of(job, StatusEvent.Heartbeat.class).isEmpty());
+        assertTrue(engine.ready());
+        assertEquals(2.0, kit.gauge("w-spool", "recorder.rooms.max"));
 
         kit.jobs.stop(mint, job, "done");
         await().atMost(Duration.ofSeconds(15)).until(() -> !kit.log.terminal(job).isEmpty());

@@ -135,6 +135,11 @@ final class JobTestKit implements BeforeAllCallback, AfterEachCallback, AfterAll
         return engine(workerId, rooms, new TickSessionFactory(s3, stack.s3Bucket(), tracker));
     }
 
+    /** The tick sessions this kit's engines run by default. */
+    TickSessionFactory ticks() {
+        return new TickSessionFactory(s3, stack.s3Bucket(), tracker);
+    }
+
     JobEngine engine(String workerId, int rooms, Admission admission) {
         return engine(workerId, rooms, new TickSessionFactory(s3, stack.s3Bucket(), tracker), admission);
     }

@@ -17,6 +17,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -101,6 +102,38 @@ class MemoryGovernorTest {
             tick();
         }
         assertEquals(4, alarms.size(), "no reminders at OK");
+    }
+
+    @Test
+    void theSpoolsLevelChangesGoOutOnTheAlarmsWithItsState() {
+        AtomicReference<MemoryAlarm.Spool> spool = new AtomicReference<>(new MemoryAlarm.Spool(Level.OK, 0, 1000, 0, 0));
+        rooms.watchSpool(spool::get);
+        assertEquals(Level.OK, tick());
+        assertTrue(alarms.isEmpty(), "nothing to say while memory and the spool are OK");
+
+        spool.set(new MemoryAlarm.Spool(Level.WARN, 500, 1000, 3, 0));
+        assertEquals(Level.OK, tick(), "the memory level is memory's alone");
+        spool.set(new MemoryAlarm.Spool(Level.CRITICAL, 850, 1000, 5, 1));
+        tick();
+        tick();
+        assertEquals(List.of(Level.WARN, Level.CRITICAL), alarms.stream().map(a -> a.spool().level()).toList(),
+                "one alarm per change of the spool's level");
+        assertEquals(Level.OK, alarms.getLast().level());
+        assertEquals(List.of(MemoryAlarm.Action.ALARM_ONLY), alarms.getLast().actions());
+        assertEquals(1, alarms.getLast().spool().lostSegments());
+        assertFalse(admission.paused(), "the spool's gate is the pipeline's, not the governor's intake pause");
+
+        for (int i = 0; i < 30; i++) {
+            tick();
+        }
+        assertEquals(3, alarms.size(), "a reminder after the alarm interval while the spool is above OK");
+        spool.set(new MemoryAlarm.Spool(Level.OK, 0, 1000, 0, 1));
+        tick();
+        assertEquals(Level.OK, alarms.getLast().spool().level(), "drained: OK goes out once");
+        for (int i = 0; i < 40; i++) {
+            tick();
+        }
+        assertEquals(4, alarms.size(), "no reminders once both are OK");
     }
 
     @Test

@@ -94,14 +94,16 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
         factory();
         PipelineSessionFactory.Shared s = shared;
         return new PipelineSessionFactory.Shared(s.rooms(), s.s3(), s.bucket(), upload, s.media(), s.videoQueue(),
-                s.audioQueue(), s.registry(), s.roomMemories(), s.janitor(), s.spool());
+                s.audioQueue(), s.registry(), s.roomMemories(), s.janitor(), s.spool(), s.fallback(),
+                s.handoverUploads());
     }
 
     /** As {@link #shared(UploadConfig)}, with {@code spool} (the caller closes it) instead of the worker's. */
     PipelineSessionFactory.Shared shared(UploadConfig upload, SegmentSpool spool) {
         PipelineSessionFactory.Shared s = shared(upload);
         return new PipelineSessionFactory.Shared(s.rooms(), s.s3(), s.bucket(), upload, s.media(), s.videoQueue(),
-                s.audioQueue(), s.registry(), s.roomMemories(), s.janitor(), spool);
+                s.audioQueue(), s.registry(), s.roomMemories(), s.janitor(), spool, s.fallback(),
+                s.handoverUploads());
     }
 
     /** Starts this JVM's job engine on the pipeline. */

@@ -261,6 +261,49 @@ class RecordingPipelineIT {
         }
     }
 
+    /**
+     * A handover (SIGTERM's drain) while S3 is down and segments are spooled waits for them only within its share of
+     * the drain budget (3 s here), then hands over anyway instead of failing the job: the worker exits at the end of
+     * the budget regardless, and the next attempt continues the recording.
+     */
+    @Test
+    void aHandoverDuringAnS3OutageEndsWithinTheDrainBudget() throws Exception {
+        UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 3, Duration.ofMillis(200),
+                Duration.ofMillis(500));
+        Duration budget = Duration.ofSeconds(3);
+        stack.room("s3-drain", "frank");
+        RecordingJob job = new RecordingJob(UUID.randomUUID(), MintId.of(Mints.random()), "s3-drain", "frank", 600,
+                2, null, Instant.now(), 1);
+        try (EventPublisher publisher = new EventPublisher(stack.devstack.kafkaBootstrap(), "s3-drain-it",
+                Duration.ofSeconds(60));
+             SegmentSpool spool = new SegmentSpool(new SpoolConfig(Optional.empty(), 64L << 20, 32L << 20,
+                     Duration.ofMillis(250)), stack.registry)) {
+            PipelineSessionFactory.Shared s = stack.shared(quick, spool);
+            PipelineSessionFactory.Shared shared = new PipelineSessionFactory.Shared(s.rooms(), s.s3(), s.bucket(),
+                    s.upload(), s.media(), s.videoQueue(), s.audioQueue(), s.registry(), s.roomMemories(),
+                    s.janitor(), s.spool(), s.fallback(), budget);
+            JobEvents events = new JobEvents(publisher, Clock.systemUTC(), job.jobId(), job.mintId(), "it", 1);
+            RoomRecording recording = new RoomRecording(shared, new SessionContext(job, 1, false, "it", events));
+            recording.start();
+            await().atMost(Duration.ofSeconds(60)).until(() ->
+                    stack.status.of(job.jobId(), StatusEvent.Segment.class).size() >= 1);
+            stack.devstack.s3().stop();
+            try {
+                await().atMost(Duration.ofSeconds(30)).until(() -> spool.bytes() > 0);
+                long t0 = System.nanoTime();
+                recording.handover();
+                long tookMs = (System.nanoTime() - t0) / 1_000_000;
+                SessionEnd end = recording.ended().get(5, TimeUnit.SECONDS);
+                log.info("handover during an S3 outage took {} ms (budget {}): {}", tookMs, budget, end);
+                assertInstanceOf(SessionEnd.HandedOver.class, end);
+                assertTrue(tookMs < budget.toMillis() + 10_000, "took " + tookMs + " ms");
+                assertEquals(0, spool.bytes(), "what was spooled is released (lost, logged and counted)");
+            } finally {
+                stack.devstack.s3().start();
+            }
+        }
+    }
+
     /** The terminal event's recording says what manifest.json in S3 says. */
     private static void assertAgrees(StatusEvent.Recording r, Manifest manifest, String mint, UUID job) {
         assertNotNull(r, "the STOPPED event carries the recording");

@@ -104,6 +104,21 @@ class IndexRebuildTest {
         assertEquals(3, r.nextSequence());
     }
 
+    @Test
+    void aSegmentInTheFallbackStoreIsKeptThoughThePrimaryDoesNotHoldIt() {
+        Manifest.Segment inFallback = new Manifest.Segment(3, key(3), 4.0, 1003, false, false, false, null, "AAAAAA==",
+                Manifest.Segment.FALLBACK);
+        Manifest previous = firstAttempt().withSegment(inFallback);
+        Map<Long, Salvage.Completed> stored = new TreeMap<>(Map.of(0L, object(0, Double.NaN),
+                1L, object(1, Double.NaN), 2L, object(2, Double.NaN)));
+
+        IndexRebuild.Rebuilt r = IndexRebuild.merge(previous, s3(previous, Map.of(), stored), "worker-b", T1);
+
+        assertEquals(List.of(), r.missing());
+        assertEquals(inFallback, r.manifest().segments().getLast());
+        assertEquals(4, r.nextSequence(), "numbering continues after it");
+    }
+
     /** Attempt 2 resumed at 3, uploaded 3 and died before it indexed it: 3 starts after a resume. */
     @Test
     void theUnindexedFirstSegmentOfAnEarlierResumeKeepsItsDiscontinuity() {

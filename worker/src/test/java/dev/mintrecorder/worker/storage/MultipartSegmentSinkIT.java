@@ -1,9 +1,12 @@
 package dev.mintrecorder.worker.storage;
 
+import dev.mintrecorder.contracts.MemoryAlarm;
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.junit.WithDevstack;
+import dev.mintrecorder.devstack.s3.S3Server;
+import dev.mintrecorder.devstack.s3.S3ServerOptions;
 import dev.mintrecorder.worker.media.SegmentDone;
 import dev.mintrecorder.worker.media.SegmentOutput;
 import org.junit.jupiter.api.AfterAll;
@@ -29,7 +32,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -65,12 +70,19 @@ class MultipartSegmentSinkIT {
         final List<Long> order = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
         final Map<Long, String> lost = new ConcurrentHashMap<>();
         final Map<Long, Exception> failed = new ConcurrentHashMap<>();
+        final Set<Long> inFallback = ConcurrentHashMap.newKeySet();
 
         @Override
         public void uploaded(String key, SegmentDone segment, String crc32c) {
             checksums.put(segment.sequence(), crc32c);
             order.add(segment.sequence());
             uploaded.put(segment.sequence(), segment.bytes());
+        }
+
+        @Override
+        public void uploadedToFallback(String key, SegmentDone segment, String crc32c) {
+            inFallback.add(segment.sequence());
+            uploaded(key, segment, crc32c);
         }
 
         @Override
@@ -125,8 +137,11 @@ class MultipartSegmentSinkIT {
     }
 
     private MultipartSegmentSink sink(UploadConfig config, SpoolConfig spool) {
-        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS, janitor,
-                new SegmentSpool(spool, METERS));
+        return sink(config, new SegmentSpool(spool, METERS));
+    }
+
+    private MultipartSegmentSink sink(UploadConfig config, SegmentSpool spool) {
+        sink = new MultipartSegmentSink(s3, bucket, MINT, job, config, recorded, METERS, janitor, spool);
         return sink;
     }
 
@@ -290,9 +305,11 @@ class MultipartSegmentSinkIT {
     void aFullSpoolKeepsWhatItHoldsAndReportsEveryLaterSegmentLost() throws Exception {
         UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 3, Duration.ofMillis(100),
                 Duration.ofMillis(300));
-        // Room for two 300 kB segments in this recording's share.
-        MultipartSegmentSink sink = sink(quick, new SpoolConfig(spoolDir, 64L << 20, 700_000,
-                Duration.ofMillis(100)));
+        // Room for two 300 kB segments in this recording's share; the worker's bound is 1 MB.
+        SegmentSpool spool = new SegmentSpool(new SpoolConfig(spoolDir, 1_000_000, 700_000, Duration.ofMillis(100)),
+                METERS);
+        MultipartSegmentSink sink = sink(quick, spool);
+        assertTrue(spool.refusal().isEmpty());
         stack.s3().stop();
         for (long seq = 0; seq < 5; seq++) {
             try (SegmentOutput.Segment out = sink.open(seq)) {
@@ -304,13 +321,92 @@ class MultipartSegmentSinkIT {
         assertEquals(600_000, sink.spooledBytes());
         assertTrue(recorded.lost.values().stream().allMatch(w -> w.contains("share of the spool is full")),
                 recorded.lost.toString());
+        // 400 kB free, less than a room's share: the worker takes no more rooms until the spool drains.
+        assertEquals("spool: 400000 bytes free, less than one room's share of 700000", spool.refusal().orElseThrow());
+        assertEquals(MemoryAlarm.Level.WARN, spool.alarmState().level());
         stack.s3().start();
         await().atMost(Duration.ofSeconds(60)).until(() -> recorded.uploaded.size() == 2);
         assertTrue(sink.awaitUploads(Duration.ofSeconds(10)));
         assertEquals(0, sink.spooledBytes());
+        assertTrue(spool.refusal().isEmpty(), "rooms are taken again once it drained");
         // What the spool took it kept (the first two to arrive there); every other segment was reported lost.
         assertEquals(5, recorded.uploaded.size() + recorded.lost.size());
         assertTrue(recorded.uploaded.keySet().stream().noneMatch(recorded.lost::containsKey));
+    }
+
+    /**
+     * Primary stopped: after S3_FALLBACK_AFTER (2 s here) the spooled segments go to a second S3Proxy, the fallback;
+     * primary back: segments go there again. Every segment the manifest lists is in the store it names, with the
+     * CRC32C it lists.
+     */
+    @Test
+    void whileThePrimaryKeepsFailingSegmentsGoToTheFallbackAndBackOnceItAnswers() throws Exception {
+        UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 4, Duration.ofMillis(100),
+                Duration.ofMillis(500));
+        S3Server second = S3Server.start(S3ServerOptions.defaults());
+        try (S3Client secondClient = second.client();
+             FallbackStore fallback = new FallbackStore(second.client(), second.options().bucket(),
+                     Duration.ofSeconds(2), java.time.Clock.systemUTC(), METERS)) {
+            sink = new MultipartSegmentSink(s3, bucket, MINT, job, quick, recorded, METERS, janitor,
+                    new SegmentSpool(new SpoolConfig(spoolDir, 64L << 20, 32L << 20, Duration.ofMillis(100)), METERS),
+                    Optional.of(fallback));
+            Map<Long, byte[]> data = new java.util.HashMap<>();
+            for (long seq = 0; seq < 12; seq++) {
+                data.put(seq, random(200_000, 300 + seq));
+            }
+            writeSegments(sink, data, 0, 2);
+            await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
+
+            stack.s3().stop();
+            writeSegments(sink, data, 2, 8);
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.size() == 8);
+            assertEquals(java.util.Set.of(2L, 3L, 4L, 5L, 6L, 7L), recorded.inFallback,
+                    "the outage's segments are in the fallback");
+            assertEquals(1.0, METERS.get("recorder.storage.fallback.active").gauge().value());
+
+            stack.s3().start();
+            writeSegments(sink, data, 8, 12);
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.size() == 12);
+            assertTrue(sink.awaitUploads(Duration.ofSeconds(10)));
+            assertEquals(6, recorded.inFallback.size(), "the primary takes segments again once it answers");
+            assertEquals(0.0, METERS.get("recorder.storage.fallback.active").gauge().value());
+
+            // The index as the recording keeps it, in the order the segments were reported.
+            RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 2, new S3Retry("it", quick, METERS),
+                    METERS);
+            for (long seq : List.copyOf(recorded.order)) {
+                SegmentDone done = new SegmentDone(seq, 2.0, false, data.get(seq).length, null);
+                index.add(S3Keys.segment(MINT, job, seq), done, recorded.checksums.get(seq),
+                        recorded.inFallback.contains(seq));
+            }
+            index.end("test done");
+            Manifest manifest = Manifest.fromJson(s3.getObjectAsBytes(r -> r.bucket(bucket)
+                    .key(S3Keys.manifest(MINT, job))).asByteArray());
+            assertEquals(12, manifest.segments().size());
+            for (Manifest.Segment s : manifest.segments()) {
+                S3Client store = s.inFallback() ? secondClient : s3;
+                String storeBucket = s.inFallback() ? second.options().bucket() : bucket;
+                byte[] stored = store.getObjectAsBytes(r -> r.bucket(storeBucket).key(s.key())).asByteArray();
+                assertArrayEquals(data.get(s.seq()), stored, "segment " + s.seq() + " in " + s.store());
+                assertEquals(s.bytes(), stored.length);
+                assertEquals(s.crc32c(), Crc32c.of(stored, 0, stored.length), "segment " + s.seq());
+            }
+            String playlist = s3.getObjectAsBytes(r -> r.bucket(bucket).key(S3Keys.playlist(MINT, job))).asUtf8String();
+            assertTrue(!playlist.contains("seg_000002.ts") && playlist.contains("seg_000008.ts"),
+                    "the playlist names only the primary's segments: " + playlist);
+        } finally {
+            second.close();
+        }
+    }
+
+    private static void writeSegments(MultipartSegmentSink sink, Map<Long, byte[]> data, long from, long to)
+            throws IOException {
+        for (long seq = from; seq < to; seq++) {
+            try (SegmentOutput.Segment out = sink.open(seq)) {
+                writeInPieces(out, data.get(seq));
+                finish(out, seq, data.get(seq).length);
+            }
+        }
     }
 
     @Test

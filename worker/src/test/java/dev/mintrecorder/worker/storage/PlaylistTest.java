@@ -52,6 +52,20 @@ class PlaylistTest {
     }
 
     @Test
+    void segmentsInTheFallbackStoreAreLeftOutAsMissingNumbersAndTheManifestNamesTheirStore() {
+        Manifest.Segment inFallback = new Manifest.Segment(1, PREFIX + "seg_000001.ts", 6.0, 1000, false, false,
+                false, null, "AAAAAA==", Manifest.Segment.FALLBACK);
+        Manifest m = start().withSegment(seg(0, 6.0, false)).withSegment(inFallback).withSegment(seg(2, 6.0, false));
+        String playlist = Playlist.render(m);
+        assertEquals(false, playlist.contains("seg_000001.ts"), playlist);
+        assertEquals(true, playlist.contains("seg_000000.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:6.000,\nseg_000002.ts"),
+                playlist);
+        String json = new String(m.toJson(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, json.split("\"store\" : \"fallback\"", -1).length - 1, json);
+        assertEquals(m, Manifest.fromJson(m.toJson()), "the store survives a round trip");
+    }
+
+    @Test
     void gapsResumesAndMissingNumbersAreDiscontinuities() {
         Manifest m = start().withSegment(seg(3, 6, false)).withSegment(seg(4, 6, true)) // after a media gap
                 .withSegment(seg(6, 6, false)) // 5 was lost
