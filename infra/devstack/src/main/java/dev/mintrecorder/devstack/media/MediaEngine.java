@@ -17,6 +17,7 @@ import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
+import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
@@ -239,16 +240,39 @@ final class MediaEngine implements AutoCloseable {
             VideoOutlet video = new VideoOutlet(videoSource,
                     c.path("width").asInt(), c.path("height").asInt(), c.path("every").asInt(1));
             MediaStreamTrack track = factory.createVideoTrack(trackSid, videoSource);
-            RTCRtpSender sender = s.pc.addTrack(track, streams);
+            RTCRtpSender sender = send(s, track, streams);
             s.outlets.put(trackSid, new Outlet(source, track, sender, video, null));
             source.addVideo(video);
         } else {
             CustomAudioSource audioSource = new CustomAudioSource();
             MediaStreamTrack track = factory.createAudioTrack(trackSid, audioSource);
-            RTCRtpSender sender = s.pc.addTrack(track, streams);
+            RTCRtpSender sender = send(s, track, streams);
             s.outlets.put(trackSid, new Outlet(source, track, sender, null, audioSource));
             source.addAudio(audioSource);
         }
+    }
+
+    /**
+     * Sends {@code track} on a transceiver that no longer sends, if one of its kind is left, as livekit-server does
+     * (pion's {@code AddTrack} reuses a transceiver with no sender track whose current direction does not send;
+     * {@code pkg/rtc/mediatracksubscriptions.go} relies on it "to prevent SDP from bloating"); else on a new one.
+     * libwebrtc's own {@code addTrack} never reuses a transceiver that has sent, so the reuse is done by hand. The
+     * subscriber then sees its old receiver's track (with the old track id) fire again, under the new stream id.
+     */
+    private static RTCRtpSender send(Peer s, MediaStreamTrack track, List<String> streams) {
+        for (RTCRtpTransceiver transceiver : s.pc.getTransceivers()) {
+            RTCRtpTransceiverDirection current = transceiver.getCurrentDirection();
+            if (!transceiver.stopped() && transceiver.getSender().getTrack() == null
+                    && track.getKind().equals(transceiver.getReceiver().getTrack().getKind())
+                    && current != RTCRtpTransceiverDirection.SEND_ONLY && current != RTCRtpTransceiverDirection.SEND_RECV) {
+                RTCRtpSender sender = transceiver.getSender();
+                sender.replaceTrack(track);
+                sender.setStreams(streams);
+                transceiver.setDirection(RTCRtpTransceiverDirection.SEND_ONLY);
+                return sender;
+            }
+        }
+        return s.pc.addTrack(track, streams);
     }
 
     private void removeTrack(Peer s, String trackSid) {
