@@ -3,6 +3,7 @@ package dev.mintrecorder.worker.room;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mintrecorder.webrtc.H264Profiles;
 import dev.mintrecorder.webrtc.Sdp;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
@@ -61,6 +62,8 @@ final class SubscriberPeer implements AutoCloseable {
     /** Each sink's removal from the one track it is attached to. */
     private final Map<Object, Runnable> attached = new IdentityHashMap<>();
     private boolean closed;
+    /** The High formats of the last offer, by payload type: the answer names them as offered. */
+    private Map<Integer, String> answeredHigh = Map.of();
 
     SubscriberPeer(String name, WebRtcRuntime runtime, IceSettings ice, Listener listener) {
         this.name = name;
@@ -88,18 +91,27 @@ final class SubscriberPeer implements AutoCloseable {
         });
     }
 
-    /** Applies the server's offer and returns the answer SDP. Blocks the calling (virtual) thread briefly. */
+    /**
+     * Applies the server's offer and returns the answer SDP. Blocks the calling (virtual) thread briefly.
+     *
+     * <p>H.264 High (and Constrained High) is accepted: libwebrtc here lists no High decoder format, though its FFmpeg
+     * decoder decodes High, so a High format is applied as Constrained Baseline and answered as offered
+     * ({@link H264Profiles}). A publisher that sends only High (OBS over WHIP, many phones) then negotiates.
+     */
     String answer(String offerSdp) {
-        await(Sdp.setRemote(pc, new RTCSessionDescription(RTCSdpType.OFFER, offerSdp)));
+        Map<Integer, String> offered = H264Profiles.of(offerSdp);
+        await(Sdp.setRemote(pc, new RTCSessionDescription(RTCSdpType.OFFER,
+                H264Profiles.replace(offerSdp, H264Profiles.decodable(offered)))));
         RTCSessionDescription answer = await(Sdp.createAnswer(pc, new RTCAnswerOptions()));
         await(Sdp.setLocal(pc, answer));
-        return answer.sdp;
+        answeredHigh = H264Profiles.high(offered);
+        return H264Profiles.replace(answer.sdp, answeredHigh);
     }
 
-    /** The current local answer, for {@code sync_state} on resume; null before the first answer. */
+    /** The current local answer as sent, for {@code sync_state} on resume; null before the first answer. */
     String localAnswer() {
         RTCSessionDescription local = pc.getLocalDescription();
-        return local == null ? null : local.sdp;
+        return local == null ? null : H264Profiles.replace(local.sdp, answeredHigh);
     }
 
     /** Takes the servers a resume names; they apply from the ICE restart the server offers next. */
