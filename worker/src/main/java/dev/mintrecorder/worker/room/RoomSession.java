@@ -50,7 +50,9 @@ import java.util.function.Function;
  *
  * <p>Parts: {@link SignalLink} holds the socket, the pings and the watchdogs; {@link ReconnectPolicy} decides, purely,
  * what a lost signal, a {@code leave} or a failed peer connection leads to, and this loop carries it out;
- * {@link IceSettings} turns the server's ICE servers into the peer connection's configuration.
+ * {@link IceSettings} turns the server's ICE servers into the peer connection's configuration;
+ * {@link TargetSubscription} decides, purely, what to subscribe to, which remote track is which and the layer to ask
+ * for; {@link TargetMedia} owns the sinks into the queues, their stall detectors and meters.
  *
  * <p>Ending: the session ends itself ({@link #completion()}) when the room closes, the target stays away past
  * the grace period, or something fails. Ending stops the input: sinks removed, peer connection closed, queues

@@ -605,6 +605,36 @@ class RoomSessionIT {
         assertTrue(!session.completion().isDone());
     }
 
+    /**
+     * An H.264 publisher, its track forwarded in H.264 as livekit-server does: once offered only Constrained Baseline
+     * (42e01f), once only High (640c1f, what OBS over WHIP sends), which libwebrtc here lists no decoder for. Both
+     * negotiate, the answer names the offered profile, and the frames decode (the pattern reads back).
+     */
+    @Test
+    void anH264CameraIsReceivedWhetherOfferedAsConstrainedBaselineOrOnlyAsHigh() {
+        for (String profile : new String[] {null, "640c1f"}) {
+            String room = "h264-" + (profile == null ? "cb" : profile) + "-" + UUID.randomUUID().toString().substring(0, 8);
+            server.createRoom(room, SyntheticPublisherSpec.small("streamer").withH264(profile));
+            Watch watch = new Watch();
+            RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
+            awaitSubscribed(session);
+            await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() >= 30);
+            long number = watch.lastFrameNumber.get();
+            await().atMost(Duration.ofSeconds(5)).until(() -> watch.lastFrameNumber.get() > number + 10);
+            assertEquals("320x240", watch.lastSize.get());
+            assertTrue(watch.patternMisses.get() * 10 < watch.videoFrames.get(),
+                    watch.patternMisses.get() + " of " + watch.videoFrames.get() + " frames unreadable");
+
+            String answer = server.signalTrace(room, recorderIdentity(session)).stream()
+                    .filter(SignalRequest::hasAnswer).reduce((a, b) -> b).orElseThrow().getAnswer().getSdp();
+            String video = answer.substring(answer.indexOf("m=video"));
+            assertTrue(video.contains(" H264/90000"), video);
+            assertTrue(!video.contains(" VP8/90000"), "the publisher's codec only: " + video);
+            assertTrue(video.contains("profile-level-id=" + (profile == null ? "42e01f" : profile)), video);
+            session.close();
+        }
+    }
+
     @Test
     void aStalledPublisherIsReportedAndRecovers() {
         String room = newRoom("stall");
