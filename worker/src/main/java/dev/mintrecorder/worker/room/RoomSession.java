@@ -26,18 +26,13 @@ import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -73,7 +68,7 @@ public final class RoomSession implements AutoCloseable {
     private final OkHttpClient http;
     private final WebRtcRuntime runtime;
     private final String identity;
-    private final ScheduledExecutorService loop;
+    private final RoomLoop loop;
     private final CompletableFuture<RoomEnd> completion = new CompletableFuture<>();
 
     private final FrameQueues queues;
@@ -115,29 +110,8 @@ public final class RoomSession implements AutoCloseable {
         this.identity = request.recorderIdentity();
         this.target = new TargetSubscription(request.targetIdentity(), identity, request.layerCap());
         this.policy = new ReconnectPolicy(config.reconnectTimeout());
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
-                Thread.ofVirtual().name("room-" + request.room()).factory());
-        // On close, pending timers (watchdogs, retries, grace) are dropped rather than waited for.
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        executor.setRemoveOnCancelPolicy(true);
-        this.loop = executor;
-        this.signal = new SignalLink(http, new SignalLink.Loop() {
-            @Override
-            public void post(Runnable task) {
-                RoomSession.this.post(task);
-            }
-
-            @Override
-            public ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-                return loop.schedule(() -> withMdc(task), delay.toMillis(), TimeUnit.MILLISECONDS);
-            }
-
-            @Override
-            public ScheduledFuture<?> every(Runnable task, Duration period) {
-                return loop.scheduleWithFixedDelay(() -> withMdc(task), period.toMillis(), period.toMillis(),
-                        TimeUnit.MILLISECONDS);
-            }
-        }, new SignalLink.Listener() {
+        this.loop = new RoomLoop(request, this::loopTaskFailed);
+        this.signal = new SignalLink(http, loop, new SignalLink.Listener() {
             @Override
             public void onMessage(SignalResponse message) {
                 handle(message);
@@ -200,7 +174,7 @@ public final class RoomSession implements AutoCloseable {
 
     private CompletableFuture<LayerCap> changeLayer(Function<TargetSubscription, Optional<LayerCap>> how, String doing) {
         CompletableFuture<LayerCap> result = new CompletableFuture<>();
-        post(() -> {
+        loop.post(() -> {
             how.apply(target).ifPresentOrElse(cap -> {
                 log.info("{} the video layer to {}p{}", doing, cap.maxHeight(), cap.fps());
                 sendTrackSettings();
@@ -220,20 +194,10 @@ public final class RoomSession implements AutoCloseable {
      */
     @Override
     public void close() {
-        try {
-            loop.execute(() -> withMdc(() -> end(new RoomEnd(RoomEnd.Reason.CLOSED, "closed by the recorder", null))));
-        } catch (RejectedExecutionException alreadyStopped) {
-            return;
+        if (!loop.offer(() -> end(new RoomEnd(RoomEnd.Reason.CLOSED, "closed by the recorder", null)))) {
+            return; // closed before
         }
-        loop.shutdown();
-        try {
-            if (!loop.awaitTermination(10, TimeUnit.SECONDS)) {
-                log.warn("room {} loop did not stop in time", request.room());
-                loop.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        loop.stop(Duration.ofSeconds(10));
         media.close();
         registry.remove(resumes);
         registry.remove(rejoins);
@@ -242,17 +206,14 @@ public final class RoomSession implements AutoCloseable {
     // ---- the loop ----
 
     void start() {
-        post(() -> {
+        loop.post(() -> {
             log.info("joining room {} as {} (target {}, cap {}p{})", request.room(), identity,
                     request.targetIdentity() == null ? "first video publisher" : request.targetIdentity(),
                     target.cap().maxHeight(), target.cap().fps());
-            tracksTimer = loop.schedule(() -> withMdc(this::checkTracksArrived), config.tracksTimeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
-            long checkMillis = Math.max(50, config.stallThreshold().toMillis() / 4);
-            periodic.add(loop.scheduleWithFixedDelay(() -> withMdc(this::checkStalls), checkMillis, checkMillis,
-                    TimeUnit.MILLISECONDS));
-            periodic.add(loop.scheduleWithFixedDelay(() -> withMdc(this::pollStats),
-                    config.statsInterval().toMillis(), config.statsInterval().toMillis(), TimeUnit.MILLISECONDS));
+            tracksTimer = loop.schedule(this::checkTracksArrived, config.tracksTimeout());
+            periodic.add(loop.every(this::checkStalls,
+                    Duration.ofMillis(Math.max(50, config.stallThreshold().toMillis() / 4))));
+            periodic.add(loop.every(this::pollStats, config.statsInterval()));
             join();
         });
     }
@@ -324,12 +285,12 @@ public final class RoomSession implements AutoCloseable {
     private void watchPeer() {
         cancel(peerWatchdog);
         SubscriberPeer watched = peer;
-        peerWatchdog = loop.schedule(() -> withMdc(() -> {
+        peerWatchdog = loop.schedule(() -> {
             if (peer == watched && peerState != RTCPeerConnectionState.CONNECTED && state != RoomState.CLOSED) {
                 log.warn("subscriber peer connection still {} after {}", peerState, PEER_CONNECT_TIMEOUT);
                 act(policy.decide(new ReconnectPolicy.Trouble.PeerTimeout(PEER_CONNECT_TIMEOUT), situation()), null);
             }
-        }), PEER_CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }, PEER_CONNECT_TIMEOUT);
     }
 
     private void applyParticipants(List<ParticipantInfo> infos) {
@@ -413,13 +374,13 @@ public final class RoomSession implements AutoCloseable {
         }
         emit(new RoomEvent.TargetGone(who, why));
         if (goneTimer == null) {
-            goneTimer = loop.schedule(() -> withMdc(() -> {
+            goneTimer = loop.schedule(() -> {
                 goneTimer = null;
                 if (state != RoomState.SUBSCRIBED && state != RoomState.CLOSED) {
                     end(new RoomEnd(RoomEnd.Reason.TARGET_LEFT, "target " + who + " " + why
                             + " and did not return within " + config.targetLeftGrace(), null));
                 }
-            }), config.targetLeftGrace().toMillis(), TimeUnit.MILLISECONDS);
+            }, config.targetLeftGrace());
         }
     }
 
@@ -429,8 +390,7 @@ public final class RoomSession implements AutoCloseable {
         }
         if (!mediaConnected) {
             // The peer connection's own watchdog decides about a connection that never came up; look again later.
-            tracksTimer = loop.schedule(() -> withMdc(this::checkTracksArrived), config.tracksTimeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
+            tracksTimer = loop.schedule(this::checkTracksArrived, config.tracksTimeout());
             return;
         }
         String who = target.target().orElse(null);
@@ -502,11 +462,11 @@ public final class RoomSession implements AutoCloseable {
             case ReconnectPolicy.Action.RetryLater later -> {
                 outageBegins();
                 int waitingFor = signal.attempt();
-                loop.schedule(() -> withMdc(() -> {
+                loop.schedule(() -> {
                     if (signal.attempt() == waitingFor && state != RoomState.CLOSED) {
                         act(later.then(), null);
                     }
-                }), later.delay().toMillis(), TimeUnit.MILLISECONDS);
+                }, later.delay());
             }
             // A refused upgrade: ask /rtc/validate why (bad token, unknown room); retrying would not help.
             case ReconnectPolicy.Action.Fail fail -> fail(fail.refusedStatus() != 0
@@ -600,7 +560,7 @@ public final class RoomSession implements AutoCloseable {
         return new SubscriberPeer.Listener() {
             @Override
             public void onLocalCandidate(String candidateInitJson) {
-                post(() -> {
+                loop.post(() -> {
                     if (generation == peerGeneration) {
                         signal.send(SignalRequest.newBuilder().setTrickle(TrickleRequest.newBuilder()
                                 .setCandidateInit(candidateInitJson).setTarget(SignalTarget.SUBSCRIBER)).build());
@@ -610,7 +570,7 @@ public final class RoomSession implements AutoCloseable {
 
             @Override
             public void onTrack(MediaStreamTrack track, List<String> streamIds) {
-                post(() -> {
+                loop.post(() -> {
                     if (generation == peerGeneration) {
                         RoomSession.this.onTrack(track, streamIds);
                     }
@@ -619,7 +579,7 @@ public final class RoomSession implements AutoCloseable {
 
             @Override
             public void onConnectionState(RTCPeerConnectionState connection) {
-                post(() -> {
+                loop.post(() -> {
                     if (generation != peerGeneration || state == RoomState.CLOSED) {
                         return; // a superseded connection's last words
                     }
@@ -709,31 +669,11 @@ public final class RoomSession implements AutoCloseable {
         }
     }
 
-    private void post(Runnable task) {
-        try {
-            loop.execute(() -> withMdc(task));
-        } catch (RejectedExecutionException closed) {
-            log.debug("room loop stopped; dropped a task");
-        }
-    }
-
-    /** Runs {@code task} with the recording's ids in the MDC, and turns an escaped exception into a failure. */
-    private void withMdc(Runnable task) {
-        MDC.put("mint_id", request.mintId());
-        MDC.put("job_id", request.jobId());
-        MDC.put("room", request.room());
-        try {
-            task.run();
-        } catch (RuntimeException e) {
-            log.error("room loop task failed", e);
-            if (state != RoomState.CLOSED) {
-                fail(e instanceof RoomException re ? re : new RoomException(RoomException.Scope.SESSION,
-                        RoomException.Kind.MEDIA_FAILED, "room client error: " + e, e));
-            }
-        } finally {
-            MDC.remove("mint_id");
-            MDC.remove("job_id");
-            MDC.remove("room");
+    /** A loop task let an exception escape: the recording cannot trust its state any more. */
+    private void loopTaskFailed(RuntimeException e) {
+        if (state != RoomState.CLOSED) {
+            fail(e instanceof RoomException re ? re : new RoomException(RoomException.Scope.SESSION,
+                    RoomException.Kind.MEDIA_FAILED, "room client error: " + e, e));
         }
     }
 }
