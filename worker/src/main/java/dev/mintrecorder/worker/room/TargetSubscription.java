@@ -220,10 +220,4 @@ final class TargetSubscription {
         audioSid = null;
         tracker = new ParticipantTracker(tracker.target().orElse(requestedTarget), selfIdentity);
     }
-
-    @Override
-    public String toString() {
-        return "TargetSubscription[target=" + tracker.target().orElse("?") + ", video=" + videoSid + ", audio="
-                + audioSid + ", subscribed=" + subscribed + ", cap=" + cap + "]";
-    }
 }
