@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import livekit.LivekitModels.ClientConfigSetting;
 import livekit.LivekitModels.ParticipantInfo;
-import livekit.LivekitModels.VideoQuality;
 import livekit.LivekitRtc.JoinResponse;
 import livekit.LivekitRtc.LeaveRequest;
 import livekit.LivekitRtc.ReconnectResponse;
@@ -23,24 +22,18 @@ import livekit.LivekitRtc.SubscriptionResponse;
 import livekit.LivekitRtc.SyncState;
 import livekit.LivekitRtc.TrickleRequest;
 import livekit.LivekitRtc.UpdateSubscription;
-import livekit.LivekitRtc.UpdateTrackSettings;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * One recorder's presence in one room: the signal protocol, the subscription to the target's camera and
@@ -52,7 +45,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Parts: {@link SignalLink} holds the socket, the pings and the watchdogs; {@link ReconnectPolicy} decides, purely,
  * what a lost signal, a {@code leave} or a failed peer connection leads to, and this loop carries it out;
- * {@link IceSettings} turns the server's ICE servers into the peer connection's configuration.
+ * {@link IceSettings} turns the server's ICE servers into the peer connection's configuration;
+ * {@link TargetSubscription} decides, purely, what to subscribe to, which remote track is which and the layer to ask
+ * for; {@link TargetMedia} owns the sinks into the queues, their stall detectors and meters.
  *
  * <p>Ending: the session ends itself ({@link #completion()}) when the room closes, the target stays away past
  * the grace period, or something fails. Ending stops the input: sinks removed, peer connection closed, queues
@@ -73,17 +68,11 @@ public final class RoomSession implements AutoCloseable {
     private final OkHttpClient http;
     private final WebRtcRuntime runtime;
     private final String identity;
-    private final ScheduledExecutorService loop;
+    private final RoomLoop loop;
     private final CompletableFuture<RoomEnd> completion = new CompletableFuture<>();
 
     private final FrameQueues queues;
-    private final StallDetector videoStall;
-    private final StallDetector audioStall;
-    private final VideoQueueSink videoSink;
-    private final AudioQueueSink audioSink;
-    private final ReceiverStats stats;
-    private final QueueMeters videoMeters;
-    private final QueueMeters audioMeters;
+    private final TargetMedia media;
     private final ReconnectPolicy policy;
     private final MeterRegistry registry;
     private final Counter resumes;
@@ -91,7 +80,7 @@ public final class RoomSession implements AutoCloseable {
 
     // Loop-confined state.
     private volatile RoomState state = RoomState.CONNECTING;
-    private ParticipantTracker tracker;
+    private final TargetSubscription target;
     private final SignalLink signal;
     private SubscriberPeer peer;
     private String token;
@@ -105,12 +94,6 @@ public final class RoomSession implements AutoCloseable {
     /** When the current outage began (System.nanoTime), or null when none is in progress. */
     private Long outageStartNanos;
     private int peerGeneration;
-    private final Set<String> subscribed = new HashSet<>();
-    private String videoSid;
-    private String audioSid;
-    private boolean videoAttached;
-    private boolean audioAttached;
-    private volatile LayerCap cap;
     private ScheduledFuture<?> peerWatchdog;
     private ScheduledFuture<?> goneTimer;
     private ScheduledFuture<?> tracksTimer;
@@ -125,32 +108,10 @@ public final class RoomSession implements AutoCloseable {
         this.http = http;
         this.runtime = runtime;
         this.identity = request.recorderIdentity();
-        this.cap = request.layerCap();
-        this.tracker = new ParticipantTracker(request.targetIdentity(), identity);
+        this.target = new TargetSubscription(request.targetIdentity(), identity, request.layerCap());
         this.policy = new ReconnectPolicy(config.reconnectTimeout());
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
-                Thread.ofVirtual().name("room-" + request.room()).factory());
-        // On close, pending timers (watchdogs, retries, grace) are dropped rather than waited for.
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-        executor.setRemoveOnCancelPolicy(true);
-        this.loop = executor;
-        this.signal = new SignalLink(http, new SignalLink.Loop() {
-            @Override
-            public void post(Runnable task) {
-                RoomSession.this.post(task);
-            }
-
-            @Override
-            public ScheduledFuture<?> schedule(Runnable task, Duration delay) {
-                return loop.schedule(() -> withMdc(task), delay.toMillis(), TimeUnit.MILLISECONDS);
-            }
-
-            @Override
-            public ScheduledFuture<?> every(Runnable task, Duration period) {
-                return loop.scheduleWithFixedDelay(() -> withMdc(task), period.toMillis(), period.toMillis(),
-                        TimeUnit.MILLISECONDS);
-            }
-        }, new SignalLink.Listener() {
+        this.loop = new RoomLoop(request, this::loopTaskFailed);
+        this.signal = new SignalLink(http, loop, new SignalLink.Listener() {
             @Override
             public void onMessage(SignalResponse message) {
                 handle(message);
@@ -162,29 +123,10 @@ public final class RoomSession implements AutoCloseable {
             }
         });
         Tags tags = Tags.of("room", request.room());
-        StallDetector.Listener stallListener = new StallDetector.Listener() {
-            @Override
-            public void stalled(String track, Duration gap) {
-                log.warn("{} track stalled: no frame for {} ms", track, gap.toMillis());
-                emit(new RoomEvent.Stalled(track, gap));
-            }
-
-            @Override
-            public void resumed(String track, Duration gap) {
-                log.info("{} track flows again after {} ms", track, gap.toMillis());
-                emit(new RoomEvent.StallEnded(track, gap));
-            }
-        };
-        this.videoStall = new StallDetector("video", config.stallThreshold(), System::nanoTime, stallListener, registry, tags);
-        this.audioStall = new StallDetector("audio", config.stallThreshold(), System::nanoTime, stallListener, registry, tags);
-        this.videoSink = new VideoQueueSink(queues.video(), videoStall);
-        this.audioSink = new AudioQueueSink(queues.audio(), audioStall);
-        this.stats = new ReceiverStats(registry, tags);
+        this.media = new TargetMedia(queues, config.stallThreshold(), registry, tags, this::emit);
         this.resumes = Metric.ROOM_RECONNECTS.counter(registry, tags.and("how", "resume"));
         this.rejoins = Metric.ROOM_RECONNECTS.counter(registry, tags.and("how", "rejoin"));
         this.registry = registry;
-        this.videoMeters = new QueueMeters(queues.video(), registry, tags.and("track", "video"));
-        this.audioMeters = new QueueMeters(queues.audio(), registry, tags.and("track", "audio"));
     }
 
     // ---- the API the recording session uses ----
@@ -205,16 +147,16 @@ public final class RoomSession implements AutoCloseable {
 
     /** Frames libwebrtc delivered to the video sink (tests compare it with native releases). */
     public long videoFramesDelivered() {
-        return videoSink.delivered();
+        return media.videoDelivered();
     }
 
     /** Mean nanoseconds the video sink spends per frame on libwebrtc's decoder thread (wrap + offer). */
     public long videoSinkMeanNanos() {
-        return videoSink.meanCallbackNanos();
+        return media.videoSinkMeanNanos();
     }
 
     public long audioChunksDelivered() {
-        return audioSink.delivered();
+        return media.audioDelivered();
     }
 
     /**
@@ -222,42 +164,26 @@ public final class RoomSession implements AutoCloseable {
      * memory governor calls it under pressure. Completes with the cap now requested.
      */
     public CompletableFuture<LayerCap> lowerLayer() {
-        CompletableFuture<LayerCap> result = new CompletableFuture<>();
-        post(() -> {
-            List<Integer> layers = tracker.targetTracks().video().map(LayerCap::announcedHeights).orElse(List.of());
-            LayerCap lower = cap.lower(layers);
-            if (lower.equals(cap)) {
-                log.info("no lower video layer to ask for: {}p{} with announced layers {}", cap.maxHeight(), cap.fps(),
-                        layers);
-            } else {
-                cap = lower;
-                log.info("lowering the video layer to {}p{}", cap.maxHeight(), cap.fps());
-                sendTrackSettings();
-                emit(new RoomEvent.LayerChanged(cap));
-            }
-            result.complete(cap);
-        });
-        return result;
+        return changeLayer(TargetSubscription::lower, "lowering");
     }
 
     /** Asks for the job's own cap again (the memory governor calls it when pressure is over). */
     public CompletableFuture<LayerCap> restoreLayer() {
-        CompletableFuture<LayerCap> result = new CompletableFuture<>();
-        post(() -> {
-            if (!cap.equals(request.layerCap())) {
-                cap = request.layerCap();
-                log.info("restoring the video layer to {}p{}", cap.maxHeight(), cap.fps());
-                sendTrackSettings();
-                emit(new RoomEvent.LayerChanged(cap));
-            }
-            result.complete(cap);
-        });
-        return result;
+        return changeLayer(TargetSubscription::restore, "restoring");
     }
 
-    /** The cap currently requested from the SFU. */
-    public LayerCap layerCap() {
-        return cap;
+    private CompletableFuture<LayerCap> changeLayer(Function<TargetSubscription, Optional<LayerCap>> how, String doing) {
+        CompletableFuture<LayerCap> result = new CompletableFuture<>();
+        loop.post(() -> {
+            how.apply(target).ifPresentOrElse(cap -> {
+                log.info("{} the video layer to {}p{}", doing, cap.maxHeight(), cap.fps());
+                sendTrackSettings();
+                emit(new RoomEvent.LayerChanged(cap));
+            }, () -> log.info("video layer stays {}p{} (announced layers {})", target.cap().maxHeight(),
+                    target.cap().fps(), target.announcedHeights()));
+            result.complete(target.cap());
+        });
+        return result;
     }
 
     /**
@@ -268,25 +194,11 @@ public final class RoomSession implements AutoCloseable {
      */
     @Override
     public void close() {
-        try {
-            loop.execute(() -> withMdc(() -> end(new RoomEnd(RoomEnd.Reason.CLOSED, "closed by the recorder", null))));
-        } catch (RejectedExecutionException alreadyStopped) {
-            return;
+        if (!loop.offer(() -> end(new RoomEnd(RoomEnd.Reason.CLOSED, "closed by the recorder", null)))) {
+            return; // closed before
         }
-        loop.shutdown();
-        try {
-            if (!loop.awaitTermination(10, TimeUnit.SECONDS)) {
-                log.warn("room {} loop did not stop in time", request.room());
-                loop.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        videoStall.close();
-        audioStall.close();
-        stats.close();
-        videoMeters.close();
-        audioMeters.close();
+        loop.stop(Duration.ofSeconds(10));
+        media.close();
         registry.remove(resumes);
         registry.remove(rejoins);
     }
@@ -294,17 +206,14 @@ public final class RoomSession implements AutoCloseable {
     // ---- the loop ----
 
     void start() {
-        post(() -> {
+        loop.post(() -> {
             log.info("joining room {} as {} (target {}, cap {}p{})", request.room(), identity,
                     request.targetIdentity() == null ? "first video publisher" : request.targetIdentity(),
-                    cap.maxHeight(), cap.fps());
-            tracksTimer = loop.schedule(() -> withMdc(this::checkTracksArrived), config.tracksTimeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
-            long checkMillis = Math.max(50, config.stallThreshold().toMillis() / 4);
-            periodic.add(loop.scheduleWithFixedDelay(() -> withMdc(this::checkStalls), checkMillis, checkMillis,
-                    TimeUnit.MILLISECONDS));
-            periodic.add(loop.scheduleWithFixedDelay(() -> withMdc(this::pollStats),
-                    config.statsInterval().toMillis(), config.statsInterval().toMillis(), TimeUnit.MILLISECONDS));
+                    target.cap().maxHeight(), target.cap().fps());
+            tracksTimer = loop.schedule(this::checkTracksArrived, config.tracksTimeout());
+            periodic.add(loop.every(this::checkStalls,
+                    Duration.ofMillis(Math.max(50, config.stallThreshold().toMillis() / 4))));
+            periodic.add(loop.every(this::pollStats, config.statsInterval()));
             join();
         });
     }
@@ -376,56 +285,38 @@ public final class RoomSession implements AutoCloseable {
     private void watchPeer() {
         cancel(peerWatchdog);
         SubscriberPeer watched = peer;
-        peerWatchdog = loop.schedule(() -> withMdc(() -> {
+        peerWatchdog = loop.schedule(() -> {
             if (peer == watched && peerState != RTCPeerConnectionState.CONNECTED && state != RoomState.CLOSED) {
                 log.warn("subscriber peer connection still {} after {}", peerState, PEER_CONNECT_TIMEOUT);
                 act(policy.decide(new ReconnectPolicy.Trouble.PeerTimeout(PEER_CONNECT_TIMEOUT), situation()), null);
             }
-        }), PEER_CONNECT_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        }, PEER_CONNECT_TIMEOUT);
     }
 
     private void applyParticipants(List<ParticipantInfo> infos) {
-        for (ParticipantTracker.Change change : tracker.apply(infos)) {
-            switch (change) {
-                case ParticipantTracker.Change.TargetChosen chosen -> {
+        for (TargetSubscription.Step step : target.apply(infos)) {
+            switch (step) {
+                case TargetSubscription.Step.TargetChosen chosen -> {
                     log.info("target is {}", chosen.identity());
                     emit(new RoomEvent.TargetChosen(chosen.identity()));
                 }
-                case ParticipantTracker.Change.TrackPublished published ->
+                case TargetSubscription.Step.TrackPublished published ->
                         log.info("target published {} {}", published.track().getType(), published.track().getSid());
-                case ParticipantTracker.Change.TrackUnpublished unpublished -> {
-                    subscribed.remove(unpublished.trackSid());
-                    if (unpublished.trackSid().equals(audioSid)) {
-                        audioSid = null;
-                        audioAttached = false;
+                case TargetSubscription.Step.MicrophoneGone gone -> media.microphoneGone(peer);
+                case TargetSubscription.Step.CameraGone gone -> {
+                    if (gone.trackSid() != null) {
+                        media.cameraGone(peer);
                     }
-                    if (unpublished.trackSid().equals(videoSid)) {
-                        videoSid = null;
-                        videoAttached = false;
-                        targetGone(unpublished.identity(), "unpublished its camera");
-                    }
+                    targetGone(gone.identity(), gone.why());
                 }
-                case ParticipantTracker.Change.TargetLeft left -> targetGone(left.identity(), "left (" + left.reason() + ")");
+                case TargetSubscription.Step.Subscribe subscribe -> {
+                    log.info("subscribing to {}", subscribe.trackSids());
+                    signal.send(SignalRequest.newBuilder().setSubscription(UpdateSubscription.newBuilder()
+                            .addAllTrackSids(subscribe.trackSids()).setSubscribe(true)).build());
+                    // Track settings follow the subscription's offer (onOffer): sent earlier, the server discards them.
+                }
             }
         }
-        subscribeToTarget();
-    }
-
-    /** Subscribes to the target's camera and microphone that are not subscribed yet (after a republish too). */
-    private void subscribeToTarget() {
-        ParticipantTracker.TargetTracks tracks = tracker.targetTracks();
-        Set<String> fresh = new HashSet<>(tracks.sids());
-        fresh.removeAll(subscribed);
-        if (fresh.isEmpty()) {
-            return;
-        }
-        tracks.video().ifPresent(t -> videoSid = t.getSid());
-        tracks.audio().ifPresent(t -> audioSid = t.getSid());
-        subscribed.addAll(fresh);
-        log.info("subscribing to {}", fresh);
-        signal.send(SignalRequest.newBuilder().setSubscription(UpdateSubscription.newBuilder()
-                .addAllTrackSids(fresh).setSubscribe(true)).build());
-        // Track settings follow the subscription's offer (onOffer): sent earlier, the server discards them.
     }
 
     private void onOffer(SessionDescription offer) {
@@ -444,41 +335,35 @@ public final class RoomSession implements AutoCloseable {
 
     /** Caps the video layer; idempotent, so it is sent after every offer while the camera is subscribed. */
     private void sendTrackSettings() {
-        if (videoSid == null) {
-            return;
-        }
-        VideoQuality quality = cap.maxHeight() <= 360 ? VideoQuality.LOW
-                : cap.maxHeight() <= 540 ? VideoQuality.MEDIUM : VideoQuality.HIGH;
-        signal.send(SignalRequest.newBuilder().setTrackSetting(UpdateTrackSettings.newBuilder()
-                .addTrackSids(videoSid).setDisabled(false).setQuality(quality)
-                .setWidth(cap.maxWidth()).setHeight(cap.maxHeight()).setFps(cap.fps())).build());
+        target.trackSettings().ifPresent(settings -> signal.send(SignalRequest.newBuilder()
+                .setTrackSetting(settings).build()));
     }
 
-    private void onTrack(MediaStreamTrack track) {
+    /** A remote track started receiving; which subscribed track it carries is read from its stream id. */
+    private void onTrack(MediaStreamTrack track, List<String> streamIds) {
         if (state == RoomState.CLOSED || peer == null) {
             return;
         }
-        String id = track.getId();
+        TargetSubscription.Role role = target.roleOf(streamIds, track.getId());
         if (track instanceof VideoTrack video) {
-            if (!id.equals(videoSid)) {
-                log.warn("video track {} is not the subscribed camera {}; recording it anyway", id, videoSid);
+            if (role != TargetSubscription.Role.CAMERA) {
+                log.warn("video track {} (streams {}) is not the subscribed camera {}; recording it anyway",
+                        track.getId(), streamIds, target.videoSid());
             }
-            peer.attach(video, videoSink);
-            videoAttached = true;
-            videoStall.onFrame(); // the stall clock starts at subscription
+            media.attach(peer, video);
             if (state == RoomState.JOINED) {
                 moveTo(RoomState.SUBSCRIBED);
                 cancel(goneTimer);
                 goneTimer = null;
-                emit(new RoomEvent.TracksSubscribed(tracker.target().orElse(null), videoSid, audioSid));
+                emit(new RoomEvent.TracksSubscribed(target.target().orElse(null), target.videoSid(),
+                        target.audioSid()));
             }
         } else if (track instanceof AudioTrack audio) {
-            if (!id.equals(audioSid)) {
-                log.warn("audio track {} is not the subscribed microphone {}; recording it anyway", id, audioSid);
+            if (role != TargetSubscription.Role.MICROPHONE) {
+                log.warn("audio track {} (streams {}) is not the subscribed microphone {}; recording it anyway",
+                        track.getId(), streamIds, target.audioSid());
             }
-            peer.attach(audio, audioSink);
-            audioAttached = true;
-            audioStall.onFrame();
+            media.attach(peer, audio);
         }
     }
 
@@ -489,34 +374,33 @@ public final class RoomSession implements AutoCloseable {
         }
         emit(new RoomEvent.TargetGone(who, why));
         if (goneTimer == null) {
-            goneTimer = loop.schedule(() -> withMdc(() -> {
+            goneTimer = loop.schedule(() -> {
                 goneTimer = null;
                 if (state != RoomState.SUBSCRIBED && state != RoomState.CLOSED) {
                     end(new RoomEnd(RoomEnd.Reason.TARGET_LEFT, "target " + who + " " + why
                             + " and did not return within " + config.targetLeftGrace(), null));
                 }
-            }), config.targetLeftGrace().toMillis(), TimeUnit.MILLISECONDS);
+            }, config.targetLeftGrace());
         }
     }
 
     private void checkTracksArrived() {
-        if (videoAttached || state == RoomState.CLOSED || goneTimer != null) {
+        if (media.videoAttached() || state == RoomState.CLOSED || goneTimer != null) {
             return;
         }
         if (!mediaConnected) {
             // The peer connection's own watchdog decides about a connection that never came up; look again later.
-            tracksTimer = loop.schedule(() -> withMdc(this::checkTracksArrived), config.tracksTimeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
+            tracksTimer = loop.schedule(this::checkTracksArrived, config.tracksTimeout());
             return;
         }
-        String target = tracker.target().orElse(null);
-        if (target == null || !tracker.seen().contains(target)) {
+        String who = target.target().orElse(null);
+        if (!target.targetPresent()) {
             // Rooms auto-create on livekit-server, so a wrong room or identity looks like an empty room: say so.
-            fail(RoomException.session(RoomException.Kind.TARGET_NOT_FOUND, (target == null
-                    ? "no participant published video" : "target " + target + " did not appear") + " in room "
-                    + request.room() + " within " + config.tracksTimeout() + "; participants seen: " + tracker.seen()));
+            fail(RoomException.session(RoomException.Kind.TARGET_NOT_FOUND, (who == null
+                    ? "no participant published video" : "target " + who + " did not appear") + " in room "
+                    + request.room() + " within " + config.tracksTimeout() + "; participants seen: " + target.seen()));
         } else {
-            fail(RoomException.session(RoomException.Kind.TARGET_TRACKS_MISSING, "the camera of target " + target
+            fail(RoomException.session(RoomException.Kind.TARGET_TRACKS_MISSING, "the camera of target " + who
                     + " did not arrive within " + config.tracksTimeout()));
         }
     }
@@ -529,13 +413,13 @@ public final class RoomSession implements AutoCloseable {
     private void onSubscriptionError(SubscriptionResponse response) {
         String sid = response.getTrackSid();
         log.warn("subscription to {} failed: {}", sid, response.getErr());
-        if (!subscribed.contains(sid)) {
+        if (!target.isSubscribed(sid)) {
             return; // not (or no longer) one of the target's tracks
         }
-        String what = sid.equals(videoSid) ? "camera" : sid.equals(audioSid) ? "microphone" : "track";
+        String what = target.describe(sid);
         switch (response.getErr()) {
             case SE_TRACK_NOTFOUND -> fail(RoomException.session(RoomException.Kind.TRACK_NOT_FOUND, "the server has no "
-                    + what + " track " + sid + " of target " + tracker.target().orElse("?") + " (SE_TRACK_NOTFOUND)"));
+                    + what + " track " + sid + " of target " + target.target().orElse("?") + " (SE_TRACK_NOTFOUND)"));
             case SE_CODEC_UNSUPPORTED -> fail(RoomException.session(RoomException.Kind.CODEC_UNSUPPORTED, "the server "
                     + "cannot send the " + what + " track " + sid + " in a codec this worker accepts (SE_CODEC_UNSUPPORTED)"));
             default -> { } // SE_UNKNOWN: logged; the tracks timeout still decides
@@ -578,11 +462,11 @@ public final class RoomSession implements AutoCloseable {
             case ReconnectPolicy.Action.RetryLater later -> {
                 outageBegins();
                 int waitingFor = signal.attempt();
-                loop.schedule(() -> withMdc(() -> {
+                loop.schedule(() -> {
                     if (signal.attempt() == waitingFor && state != RoomState.CLOSED) {
                         act(later.then(), null);
                     }
-                }), later.delay().toMillis(), TimeUnit.MILLISECONDS);
+                }, later.delay());
             }
             // A refused upgrade: ask /rtc/validate why (bad token, unknown room); retrying would not help.
             case ReconnectPolicy.Action.Fail fail -> fail(fail.refusedStatus() != 0
@@ -620,7 +504,7 @@ public final class RoomSession implements AutoCloseable {
         peerConfigured();
         // sync_state tells the server what this side still has: the subscriber answer and the subscriptions.
         SyncState.Builder sync = SyncState.newBuilder()
-                .setSubscription(UpdateSubscription.newBuilder().addAllTrackSids(subscribed).setSubscribe(true));
+                .setSubscription(UpdateSubscription.newBuilder().addAllTrackSids(target.subscribed()).setSubscribe(true));
         String answer = peer.localAnswer();
         if (answer != null) {
             sync.setAnswer(SessionDescription.newBuilder().setType("answer").setSdp(answer));
@@ -650,7 +534,7 @@ public final class RoomSession implements AutoCloseable {
             log.info("reconnected after {} ms", Duration.ofNanos(System.nanoTime() - began).toMillis());
         }
         if (was == ReconnectPolicy.Phase.RESUMING) {
-            moveTo(videoAttached ? RoomState.SUBSCRIBED : RoomState.JOINED);
+            moveTo(media.videoAttached() ? RoomState.SUBSCRIBED : RoomState.JOINED);
             log.info("resumed");
             emit(new RoomEvent.Resumed());
         }
@@ -661,10 +545,7 @@ public final class RoomSession implements AutoCloseable {
         phase = ReconnectPolicy.Phase.REJOINING;
         signal.abort();
         closePeer();
-        subscribed.clear();
-        videoSid = null;
-        audioSid = null;
-        tracker = new ParticipantTracker(tracker.target().orElse(request.targetIdentity()), identity);
+        target.rejoin();
         if (state != RoomState.CONNECTING) {
             moveTo(RoomState.RECONNECTING);
             moveTo(RoomState.CONNECTING);
@@ -679,7 +560,7 @@ public final class RoomSession implements AutoCloseable {
         return new SubscriberPeer.Listener() {
             @Override
             public void onLocalCandidate(String candidateInitJson) {
-                post(() -> {
+                loop.post(() -> {
                     if (generation == peerGeneration) {
                         signal.send(SignalRequest.newBuilder().setTrickle(TrickleRequest.newBuilder()
                                 .setCandidateInit(candidateInitJson).setTarget(SignalTarget.SUBSCRIBER)).build());
@@ -688,17 +569,17 @@ public final class RoomSession implements AutoCloseable {
             }
 
             @Override
-            public void onTrack(MediaStreamTrack track) {
-                post(() -> {
+            public void onTrack(MediaStreamTrack track, List<String> streamIds) {
+                loop.post(() -> {
                     if (generation == peerGeneration) {
-                        RoomSession.this.onTrack(track);
+                        RoomSession.this.onTrack(track, streamIds);
                     }
                 });
             }
 
             @Override
             public void onConnectionState(RTCPeerConnectionState connection) {
-                post(() -> {
+                loop.post(() -> {
                     if (generation != peerGeneration || state == RoomState.CLOSED) {
                         return; // a superseded connection's last words
                     }
@@ -717,18 +598,13 @@ public final class RoomSession implements AutoCloseable {
 
     private void checkStalls() {
         if (state == RoomState.SUBSCRIBED || state == RoomState.RECONNECTING) {
-            if (videoAttached) {
-                videoStall.check();
-            }
-            if (audioAttached) {
-                audioStall.check();
-            }
+            media.checkStalls();
         }
     }
 
     private void pollStats() {
         if (peer != null && state != RoomState.CLOSED) {
-            peer.stats().thenAccept(stats::update);
+            peer.stats().thenAccept(media::updateStats);
         }
     }
 
@@ -765,8 +641,7 @@ public final class RoomSession implements AutoCloseable {
         signal.leave();
         closePeer();
         queues.finishInput();
-        log.info("room ended: {} ({}); video {} delivered, {}; audio {} delivered, {}", end.reason(), end.detail(),
-                videoSink.delivered(), queues.video().stats(), audioSink.delivered(), queues.audio().stats());
+        log.info("room ended: {} ({}); {}", end.reason(), end.detail(), media.summary());
         completion.complete(end);
     }
 
@@ -777,8 +652,7 @@ public final class RoomSession implements AutoCloseable {
         }
         peerGeneration++; // its late callbacks are stale now
         peerState = RTCPeerConnectionState.CLOSED;
-        videoAttached = false;
-        audioAttached = false;
+        media.peerClosed();
     }
 
     private void cancel(ScheduledFuture<?> future) {
@@ -795,31 +669,11 @@ public final class RoomSession implements AutoCloseable {
         }
     }
 
-    private void post(Runnable task) {
-        try {
-            loop.execute(() -> withMdc(task));
-        } catch (RejectedExecutionException closed) {
-            log.debug("room loop stopped; dropped a task");
-        }
-    }
-
-    /** Runs {@code task} with the recording's ids in the MDC, and turns an escaped exception into a failure. */
-    private void withMdc(Runnable task) {
-        MDC.put("mint_id", request.mintId());
-        MDC.put("job_id", request.jobId());
-        MDC.put("room", request.room());
-        try {
-            task.run();
-        } catch (RuntimeException e) {
-            log.error("room loop task failed", e);
-            if (state != RoomState.CLOSED) {
-                fail(e instanceof RoomException re ? re : new RoomException(RoomException.Scope.SESSION,
-                        RoomException.Kind.MEDIA_FAILED, "room client error: " + e, e));
-            }
-        } finally {
-            MDC.remove("mint_id");
-            MDC.remove("job_id");
-            MDC.remove("room");
+    /** A loop task let an exception escape: the recording cannot trust its state any more. */
+    private void loopTaskFailed(RuntimeException e) {
+        if (state != RoomState.CLOSED) {
+            fail(e instanceof RoomException re ? re : new RoomException(RoomException.Scope.SESSION,
+                    RoomException.Kind.MEDIA_FAILED, "room client error: " + e, e));
         }
     }
 }

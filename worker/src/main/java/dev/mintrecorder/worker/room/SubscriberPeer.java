@@ -3,6 +3,7 @@ package dev.mintrecorder.worker.room;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mintrecorder.webrtc.H264Profiles;
 import dev.mintrecorder.webrtc.Sdp;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
@@ -25,7 +26,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +51,7 @@ final class SubscriberPeer implements AutoCloseable {
     interface Listener {
         void onLocalCandidate(String candidateInitJson);
 
-        void onTrack(MediaStreamTrack track);
+        void onTrack(MediaStreamTrack track, List<String> streamIds);
 
         void onConnectionState(RTCPeerConnectionState state);
     }
@@ -56,8 +59,11 @@ final class SubscriberPeer implements AutoCloseable {
     private final String name;
     private final WebRtcRuntime runtime;
     private final RTCPeerConnection pc;
-    private final List<Runnable> sinkRemovals = new ArrayList<>();
+    /** Each sink's removal from the one track it is attached to. */
+    private final Map<Object, Runnable> attached = new IdentityHashMap<>();
     private boolean closed;
+    /** The High formats of the last offer, by payload type: the answer names them as offered. */
+    private Map<Integer, String> answeredHigh = Map.of();
 
     SubscriberPeer(String name, WebRtcRuntime runtime, IceSettings ice, Listener listener) {
         this.name = name;
@@ -68,9 +74,14 @@ final class SubscriberPeer implements AutoCloseable {
                 listener.onLocalCandidate(candidateInit(candidate));
             }
 
+            // libwebrtc fires it whenever a transceiver starts receiving, a reused one too. The stream ids
+            // (PA_x|TR_y) name the track even then; webrtc-java 0.14.0's onAddTrack hands streams whose id() is
+            // null, so they are read from the remote description's a=msid for the transceiver's mid.
             @Override
             public void onTrack(RTCRtpTransceiver transceiver) {
-                listener.onTrack(transceiver.getReceiver().getTrack());
+                RTCSessionDescription remote = pc.getRemoteDescription();
+                listener.onTrack(transceiver.getReceiver().getTrack(),
+                        remote == null ? List.of() : streamIds(remote.sdp, transceiver.getMid()));
             }
 
             @Override
@@ -80,18 +91,27 @@ final class SubscriberPeer implements AutoCloseable {
         });
     }
 
-    /** Applies the server's offer and returns the answer SDP. Blocks the calling (virtual) thread briefly. */
+    /**
+     * Applies the server's offer and returns the answer SDP. Blocks the calling (virtual) thread briefly.
+     *
+     * <p>H.264 High (and Constrained High) is accepted: libwebrtc here lists no High decoder format, though its FFmpeg
+     * decoder decodes High, so a High format is applied as Constrained Baseline and answered as offered
+     * ({@link H264Profiles}). A publisher that sends only High (OBS over WHIP, many phones) then negotiates.
+     */
     String answer(String offerSdp) {
-        await(Sdp.setRemote(pc, new RTCSessionDescription(RTCSdpType.OFFER, offerSdp)));
+        Map<Integer, String> offered = H264Profiles.of(offerSdp);
+        await(Sdp.setRemote(pc, new RTCSessionDescription(RTCSdpType.OFFER,
+                H264Profiles.replace(offerSdp, H264Profiles.decodable(offered)))));
         RTCSessionDescription answer = await(Sdp.createAnswer(pc, new RTCAnswerOptions()));
         await(Sdp.setLocal(pc, answer));
-        return answer.sdp;
+        answeredHigh = H264Profiles.high(offered);
+        return H264Profiles.replace(answer.sdp, answeredHigh);
     }
 
-    /** The current local answer, for {@code sync_state} on resume; null before the first answer. */
+    /** The current local answer as sent, for {@code sync_state} on resume; null before the first answer. */
     String localAnswer() {
         RTCSessionDescription local = pc.getLocalDescription();
-        return local == null ? null : local.sdp;
+        return local == null ? null : H264Profiles.replace(local.sdp, answeredHigh);
     }
 
     /** Takes the servers a resume names; they apply from the ICE restart the server offers next. */
@@ -119,21 +139,35 @@ final class SubscriberPeer implements AutoCloseable {
         }
     }
 
-    /** Attaches a video sink to a remote track; the sink is removed again in {@link #close()}. */
+    /**
+     * Attaches a video sink to a remote track, first taking it off the track it was on: a sink is on one track at
+     * most, so a republished camera (a reused transceiver fires its track again) never delivers a frame twice.
+     * The sink is removed again in {@link #detach} or {@link #close()}.
+     */
     synchronized void attach(VideoTrack track, VideoTrackSink sink) {
         if (closed) {
             return;
         }
+        detach(sink);
         track.addSink(sink);
-        sinkRemovals.add(() -> track.removeSink(sink));
+        attached.put(sink, () -> track.removeSink(sink));
     }
 
     synchronized void attach(AudioTrack track, AudioTrackSink sink) {
         if (closed) {
             return;
         }
+        detach(sink);
         track.addSink(sink);
-        sinkRemovals.add(() -> track.removeSink(sink));
+        attached.put(sink, () -> track.removeSink(sink));
+    }
+
+    /** Takes {@code sink} off its track, if it is on one (its track was unpublished). */
+    synchronized void detach(Object sink) {
+        Runnable removal = attached.remove(sink);
+        if (removal != null) {
+            removal.run();
+        }
     }
 
     CompletableFuture<RTCStatsReport> stats() {
@@ -151,10 +185,44 @@ final class SubscriberPeer implements AutoCloseable {
             closed = true;
         }
         // Sinks first, so no frame arrives into a queue that is about to close; then the connection.
-        sinkRemovals.forEach(Runnable::run);
-        sinkRemovals.clear();
+        attached.values().forEach(Runnable::run);
+        attached.clear();
         pc.close();
         runtime.closed(this);
+    }
+
+    /**
+     * The stream ids of the media section {@code mid} in {@code sdp}: the first field of each {@code a=msid} line
+     * (RFC 8830), which livekit-server sets to {@code <participant sid>|<track sid>}.
+     */
+    static List<String> streamIds(String sdp, String mid) {
+        List<String> ids = new ArrayList<>();
+        boolean inSection = false;
+        List<String> section = new ArrayList<>();
+        for (String line : sdp.split("\r?\n")) {
+            if (line.startsWith("m=")) {
+                if (inSection) {
+                    break;
+                }
+                section.clear();
+            }
+            section.add(line);
+            if (line.equals("a=mid:" + mid)) {
+                inSection = true;
+            }
+        }
+        if (!inSection) {
+            return List.of();
+        }
+        for (String line : section) {
+            if (line.startsWith("a=msid:")) {
+                String stream = line.substring("a=msid:".length()).split(" ", 2)[0];
+                if (!stream.equals("-")) {
+                    ids.add(stream);
+                }
+            }
+        }
+        return List.copyOf(ids);
     }
 
     static String candidateInit(RTCIceCandidate candidate) {

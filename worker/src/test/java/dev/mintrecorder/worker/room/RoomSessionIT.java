@@ -564,19 +564,75 @@ class RoomSessionIT {
         assertEquals(RoomEnd.Reason.TARGET_LEFT, end.reason());
     }
 
+    /**
+     * Republishing twice in a row: the double, like livekit-server, sends the third camera on the transceiver the
+     * first one left (the answer keeps two video sections, not three), whose track still has the first camera's id.
+     * The worker knows it by its stream id and has taken its sink off the old track, so no frame arrives twice.
+     */
     @Test
-    void aRepublishingTargetIsSubscribedAgain() {
+    void aTargetRepublishingTwiceIsSubscribedAgainAndNoFrameArrivesTwice() {
         String room = newRoom("republish");
         Watch watch = new Watch();
         RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
         awaitSubscribed(session);
-        String firstVideo = watch.all(RoomEvent.TracksSubscribed.class).getFirst().videoSid();
-        server.republish(room);
-        await().atMost(Duration.ofSeconds(15)).until(() -> watch.all(RoomEvent.TracksSubscribed.class).stream()
-                .anyMatch(s -> !s.videoSid().equals(firstVideo)));
+        Set<String> cameras = new HashSet<>();
+        cameras.add(watch.all(RoomEvent.TracksSubscribed.class).getFirst().videoSid());
+        for (int republish = 1; republish <= 2; republish++) {
+            server.republish(room);
+            int expected = republish + 1;
+            await().atMost(Duration.ofSeconds(15)).until(() -> {
+                watch.all(RoomEvent.TracksSubscribed.class).forEach(s -> cameras.add(s.videoSid()));
+                return cameras.size() == expected && session.state() == RoomState.SUBSCRIBED;
+            });
+        }
         long before = watch.videoFrames.get();
         await().atMost(Duration.ofSeconds(10)).until(() -> watch.videoFrames.get() > before + 30);
+
+        // Frames delivered against frame numbers advanced over 3 s: a sink on two tracks (or twice on one) doubles it.
+        long frames0 = session.videoFramesDelivered();
+        long number0 = watch.lastFrameNumber.get();
+        await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> true);
+        long frames = session.videoFramesDelivered() - frames0;
+        long numbers = watch.lastFrameNumber.get() - number0;
+        assertTrue(numbers >= 20, "frame numbers advance: " + numbers);
+        assertTrue(frames <= numbers + numbers / 5 + 3, frames + " frames delivered for " + numbers + " frame numbers");
+
+        String lastAnswer = server.signalTrace(room, recorderIdentity(session)).stream()
+                .filter(SignalRequest::hasAnswer).reduce((a, b) -> b).orElseThrow().getAnswer().getSdp();
+        long videoSections = lastAnswer.lines().filter(l -> l.startsWith("m=video")).count();
+        assertTrue(videoSections <= 2, "the server reuses a transceiver that stopped sending: " + videoSections
+                + " video sections");
         assertTrue(!session.completion().isDone());
+    }
+
+    /**
+     * An H.264 publisher, its track forwarded in H.264 as livekit-server does: once offered only Constrained Baseline
+     * (42e01f), once only High (640c1f, what OBS over WHIP sends), which libwebrtc here lists no decoder for. Both
+     * negotiate, the answer names the offered profile, and the frames decode (the pattern reads back).
+     */
+    @Test
+    void anH264CameraIsReceivedWhetherOfferedAsConstrainedBaselineOrOnlyAsHigh() {
+        for (String profile : new String[] {null, "640c1f"}) {
+            String room = "h264-" + (profile == null ? "cb" : profile) + "-" + UUID.randomUUID().toString().substring(0, 8);
+            server.createRoom(room, SyntheticPublisherSpec.small("streamer").withH264(profile));
+            Watch watch = new Watch();
+            RoomSession session = open(room, "streamer", new LayerCap(720, 30), watch);
+            awaitSubscribed(session);
+            await().atMost(Duration.ofSeconds(15)).until(() -> watch.videoFrames.get() >= 30);
+            long number = watch.lastFrameNumber.get();
+            await().atMost(Duration.ofSeconds(5)).until(() -> watch.lastFrameNumber.get() > number + 10);
+            assertEquals("320x240", watch.lastSize.get());
+            assertTrue(watch.patternMisses.get() * 10 < watch.videoFrames.get(),
+                    watch.patternMisses.get() + " of " + watch.videoFrames.get() + " frames unreadable");
+
+            String answer = server.signalTrace(room, recorderIdentity(session)).stream()
+                    .filter(SignalRequest::hasAnswer).reduce((a, b) -> b).orElseThrow().getAnswer().getSdp();
+            String video = answer.substring(answer.indexOf("m=video"));
+            assertTrue(video.contains(" H264/90000"), video);
+            assertTrue(!video.contains(" VP8/90000"), "the publisher's codec only: " + video);
+            assertTrue(video.contains("profile-level-id=" + (profile == null ? "42e01f" : profile)), video);
+            session.close();
+        }
     }
 
     @Test

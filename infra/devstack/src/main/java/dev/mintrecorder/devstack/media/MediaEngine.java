@@ -2,6 +2,7 @@ package dev.mintrecorder.devstack.media;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.mintrecorder.webrtc.H264Profiles;
 import dev.mintrecorder.webrtc.Sdp;
 import dev.onvoid.webrtc.PeerConnectionFactory;
 import dev.onvoid.webrtc.PeerConnectionObserver;
@@ -15,11 +16,14 @@ import dev.onvoid.webrtc.RTCIceGatheringState;
 import dev.onvoid.webrtc.RTCOfferOptions;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpCodecCapability;
 import dev.onvoid.webrtc.RTCRtpSender;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
+import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
+import dev.onvoid.webrtc.media.MediaType;
 import dev.onvoid.webrtc.media.audio.AudioDeviceModule;
 import dev.onvoid.webrtc.media.audio.AudioLayer;
 import dev.onvoid.webrtc.media.audio.CustomAudioSource;
@@ -41,7 +45,7 @@ import java.util.concurrent.TimeUnit;
  * <p>Commands ({@code op}): {@code source} {room, fps, toneHz} · {@code sourceStall} {room, stalled} ·
  * {@code closeSource} {room} · {@code pc} {pc} · {@code offer} {pc, iceRestart} → event {@code offer} {pc, sdp,
  * mids} · {@code answer} {pc, sdp} · {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex} · {@code addTrack} {pc,
- * room, track, kind, stream, width, height, every} · {@code removeTrack} {pc, track} · {@code layer} {pc, track,
+ * room, track, kind, stream, width, height, every, codec, profile} · {@code removeTrack} {pc, track} · {@code layer} {pc, track,
  * width, height, every} (every: send every n-th frame, a temporal layer) · {@code closePc} {pc}. Other events:
  * {@code ready}, {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex, final}, {@code pcState} {pc, state},
  * {@code error} {pc, message}.
@@ -80,6 +84,12 @@ final class MediaEngine implements AutoCloseable {
         // Candidates found before our offer or answer went out wait here, and the newest is held back so the last one
         // sent can carry final=true (as livekit-server does) once gathering completes.
         final List<RTCIceCandidate> unsent = new ArrayList<>();
+        /**
+         * H.264 profile-level-id to announce instead of the encoder's (a High-only publisher, as the subscriber sees
+         * it), or null; {@link #localH264} keeps the real ones to read the answer with.
+         */
+        String announcedH264;
+        Map<Integer, String> localH264 = Map.of();
         boolean descriptionSent;
         boolean gatheringComplete;
         boolean remoteSet;
@@ -239,15 +249,68 @@ final class MediaEngine implements AutoCloseable {
             VideoOutlet video = new VideoOutlet(videoSource,
                     c.path("width").asInt(), c.path("height").asInt(), c.path("every").asInt(1));
             MediaStreamTrack track = factory.createVideoTrack(trackSid, videoSource);
-            RTCRtpSender sender = s.pc.addTrack(track, streams);
+            RTCRtpSender sender = send(s, track, streams);
+            if ("h264".equalsIgnoreCase(c.path("codec").asText())) {
+                sendH264(s, sender, c.path("profile").asText(null));
+            }
             s.outlets.put(trackSid, new Outlet(source, track, sender, video, null));
             source.addVideo(video);
         } else {
             CustomAudioSource audioSource = new CustomAudioSource();
             MediaStreamTrack track = factory.createAudioTrack(trackSid, audioSource);
-            RTCRtpSender sender = s.pc.addTrack(track, streams);
+            RTCRtpSender sender = send(s, track, streams);
             s.outlets.put(trackSid, new Outlet(source, track, sender, null, audioSource));
             source.addAudio(audioSource);
+        }
+    }
+
+    /**
+     * Sends {@code track} on a transceiver that no longer sends, if one of its kind is left, as livekit-server does
+     * (pion's {@code AddTrack} reuses a transceiver with no sender track whose current direction does not send;
+     * {@code pkg/rtc/mediatracksubscriptions.go} relies on it "to prevent SDP from bloating"); else on a new one.
+     * libwebrtc's own {@code addTrack} never reuses a transceiver that has sent, so the reuse is done by hand. The
+     * subscriber then sees its old receiver's track (with the old track id) fire again, under the new stream id.
+     */
+    private static RTCRtpSender send(Peer s, MediaStreamTrack track, List<String> streams) {
+        for (RTCRtpTransceiver transceiver : s.pc.getTransceivers()) {
+            RTCRtpTransceiverDirection current = transceiver.getCurrentDirection();
+            if (!transceiver.stopped() && transceiver.getSender().getTrack() == null
+                    && track.getKind().equals(transceiver.getReceiver().getTrack().getKind())
+                    && current != RTCRtpTransceiverDirection.SEND_ONLY && current != RTCRtpTransceiverDirection.SEND_RECV) {
+                RTCRtpSender sender = transceiver.getSender();
+                sender.replaceTrack(track);
+                sender.setStreams(streams);
+                transceiver.setDirection(RTCRtpTransceiverDirection.SEND_ONLY);
+                return sender;
+            }
+        }
+        return s.pc.addTrack(track, streams);
+    }
+
+    /**
+     * The subscriber gets this track in H.264, the publisher's codec, as livekit-server forwards it (the SFU does not
+     * transcode, so a down track has its published track's codec): the transceiver is limited to one H.264 format. The
+     * encoder here is OpenH264 (Constrained Baseline); with {@code profile} set, the offer names that profile (640c1f:
+     * a High-only publisher) and the answer is read back with the real one.
+     */
+    private void sendH264(Peer s, RTCRtpSender sender, String profile) {
+        // One format: Constrained Baseline 3.1, packetization-mode 1 (what livekit-client's H.264 publishes).
+        List<RTCRtpCodecCapability> h264 = factory.getRtpSenderCapabilities(MediaType.VIDEO).getCodecs().stream()
+                .filter(codec -> codec.getName().equalsIgnoreCase("rtx") || codec.getName().equalsIgnoreCase("H264")
+                        && "42e01f".equalsIgnoreCase(codec.getSDPFmtp().get("profile-level-id"))
+                        && "1".equals(codec.getSDPFmtp().get("packetization-mode")))
+                .toList();
+        if (h264.stream().noneMatch(codec -> codec.getName().equalsIgnoreCase("H264"))) {
+            throw new IllegalStateException("this WebRTC build has no H.264 encoder");
+        }
+        for (RTCRtpTransceiver transceiver : s.pc.getTransceivers()) {
+            if (transceiver.getSender().equals(sender) || transceiver.getSender().getTrack() != null
+                    && transceiver.getSender().getTrack().getId().equals(sender.getTrack().getId())) {
+                transceiver.setCodecPreferences(h264);
+            }
+        }
+        if (profile != null && !profile.isBlank()) {
+            s.announcedH264 = profile.toLowerCase();
         }
     }
 
@@ -316,7 +379,14 @@ final class MediaEngine implements AutoCloseable {
         options.iceRestart = iceRestart;
         RTCSessionDescription offer = await(Sdp.createOffer(s.pc, options));
         await(Sdp.setLocal(s.pc, offer));
-        ObjectNode event = MediaMain.event("offer").put("pc", s.id).put("sdp", offer.sdp);
+        String sdp = offer.sdp;
+        if (s.announcedH264 != null) {
+            s.localH264 = H264Profiles.of(sdp);
+            Map<Integer, String> announced = new HashMap<>();
+            s.localH264.keySet().forEach(pt -> announced.put(pt, s.announcedH264));
+            sdp = H264Profiles.replace(sdp, announced);
+        }
+        ObjectNode event = MediaMain.event("offer").put("pc", s.id).put("sdp", sdp);
         ObjectNode mids = event.putObject("mids");
         for (RTCRtpTransceiver transceiver : s.pc.getTransceivers()) {
             MediaStreamTrack track = transceiver.getSender().getTrack();
@@ -332,7 +402,7 @@ final class MediaEngine implements AutoCloseable {
     }
 
     private void answer(Peer s, String sdp) {
-        await(Sdp.setRemote(s.pc, new RTCSessionDescription(RTCSdpType.ANSWER, sdp)));
+        await(Sdp.setRemote(s.pc, new RTCSessionDescription(RTCSdpType.ANSWER, H264Profiles.replace(sdp, s.localH264))));
         s.remoteSet = true;
         s.pendingRemote.forEach(s.pc::addIceCandidate);
         s.pendingRemote.clear();

@@ -382,6 +382,13 @@ final class Room {
         } else {
             add.put("room", name);
         }
+        // The down track has the published track's codec (livekit-server forwards, it does not transcode).
+        if (SyntheticPublisherSpec.H264.equalsIgnoreCase(track.info().getMimeType())) {
+            add.put("codec", "h264");
+            if (track.relay() == null && publisher.spec.h264Profile() != null) {
+                add.put("profile", publisher.spec.h264Profile());
+            }
+        }
         if (track.video()) {
             Layers.Choice layer = track.layer(high);
             add.put("width", layer.width()).put("height", layer.height()).put("every", layer.frameDivisor());
@@ -421,7 +428,7 @@ final class Room {
             log.warn("room {}: {} may not publish", name, p.identity());
             return;
         }
-        String mime = add.getType() == LivekitModels.TrackType.VIDEO ? "video/VP8" : "audio/opus";
+        String mime = add.getType() == LivekitModels.TrackType.VIDEO ? PublisherCodecs.videoMime(add) : "audio/opus";
         List<LivekitModels.VideoLayer> layers = Layers.announced(add.getLayersList());
         LivekitModels.TrackInfo info = LivekitModels.TrackInfo.newBuilder().setSid(Ids.next("TR_"))
                 .setType(add.getType()).setName(add.getName()).setSource(add.getSource()).setMuted(add.getMuted())
@@ -446,7 +453,15 @@ final class Room {
             media.send(MediaProcess.command("pubPc").put("pc", p.publisherPcId));
         }
         p.publisherOfferId = offer.getId();
-        media.send(MediaProcess.command("pubOffer").put("pc", p.publisherPcId).put("sdp", offer.getSdp()));
+        // livekit-server reorders the offer so the answer picks the codec the pending track asked for
+        // (setCodecPreferencesForPublisher); here per offer rather than per media section.
+        String sdp = offer.getSdp();
+        for (LivekitModels.TrackInfo pending : p.pendingTracks.values()) {
+            if (pending.getType() == LivekitModels.TrackType.VIDEO) {
+                sdp = PublisherCodecs.preferVideo(sdp, pending.getMimeType());
+            }
+        }
+        media.send(MediaProcess.command("pubOffer").put("pc", p.publisherPcId).put("sdp", sdp));
     }
 
     private synchronized void onPublisherMediaEvent(Participant p, JsonNode event) {

@@ -60,8 +60,9 @@ final class SyntheticPublisher {
         List<LivekitModels.VideoLayer> layers = Layers.announced(layers());
         return TrackInfo.newBuilder().setSid(videoSid).setType(LivekitModels.TrackType.VIDEO)
                 .setName("camera").setSource(LivekitModels.TrackSource.CAMERA).setWidth(width).setHeight(height)
-                .setSimulcast(layers.size() > 1).addAllLayers(layers).setMimeType("video/VP8")
-                .addCodecs(LivekitModels.SimulcastCodecInfo.newBuilder().setMimeType("video/VP8").addAllLayers(layers))
+                .setSimulcast(layers.size() > 1).addAllLayers(layers).setMimeType(spec.videoMime())
+                .addCodecs(LivekitModels.SimulcastCodecInfo.newBuilder().setMimeType(spec.videoMime())
+                        .addAllLayers(layers))
                 .setStream("camera").build();
     }
 

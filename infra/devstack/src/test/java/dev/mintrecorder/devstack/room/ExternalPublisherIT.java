@@ -39,11 +39,61 @@ class ExternalPublisherIT {
     }
 
     private static String token(String identity, boolean publish, boolean hidden) {
+        return token("mint-relay", identity, publish, hidden);
+    }
+
+    private static String token(String room, String identity, boolean publish, boolean hidden) {
         AccessToken token = new AccessToken(server.apiKey(), server.apiSecret());
         token.setIdentity(identity);
-        token.addGrants(new RoomJoin(true), new RoomName("mint-relay"), new CanPublish(publish), new CanSubscribe(true),
+        token.addGrants(new RoomJoin(true), new RoomName(room), new CanPublish(publish), new CanSubscribe(true),
                 new Hidden(hidden));
         return token.toJwt();
+    }
+
+    /**
+     * A publisher asking for H.264 (livekit-client's {@code videoCodec: 'h264'}) gets it as livekit-server gives it:
+     * the track announces video/H264, the publisher's answer puts H.264 first (setCodecPreferencesForPublisher), and
+     * a subscriber is offered the track in H.264 only, and decodes it.
+     */
+    @Test
+    void aPublisherAskingForH264IsAnsweredAndRelayedInH264() throws Exception {
+        String room = "mint-relay-h264";
+        try (PublishingPeer publisher = new PublishingPeer();
+             ReceivingPeer subscriber = new ReceivingPeer();
+             SignalTestClient pub = SignalTestClient.connect(server.url(), token(room, "cam", true, false),
+                     "protocol=16&auto_subscribe=0", false, publisher::onSignal);
+             SignalTestClient sub = SignalTestClient.connect(server.url(), token(room, "rec", false, true),
+                     "protocol=16&auto_subscribe=0", false, subscriber::onSignal)) {
+            publisher.attach(pub);
+            subscriber.attach(sub);
+            publisher.publish("h264");
+
+            await().atMost(DEADLINE).until(() -> !pub.all(MessageCase.ANSWER).isEmpty());
+            String answer = pub.all(MessageCase.ANSWER).getFirst().getAnswer().getSdp();
+            assertEquals("H264", firstVideoCodec(answer), "the publisher's answer prefers the codec asked for");
+
+            await().atMost(DEADLINE).until(() -> publisherWithTracks(sub).isPresent());
+            LivekitModels.TrackInfo camera = publisherWithTracks(sub).orElseThrow().getTracksList().stream()
+                    .filter(t -> t.getType() == LivekitModels.TrackType.VIDEO).findFirst().orElseThrow();
+            assertEquals("video/H264", camera.getMimeType());
+            assertEquals("video/H264", camera.getCodecs(0).getMimeType());
+            sub.send(SignalRequest.newBuilder().setSubscription(LivekitRtc.UpdateSubscription.newBuilder()
+                    .addTrackSids(camera.getSid()).setSubscribe(true)).build());
+            await().atMost(DEADLINE).until(() -> subscriber.videoFrames.get() >= 30);
+            String offer = sub.all(MessageCase.OFFER).getLast().getOffer().getSdp();
+            String video = offer.substring(offer.indexOf("m=video"));
+            assertTrue(video.contains(" H264/90000") && !video.contains(" VP8/90000"), "H.264 only: " + video);
+            assertTrue(subscriber.undecodable.get() <= 2, subscriber.undecodable.get() + " undecodable frames");
+        }
+        server.deleteRoom(room);
+    }
+
+    /** The codec name of the first payload type of the first video section. */
+    private static String firstVideoCodec(String sdp) {
+        String section = sdp.substring(sdp.indexOf("m=video"));
+        String pt = section.lines().findFirst().orElseThrow().split(" ")[3];
+        return section.lines().filter(l -> l.startsWith("a=rtpmap:" + pt + " ")).findFirst().orElseThrow()
+                .split(" ")[1].split("/")[0];
     }
 
     private static Optional<ParticipantInfo> publisherWithTracks(SignalTestClient client) {

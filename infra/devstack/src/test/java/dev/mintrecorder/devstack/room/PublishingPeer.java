@@ -121,8 +121,17 @@ final class PublishingPeer implements AutoCloseable {
      * then offers once the server has published them.
      */
     void publish() {
+        publish(null);
+    }
+
+    /** As {@link #publish()}, the camera asking for {@code codec} ({@code simulcast_codecs}, as livekit-client does). */
+    void publish(String codec) {
         signalThread.execute(() -> {
-            client.send(SignalRequest.newBuilder().setAddTrack(LivekitRtc.AddTrackRequest.newBuilder().setCid("cam-1")
+            LivekitRtc.AddTrackRequest.Builder camera = LivekitRtc.AddTrackRequest.newBuilder();
+            if (codec != null) {
+                camera.addSimulcastCodecs(LivekitRtc.SimulcastCodec.newBuilder().setCodec(codec).setCid("cam-1"));
+            }
+            client.send(SignalRequest.newBuilder().setAddTrack(camera.setCid("cam-1")
                     .setName("camera").setType(livekit.LivekitModels.TrackType.VIDEO)
                     .setSource(livekit.LivekitModels.TrackSource.CAMERA).setWidth(WIDTH).setHeight(HEIGHT)
                     .addLayers(livekit.LivekitModels.VideoLayer.newBuilder().setQuality(livekit.LivekitModels.VideoQuality.MEDIUM)
