@@ -132,10 +132,10 @@ class RealClientsIT {
         long missing = Probe.missing(numbers);
         // Frames libwebrtc took from the SDK's video source but never encoded are gaps the publisher made.
         long publisherSkipped = Math.max(0, encoder.path("sourceFrames").asLong() - encoder.path("framesEncoded").asLong());
-        log.info("official SDK recording: {} segments, {} s, {} frames decoded ({}..{}), {} missing, {} dropped by the "
-                        + "worker, {} skipped by the publisher's encoder ({})", manifest.segments().size(),
-                manifest.totalSeconds(), numbers.size(), numbers.getFirst(), numbers.getLast(), missing,
-                manifest.droppedFrames(), publisherSkipped, encoder);
+        log.info("official SDK recording: {} segments, {} s, {} frames decoded ({}..{}), {} missing {}, {} dropped by "
+                        + "the worker, {} skipped by the publisher's encoder ({}); flash frames {}",
+                manifest.segments().size(), manifest.totalSeconds(), numbers.size(), numbers.getFirst(),
+                numbers.getLast(), missing, gaps(numbers), manifest.droppedFrames(), publisherSkipped, encoder, flashes);
         assertTrue(numbers.size() >= manifest.totalSeconds() * FPS * 0.9, "about 15 fps of numbered frames: " + numbers.size());
         for (int i = 1; i < numbers.size(); i++) {
             assertTrue(numbers.get(i) >= numbers.get(i - 1), "frame numbers in order at " + i + ": " + numbers.get(i - 1)
