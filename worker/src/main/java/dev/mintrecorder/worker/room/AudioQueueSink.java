@@ -2,6 +2,7 @@ package dev.mintrecorder.worker.room;
 
 import dev.mintrecorder.worker.media.AudioChunk;
 import dev.mintrecorder.worker.media.BoundedFrameQueue;
+import dev.mintrecorder.worker.media.PlayoutLag;
 import dev.onvoid.webrtc.media.audio.AudioTrackSink;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,11 +21,13 @@ public final class AudioQueueSink implements AudioTrackSink {
 
     private final BoundedFrameQueue<AudioChunk> queue;
     private final StallDetector stall;
+    private final PlayoutLag lag;
     private final LongAdder delivered = new LongAdder();
 
-    public AudioQueueSink(BoundedFrameQueue<AudioChunk> queue, StallDetector stall) {
+    public AudioQueueSink(BoundedFrameQueue<AudioChunk> queue, StallDetector stall, PlayoutLag lag) {
         this.queue = queue;
         this.stall = stall;
+        this.lag = lag;
     }
 
     @Override
@@ -35,7 +38,7 @@ public final class AudioQueueSink implements AudioTrackSink {
             log.warn("audio sink of {}: unexpected {} bits per sample, chunk dropped", queue.name(), bitsPerSample);
             return;
         }
-        queue.offer(new AudioChunk(data, sampleRate, channels, frames, System.nanoTime()));
+        queue.offer(new AudioChunk(data, sampleRate, channels, frames, System.nanoTime() - lag.excessNanos()));
     }
 
     /** Chunks libwebrtc delivered to this sink. */

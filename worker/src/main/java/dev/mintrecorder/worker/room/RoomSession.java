@@ -1,6 +1,7 @@
 package dev.mintrecorder.worker.room;
 
 import dev.mintrecorder.worker.media.FrameQueues;
+import dev.mintrecorder.worker.media.PlayoutLag;
 import dev.mintrecorder.worker.ops.Metric;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
@@ -61,6 +62,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RoomSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RoomSession.class);
+    /** How often the audio receiver is asked what it played out: its delay moves about 1 ms per 50 ms. */
+    private static final long PLAYOUT_POLL_MILLIS = 50;
+    /** Opus's RTP clock rate (RFC 7587: always 48 kHz). */
+    private static final int OPUS_CLOCK_RATE = 48_000;
     /**
      * How long a peer connection may take to connect after a join or resume before the attempt counts as failed
      * (client-sdk-js {@code peerConnectionTimeout}, 15 s, used by {@code waitForPCReconnected}).
@@ -81,6 +86,8 @@ public final class RoomSession implements AutoCloseable {
     private final StallDetector audioStall;
     private final VideoQueueSink videoSink;
     private final AudioQueueSink audioSink;
+    /** The audio's playout excess, read from the receiver every {@link #PLAYOUT_POLL_MILLIS}, applied by the sink. */
+    private final PlayoutLag playoutLag = new PlayoutLag(OPUS_CLOCK_RATE);
     private final ReceiverStats stats;
     private final QueueMeters videoMeters;
     private final QueueMeters audioMeters;
@@ -178,7 +185,7 @@ public final class RoomSession implements AutoCloseable {
         this.videoStall = new StallDetector("video", config.stallThreshold(), System::nanoTime, stallListener, registry, tags);
         this.audioStall = new StallDetector("audio", config.stallThreshold(), System::nanoTime, stallListener, registry, tags);
         this.videoSink = new VideoQueueSink(queues.video(), videoStall);
-        this.audioSink = new AudioQueueSink(queues.audio(), audioStall);
+        this.audioSink = new AudioQueueSink(queues.audio(), audioStall, playoutLag);
         this.stats = new ReceiverStats(registry, tags);
         this.resumes = Metric.ROOM_RECONNECTS.counter(registry, tags.and("how", "resume"));
         this.rejoins = Metric.ROOM_RECONNECTS.counter(registry, tags.and("how", "rejoin"));
@@ -302,6 +309,8 @@ public final class RoomSession implements AutoCloseable {
                     TimeUnit.MILLISECONDS);
             long checkMillis = Math.max(50, config.stallThreshold().toMillis() / 4);
             periodic.add(loop.scheduleWithFixedDelay(() -> withMdc(this::checkStalls), checkMillis, checkMillis,
+                    TimeUnit.MILLISECONDS));
+            periodic.add(loop.scheduleWithFixedDelay(this::pollPlayout, PLAYOUT_POLL_MILLIS, PLAYOUT_POLL_MILLIS,
                     TimeUnit.MILLISECONDS));
             periodic.add(loop.scheduleWithFixedDelay(() -> withMdc(this::pollStats),
                     config.statsInterval().toMillis(), config.statsInterval().toMillis(), TimeUnit.MILLISECONDS));
@@ -722,6 +731,19 @@ public final class RoomSession implements AutoCloseable {
             }
             if (audioAttached) {
                 audioStall.check();
+            }
+        }
+    }
+
+    /** An exception would end the periodic task silently, so it is logged and the audio keeps its last correction. */
+    private void pollPlayout() {
+        SubscriberPeer p = peer;
+        if (p != null && audioAttached) {
+            try {
+                p.reportAudioPlayout(playoutLag);
+            } catch (RuntimeException e) {
+                log.warn("reading the audio receiver's playout failed; the A/V correction stays at {} ms",
+                        playoutLag.excessNanos() / 1_000_000, e);
             }
         }
     }

@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mintrecorder.webrtc.Sdp;
+import dev.mintrecorder.worker.media.PlayoutLag;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpReceiver;
+import dev.onvoid.webrtc.RTCRtpSynchronizationSource;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
@@ -58,6 +61,8 @@ final class SubscriberPeer implements AutoCloseable {
     private final RTCPeerConnection pc;
     private final List<Runnable> sinkRemovals = new ArrayList<>();
     private boolean closed;
+    /** The remote audio's receiver, once its track arrived: it reports what it last played out. */
+    private RTCRtpReceiver audioReceiver;
 
     SubscriberPeer(String name, WebRtcRuntime runtime, IceSettings ice, Listener listener) {
         this.name = name;
@@ -70,7 +75,14 @@ final class SubscriberPeer implements AutoCloseable {
 
             @Override
             public void onTrack(RTCRtpTransceiver transceiver) {
-                listener.onTrack(transceiver.getReceiver().getTrack());
+                RTCRtpReceiver receiver = transceiver.getReceiver();
+                MediaStreamTrack track = receiver.getTrack();
+                if (track instanceof AudioTrack) {
+                    synchronized (SubscriberPeer.this) {
+                        audioReceiver = receiver;
+                    }
+                }
+                listener.onTrack(track);
             }
 
             @Override
@@ -134,6 +146,21 @@ final class SubscriberPeer implements AutoCloseable {
         }
         track.addSink(sink);
         sinkRemovals.add(() -> track.removeSink(sink));
+    }
+
+    /**
+     * Tells {@code lag} the RTP timestamp of the audio last played out and when (nothing before the audio track
+     * arrived, or once closed: the receiver is not touched after the connection closes).
+     */
+    synchronized void reportAudioPlayout(PlayoutLag lag) {
+        if (closed || audioReceiver == null) {
+            return;
+        }
+        List<RTCRtpSynchronizationSource> sources = audioReceiver.getSynchronizationSources();
+        if (!sources.isEmpty()) {
+            RTCRtpSynchronizationSource source = sources.getFirst(); // one sender per receiver
+            lag.observe(source.timestamp, source.rtpTimestamp);
+        }
     }
 
     CompletableFuture<RTCStatsReport> stats() {
