@@ -787,8 +787,11 @@ public final class RoomSession implements AutoCloseable {
         signal.leave();
         closePeer();
         queues.finishInput();
-        log.info("room ended: {} ({}); video {} delivered, {}; audio {} delivered, {}", end.reason(), end.detail(),
-                videoSink.delivered(), queues.video().stats(), audioSink.delivered(), queues.audio().stats());
+        // The video's whole way in, so a frame missing from a recording can be placed: the receiver's counts (as of
+        // the last stats read), the sink's, the queue's.
+        log.info("room ended: {} ({}); video frames by the receiver {}; video {} delivered, {}; audio {} delivered, {}",
+                end.reason(), end.detail(), stats.videoFrames(), videoSink.delivered(), queues.video().stats(),
+                audioSink.delivered(), queues.audio().stats());
         completion.complete(end);
     }
 
