@@ -427,6 +427,7 @@ final class MediaEngine implements AutoCloseable {
             long source = 0;
             long encoded = 0;
             long sent = 0;
+            Object limitation = null;
             for (RTCStats stats : report.get(2, TimeUnit.SECONDS).getStats().values()) {
                 Map<String, Object> a = stats.getAttributes();
                 if (!"video".equals(a.get("kind"))) {
@@ -437,10 +438,12 @@ final class MediaEngine implements AutoCloseable {
                 } else if (stats.getType() == RTCStatsType.OUTBOUND_RTP) {
                     encoded += a.get("framesEncoded") instanceof Number n ? n.longValue() : 0;
                     sent += a.get("framesSent") instanceof Number n ? n.longValue() : 0;
+                    limitation = a.get("qualityLimitationDurations");
                 }
             }
+            // Seconds spent limited by cpu or bandwidth tell libwebrtc's adaptation apart from a busy encoder.
             MediaMain.log("pc " + s.id + " closes; video frames into the source " + source + ", encoded " + encoded
-                    + ", sent " + sent);
+                    + ", sent " + sent + "; quality limited (s): " + limitation);
         } catch (ExecutionException | TimeoutException e) {
             MediaMain.log("pc " + s.id + " closes; its video stats did not come: " + e);
         } catch (InterruptedException e) {
