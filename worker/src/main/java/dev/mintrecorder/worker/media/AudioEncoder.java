@@ -72,6 +72,8 @@ final class AudioEncoder implements AutoCloseable {
     private int inCapacity;
     /** Samples written into the FIFO since the run started: the timeline position of the next sample. */
     private long position;
+    /** Samples still to drop from what is written next (see {@link #queue}). */
+    private long trimOwed;
     /** Samples handed to the encoder: the next frame's PTS. */
     private long encodedPosition;
 
@@ -108,14 +110,15 @@ final class AudioEncoder implements AutoCloseable {
         return ctx;
     }
 
-    /** The timeline position, in samples, where the next written sample lands. */
+    /** The timeline position, in samples, where the next written sample lands (any trim still owed counted as done). */
     long position() {
         return position;
     }
 
     /**
-     * Converts and queues {@code chunk}, drops up to {@code trim} of the oldest samples not yet encoded (a correction
-     * of audio that ran ahead of its timestamps), then encodes every full frame.
+     * Converts and queues {@code chunk}, drops {@code trim} of the oldest samples not yet encoded (a correction of audio
+     * that ran ahead of its timestamps; what the FIFO does not hold yet is dropped from the next chunks), then encodes
+     * every full frame.
      */
     void write(AudioChunk chunk, int trim, Consumer<AVPacket> out) {
         configureResampler(chunk.sampleRate(), chunk.channels());
@@ -151,11 +154,14 @@ final class AudioEncoder implements AutoCloseable {
             return;
         }
         check(av_audio_fifo_write(fifo, convPlanes, samples), "av_audio_fifo_write");
-        position += samples;
-        if (trim > 0) {
-            int drop = Math.min(trim, av_audio_fifo_size(fifo));
+        position += samples - trim;
+        // A trim larger than what waits in the FIFO (audio far ahead of its timestamps) is owed and taken from the
+        // next chunks; the position already counts it, so the timeline does not ask for it twice.
+        trimOwed += trim;
+        if (trimOwed > 0) {
+            int drop = (int) Math.min(trimOwed, av_audio_fifo_size(fifo));
             check(av_audio_fifo_drain(fifo, drop), "av_audio_fifo_drain");
-            position -= drop;
+            trimOwed -= drop;
         }
         while (av_audio_fifo_size(fifo) >= frameSize) {
             encodeFrame(frameSize, out);
@@ -174,6 +180,7 @@ final class AudioEncoder implements AutoCloseable {
 
     /** Encodes what is left in the FIFO (padded to a full frame) and drains the encoder. */
     void flush(Consumer<AVPacket> out) {
+        trimOwed = 0; // nothing comes after to take it from
         int left = av_audio_fifo_size(fifo);
         if (left > 0) {
             writeSilence(frameSize - left, out);

@@ -21,8 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #update} runs on libwebrtc's stats callback: it only stores numbers.
  */
 final class ReceiverStats implements AutoCloseable {
-    static final List<String> FIELDS = List.of("framesDecoded", "framesDropped", "freezeCount", "packetsLost",
-            "jitterBufferDelay", "jitterBufferEmittedCount");
+    static final List<String> FIELDS = List.of("framesReceived", "framesDecoded", "framesDropped", "freezeCount",
+            "packetsLost", "jitterBufferDelay", "jitterBufferEmittedCount");
 
     private final MeterRegistry registry;
     private final List<Gauge> gauges = new ArrayList<>();
@@ -49,6 +49,12 @@ final class ReceiverStats implements AutoCloseable {
 
     double value(String kind, String field) {
         return values.getOrDefault(kind + "/" + field, 0.0);
+    }
+
+    /** The video frames received, decoded and dropped by the receiver, as of the last stats read (for the end log). */
+    String videoFrames() {
+        return String.format("received %.0f, decoded %.0f, dropped %.0f", value("video", "framesReceived"),
+                value("video", "framesDecoded"), value("video", "framesDropped"));
     }
 
     private double jitterDelay(String kind) {

@@ -56,6 +56,8 @@ import java.util.function.Function;
  */
 public final class RoomSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RoomSession.class);
+    /** How often the audio receiver is asked what it played out: its delay moves about 1 ms per 50 ms. */
+    private static final Duration PLAYOUT_POLL = Duration.ofMillis(50);
     /**
      * How long a peer connection may take to connect after a join or resume before the attempt counts as failed
      * (client-sdk-js {@code peerConnectionTimeout}, 15 s, used by {@code waitForPCReconnected}).
@@ -214,6 +216,7 @@ public final class RoomSession implements AutoCloseable {
             periodic.add(loop.every(this::checkStalls,
                     Duration.ofMillis(Math.max(50, config.stallThreshold().toMillis() / 4))));
             periodic.add(loop.every(this::pollStats, config.statsInterval()));
+            periodic.add(loop.every(this::pollPlayout, PLAYOUT_POLL));
             join();
         });
     }
@@ -600,6 +603,10 @@ public final class RoomSession implements AutoCloseable {
         if (state == RoomState.SUBSCRIBED || state == RoomState.RECONNECTING) {
             media.checkStalls();
         }
+    }
+
+    private void pollPlayout() {
+        media.pollPlayout(peer);
     }
 
     private void pollStats() {

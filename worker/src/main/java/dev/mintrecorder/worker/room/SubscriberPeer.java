@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mintrecorder.webrtc.H264Profiles;
 import dev.mintrecorder.webrtc.Sdp;
+import dev.mintrecorder.worker.media.PlayoutLag;
 import dev.onvoid.webrtc.PeerConnectionObserver;
 import dev.onvoid.webrtc.RTCAnswerOptions;
 import dev.onvoid.webrtc.RTCIceCandidate;
 import dev.onvoid.webrtc.RTCPeerConnection;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
+import dev.onvoid.webrtc.RTCRtpReceiver;
+import dev.onvoid.webrtc.RTCRtpSynchronizationSource;
 import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
@@ -64,6 +67,8 @@ final class SubscriberPeer implements AutoCloseable {
     private boolean closed;
     /** The High formats of the last offer, by payload type: the answer names them as offered. */
     private Map<Integer, String> answeredHigh = Map.of();
+    /** The remote audio's receiver, once its track arrived: it reports what it last played out. */
+    private RTCRtpReceiver audioReceiver;
 
     SubscriberPeer(String name, WebRtcRuntime runtime, IceSettings ice, Listener listener) {
         this.name = name;
@@ -79,9 +84,15 @@ final class SubscriberPeer implements AutoCloseable {
             // null, so they are read from the remote description's a=msid for the transceiver's mid.
             @Override
             public void onTrack(RTCRtpTransceiver transceiver) {
+                RTCRtpReceiver receiver = transceiver.getReceiver();
+                MediaStreamTrack track = receiver.getTrack();
+                if (track instanceof AudioTrack) {
+                    synchronized (SubscriberPeer.this) {
+                        audioReceiver = receiver;
+                    }
+                }
                 RTCSessionDescription remote = pc.getRemoteDescription();
-                listener.onTrack(transceiver.getReceiver().getTrack(),
-                        remote == null ? List.of() : streamIds(remote.sdp, transceiver.getMid()));
+                listener.onTrack(track, remote == null ? List.of() : streamIds(remote.sdp, transceiver.getMid()));
             }
 
             @Override
@@ -167,6 +178,21 @@ final class SubscriberPeer implements AutoCloseable {
         Runnable removal = attached.remove(sink);
         if (removal != null) {
             removal.run();
+        }
+    }
+
+    /**
+     * Tells {@code lag} the RTP timestamp of the audio last played out and when (nothing before the audio track
+     * arrived, or once closed: the receiver is not touched after the connection closes).
+     */
+    synchronized void reportAudioPlayout(PlayoutLag lag) {
+        if (closed || audioReceiver == null) {
+            return;
+        }
+        List<RTCRtpSynchronizationSource> sources = audioReceiver.getSynchronizationSources();
+        if (!sources.isEmpty()) {
+            RTCRtpSynchronizationSource source = sources.getFirst(); // one sender per receiver
+            lag.observe(source.timestamp, source.rtpTimestamp);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.mintrecorder.worker.room;
 
 import dev.mintrecorder.worker.media.FrameQueues;
+import dev.mintrecorder.worker.media.PlayoutLag;
 import dev.onvoid.webrtc.RTCStatsReport;
 import dev.onvoid.webrtc.media.audio.AudioTrack;
 import dev.onvoid.webrtc.media.video.VideoTrack;
@@ -19,12 +20,16 @@ import java.util.function.Consumer;
  */
 final class TargetMedia implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TargetMedia.class);
+    /** Opus's RTP clock rate (RFC 7587: always 48 kHz). */
+    private static final int OPUS_CLOCK_RATE = 48_000;
 
     private final FrameQueues queues;
     private final StallDetector videoStall;
     private final StallDetector audioStall;
     private final VideoQueueSink videoSink;
     private final AudioQueueSink audioSink;
+    /** The audio's playout excess, read from the receiver by {@link #pollPlayout}, applied by the audio sink. */
+    private final PlayoutLag playoutLag = new PlayoutLag(OPUS_CLOCK_RATE);
     private final ReceiverStats stats;
     private final QueueMeters videoMeters;
     private final QueueMeters audioMeters;
@@ -51,7 +56,7 @@ final class TargetMedia implements AutoCloseable {
         this.videoStall = new StallDetector("video", stallThreshold, System::nanoTime, stallListener, registry, tags);
         this.audioStall = new StallDetector("audio", stallThreshold, System::nanoTime, stallListener, registry, tags);
         this.videoSink = new VideoQueueSink(queues.video(), videoStall);
-        this.audioSink = new AudioQueueSink(queues.audio(), audioStall);
+        this.audioSink = new AudioQueueSink(queues.audio(), audioStall, playoutLag);
         this.stats = new ReceiverStats(registry, tags);
         this.videoMeters = new QueueMeters(queues.video(), registry, tags.and("track", "video"));
         this.audioMeters = new QueueMeters(queues.audio(), registry, tags.and("track", "audio"));
@@ -105,6 +110,21 @@ final class TargetMedia implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads what the audio receiver last played out (see {@link PlayoutLag}). An exception would end the periodic task
+     * silently, so it is logged and the audio keeps its last correction.
+     */
+    void pollPlayout(SubscriberPeer peer) {
+        if (peer != null && audioAttached) {
+            try {
+                peer.reportAudioPlayout(playoutLag);
+            } catch (RuntimeException e) {
+                log.warn("reading the audio receiver's playout failed; the A/V correction stays at {} ms",
+                        playoutLag.excessNanos() / 1_000_000, e);
+            }
+        }
+    }
+
     void updateStats(RTCStatsReport report) {
         stats.update(report);
     }
@@ -121,10 +141,13 @@ final class TargetMedia implements AutoCloseable {
         return audioSink.delivered();
     }
 
-    /** For the room's last log line. */
+    /**
+     * For the room's last log line: the video's whole way in, so a frame missing from a recording can be placed (the
+     * receiver's counts as of the last stats read, the sink's, the queue's).
+     */
     String summary() {
-        return "video " + videoSink.delivered() + " delivered, " + queues.video().stats() + "; audio "
-                + audioSink.delivered() + " delivered, " + queues.audio().stats();
+        return "video frames by the receiver " + stats.videoFrames() + "; video " + videoSink.delivered() + " delivered, "
+                + queues.video().stats() + "; audio " + audioSink.delivered() + " delivered, " + queues.audio().stats();
     }
 
     /** Removes the meters; the sinks are off their tracks by now (the peer connection closed). */

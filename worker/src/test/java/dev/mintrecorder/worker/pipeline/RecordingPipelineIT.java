@@ -53,9 +53,12 @@ class RecordingPipelineIT {
     private static final int WIDTH = 320;
     private static final int HEIGHT = 240;
     private static final int SEGMENT_S = 6;
-    /** The A/V offset this test fails beyond (two runs measured up to 185 ms); the goal is 40 ms. */
-    private static final int AV_GUARD_MS = 300;
-
+    /**
+     * No mark further off than this. The goal is 40 ms; with the playout excess removed five runs measured -28 to 102 ms,
+     * medians 3 to 66 ms (docs/design.md, "Measured facts"): the audio's least delay itself moves from run to run. Audio
+     * stamped on arrival gave up to 185 ms, and 250-600 ms under heavy load.
+     */
+    private static final int AV_GUARD_MS = 150;
     @RegisterExtension
     static final PipelineStack stack = new PipelineStack(Map.of());
 
@@ -167,8 +170,10 @@ class RecordingPipelineIT {
      * A/V sync, measured. The publisher flashes a frame and clicks at that frame's capture time every 3 s
      * ({@code SyncMarks}); each offset is where a click is heard minus where its flash is seen in the recording. Marks
      * are measured in the run before a 4 s media stall and in the new run after it (a discontinuity with a fresh
-     * program date-time). Goal: within 40 ms. Not met yet: measured 26 to 150 ms, audio late (docs/design.md, "Measured
-     * facts"), so this guards only against worse than {@value #AV_GUARD_MS} ms and logs the distribution.
+     * program date-time). Goal: within 40 ms, not asserted (not met in every run). Asserted: no mark beyond
+     * {@value #AV_GUARD_MS} ms. Before the audio was
+     * stamped with its playout excess ({@code PlayoutLag}) the offsets were 4 to 185 ms, audio late, sawing within a
+     * run, and up to 600 ms under heavy load (docs/design.md, "Measured facts").
      */
     @Test
     void audioAndVideoStayInSyncBeforeAndAfterAGap(@TempDir Path dir) throws Exception {

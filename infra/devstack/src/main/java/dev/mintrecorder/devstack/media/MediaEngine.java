@@ -22,6 +22,9 @@ import dev.onvoid.webrtc.RTCRtpTransceiver;
 import dev.onvoid.webrtc.RTCRtpTransceiverDirection;
 import dev.onvoid.webrtc.RTCSdpType;
 import dev.onvoid.webrtc.RTCSessionDescription;
+import dev.onvoid.webrtc.RTCStats;
+import dev.onvoid.webrtc.RTCStatsReport;
+import dev.onvoid.webrtc.RTCStatsType;
 import dev.onvoid.webrtc.media.MediaStreamTrack;
 import dev.onvoid.webrtc.media.MediaType;
 import dev.onvoid.webrtc.media.audio.AudioDeviceModule;
@@ -35,7 +38,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Owns the sending {@link PeerConnectionFactory} (on {@code AudioDeviceModule(kDummyAudio)}; docs/design.md,
@@ -460,6 +465,9 @@ final class MediaEngine implements AutoCloseable {
      * the sources.
      */
     private void closePeer(Peer s) {
+        if (!s.publisher) {
+            logVideoSent(s);
+        }
         for (String track : s.relayed) {
             Relay relay = relays.remove(track);
             if (relay != null) {
@@ -479,6 +487,42 @@ final class MediaEngine implements AutoCloseable {
             }
         }
         s.channels.forEach(RTCDataChannel::dispose);
+    }
+
+    /**
+     * Logs what this subscriber connection's video sender did with the frames it was given: frames into its source,
+     * encoded, sent. A frame missing from a recording that the recorder did not count is then placed: the publisher
+     * never sent it (libwebrtc drops frames before the encoder when it is busy) or the recorder lost it.
+     */
+    private static void logVideoSent(Peer s) {
+        CompletableFuture<RTCStatsReport> report = new CompletableFuture<>();
+        s.pc.getStats(report::complete);
+        try {
+            long source = 0;
+            long encoded = 0;
+            long sent = 0;
+            Object limitation = null;
+            for (RTCStats stats : report.get(2, TimeUnit.SECONDS).getStats().values()) {
+                Map<String, Object> a = stats.getAttributes();
+                if (!"video".equals(a.get("kind"))) {
+                    continue;
+                }
+                if (stats.getType() == RTCStatsType.MEDIA_SOURCE && a.get("frames") instanceof Number n) {
+                    source += n.longValue();
+                } else if (stats.getType() == RTCStatsType.OUTBOUND_RTP) {
+                    encoded += a.get("framesEncoded") instanceof Number n ? n.longValue() : 0;
+                    sent += a.get("framesSent") instanceof Number n ? n.longValue() : 0;
+                    limitation = a.get("qualityLimitationDurations");
+                }
+            }
+            // Seconds spent limited by cpu or bandwidth tell libwebrtc's adaptation apart from a busy encoder.
+            MediaMain.log("pc " + s.id + " closes; video frames into the source " + source + ", encoded " + encoded
+                    + ", sent " + sent + "; quality limited (s): " + limitation);
+        } catch (ExecutionException | TimeoutException e) {
+            MediaMain.log("pc " + s.id + " closes; its video stats did not come: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
