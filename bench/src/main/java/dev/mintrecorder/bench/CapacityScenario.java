@@ -211,7 +211,7 @@ final class CapacityScenario implements BenchMain.Scenario {
                 + "created them: x264's and swscale's work shows under the room's encoder-* thread, libwebrtc's VP8 "
                 + "decode under DecodingQueue.");
         report.note("The worker ran with MEMORY_BUDGET_BYTES=8 GiB so admission would not stop the ramp; "
-                + "VIDEO_PRESET=" + preset + ", VIDEO_BITRATE_KBPS=" + VIDEO_KBPS + " (the default), MALLOC_ARENA_MAX=2, -Xmx512m -XX:+UseSerialGC.");
+                + "VIDEO_PRESET=" + preset + ", VIDEO_BITRATE_KBPS=" + VIDEO_KBPS + " (the default), and the production JVM flags and environment (" + ChildJvm.WORKER_FLAGS + ", " + ChildJvm.WORKER_ENV + ").");
     }
 
     /** The least-squares slope of a figure against the room count: the cost of one more room. */
