@@ -1,12 +1,23 @@
 package dev.mintrecorder.devstack.room;
 
+import dev.mintrecorder.devstack.media.Scene;
+
 /**
- * The synthetic publisher of a room: a participant that publishes a frame-numbered test pattern (camera) and a tone
- * (microphone) from the media process.
+ * The synthetic publisher of a room: a participant that publishes a frame-numbered camera ({@link Scene#GRID}, the
+ * pattern alone, or {@link Scene#CAMERA}, a realistic scene with the pattern in a corner) and a tone (microphone)
+ * from the media process.
  */
-public record SyntheticPublisherSpec(String identity, int width, int height, int fps, double toneHz) {
+public record SyntheticPublisherSpec(String identity, int width, int height, int fps, double toneHz, Scene scene) {
+
+    /** The {@link Scene#GRID} publisher. */
+    public SyntheticPublisherSpec(String identity, int width, int height, int fps, double toneHz) {
+        this(identity, width, height, fps, toneHz, Scene.GRID);
+    }
 
     public SyntheticPublisherSpec {
+        if (scene == null) {
+            throw new IllegalArgumentException("scene must be set");
+        }
         if (identity == null || identity.isBlank()) {
             throw new IllegalArgumentException("identity must be set");
         }
@@ -22,5 +33,10 @@ public record SyntheticPublisherSpec(String identity, int width, int height, int
 
     public static SyntheticPublisherSpec hd(String identity) {
         return new SyntheticPublisherSpec(identity, 1280, 720, 30, 440);
+    }
+
+    /** The same publisher showing {@code scene}. */
+    public SyntheticPublisherSpec withScene(Scene scene) {
+        return new SyntheticPublisherSpec(identity, width, height, fps, toneHz, scene);
     }
 }
