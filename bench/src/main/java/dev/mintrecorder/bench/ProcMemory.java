@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  * {@code -XX:NativeMemoryTracking=summary}).
  */
 final class ProcMemory {
-    private static final Pattern NMT = Pattern.compile("^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB\\)");
+    private static final Pattern NMT = Pattern.compile("^-\\s+(.+?) \\(reserved=(\\d+)KB, committed=(\\d+)KB[,)]");
     private static final Pattern MAPPING = Pattern.compile("[0-9a-f]+-[0-9a-f]+ ");
     private static final Pattern HEAP = Pattern.compile("total (\\d+)K, used (\\d+)K");
 
