@@ -69,9 +69,9 @@ final class SoakScenario implements BenchMain.Scenario {
             List<double[]> lessQueueAfter = lessQueue.stream().filter(p -> p[0] >= WARM_UP.toSeconds()).toList();
             double lessQueueSlope = Sampler.slopePerMinute(lessQueueAfter.stream().mapToDouble(p -> p[0]).toArray(),
                     lessQueueAfter.stream().mapToDouble(p -> p[1]).toArray());
-            report.goal(new Report.Goal("RSS less queued frames, slope after the warm-up (|slope|)", true,
+            report.goal(new Report.Goal("RSS less queued frames, slope after the warm-up (absolute value)", true,
                     GOAL_MB_PER_MIN, Math.abs(lessQueueSlope), "MB/min"));
-            report.goal(new Report.Goal("RSS slope after the warm-up (|slope|), queued frames included", true,
+            report.goal(new Report.Goal("RSS slope after the warm-up (absolute value), queued frames included", true,
                     GOAL_MB_PER_MIN, Math.abs(afterWarmUp), "MB/min"));
             report.figure("rss_less_queue_slope_after_warm_up_mb_per_min", lessQueueSlope);
             report.figure("rss_slope_after_warm_up_mb_per_min", afterWarmUp);

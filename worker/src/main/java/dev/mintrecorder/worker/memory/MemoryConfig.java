@@ -47,8 +47,8 @@ public record MemoryConfig(long budgetBytes, MemoryLevels.Thresholds thresholds,
             "At EMERGENCY, the least time between two handovers (freed memory takes a moment to show in RSS).");
     static final Setting<Long> ROOM_MEMORY_COST_BYTES = Setting.bytes("MEMORY_ROOM_COST_BYTES", 80 * MIB, MIB,
             1L << 40, "RSS one more room is expected to add, reserved by admission until the room runs. Default: the "
-                    + "measured marginal RSS of a 720p30 room with the production JVM flags (77 MB, "
-                    + "bench/results/memory.md), rounded up.")
+                    + "measured marginal RSS of a 720p30 room with the production JVM flags, the higher of two runs "
+                    + "(57 and 77 MB; docs/design.md), rounded up.")
             .was("ROOM_MEMORY_COST_BYTES");
     static final Setting<Long> MEMORY_HEADROOM_BYTES = Setting.bytes("MEMORY_HEADROOM_BYTES", 64 * MIB, 0, 1L << 40,
             "Memory admission keeps free on top of the rooms' costs.");
