@@ -442,13 +442,22 @@ if (!services.worker) {
   }
   const needs = {
     'webrtc-java OS libraries': /libpulse0 libx11-6 libxfixes3 libxrandr2 libxcomposite1 libudev1 libdbus-1-3/,
-    '--enable-native-access': /--enable-native-access=ALL-UNNAMED/,
-    'a heap relative to the container limit': /-XX:MaxRAMPercentage=\d+/,
+    'the JVM flags file copied from worker/src/main/jvm/flags': /COPY .*worker\/src\/main\/jvm\/flags \/app\/jvm\.flags/,
+    'the JVM flags file on the java command line': /"java", "@\/app\/jvm\.flags"/,
     'MALLOC_ARENA_MAX': /MALLOC_ARENA_MAX=\d+/,
     'a non-root user': /^USER\s+(?!0\b|root\b)\S+/m,
     'the shaded worker jar': /worker\/target\/mint-recorder-worker\.jar/,
   };
   for (const [what, re] of Object.entries(needs)) if (!re.test(text)) error(file, `lacks ${what}`);
+  // The flags themselves: one place (worker/src/main/jvm/flags), read by the Dockerfile, the demo and the benchmarks.
+  const flagsFile = 'worker/src/main/jvm/flags';
+  const flags = readFileSync(path.join(root, flagsFile), 'utf8').replace(/#.*$/gm, '');
+  const flagNeeds = {
+    '--enable-native-access': /--enable-native-access=ALL-UNNAMED/,
+    'a maximum heap': /-Xmx\d+[mMgG]/,
+    'the serial collector': /-XX:\+UseSerialGC/,
+  };
+  for (const [what, re] of Object.entries(flagNeeds)) if (!re.test(flags)) error(flagsFile, `lacks ${what}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ public final class BenchMain {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "dev/mintrecorder/devstack/devstack-logback.xml");
         }
-        List<String> names = List.of("stall", "capacity", "latency", "failover", "fleet");
+        List<String> names = List.of("stall", "capacity", "latency", "failover", "fleet", "memory", "quality", "soak");
         if (args.length != 1 || !names.contains(args[0])) {
             System.err.println("usage: scripts/bench <" + String.join("|", names) + ">");
             System.exit(2);
@@ -40,6 +40,9 @@ public final class BenchMain {
             case "latency" -> new LatencyScenario();
             case "failover" -> new FailoverScenario();
             case "fleet" -> new FleetScenario();
+            case "memory" -> new MemoryScenario();
+            case "quality" -> new QualityScenario();
+            case "soak" -> new SoakScenario();
             default -> throw new IllegalArgumentException(args[0]);
         };
         Files.createDirectories(LOGS);

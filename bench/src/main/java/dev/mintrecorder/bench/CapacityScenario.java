@@ -3,6 +3,7 @@ package dev.mintrecorder.bench;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Proc;
+import dev.mintrecorder.devstack.media.Scene;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 
 import java.nio.file.Path;
@@ -20,7 +21,8 @@ import java.util.stream.Collectors;
  * frames drop at steady state. Per step: wait for JOINED, let it settle, then measure a window: the worker's CPU
  * seconds and RSS from /proc, per-thread CPU, and the drops the SEGMENT events report (the manifest's count: queue
  * drops plus frames the encoder thinned). The publishers run in the devstack's media child process, measured
- * separately. The ffmpeg CLI encodes the same pattern with the same settings in the same run as the reference.
+ * separately. The publishers show the CAMERA scene; the ffmpeg CLI encodes the same frames with the same settings in
+ * the same run as the reference.
  */
 final class CapacityScenario implements BenchMain.Scenario {
     static final int MAX_ROOMS = 10;
@@ -31,6 +33,8 @@ final class CapacityScenario implements BenchMain.Scenario {
     static final int AUDIO_KBPS = 128;
     static final double GOAL_ROOMS_PER_2_CORES = 8;
     static final double GOAL_MB_PER_ROOM = 64;
+    /** What the publishers show, and the reference encodes: the realistic scene, not the trivially easy grid. */
+    static final Scene SCENE = Scene.CAMERA;
 
     /** One step's window. */
     record Step(int rooms, double seconds, double workerCpuCores, double cpuPerRoomSecond, double rssMb,
@@ -56,11 +60,12 @@ final class CapacityScenario implements BenchMain.Scenario {
                 + WINDOW.toSeconds() + " s window per step; segments of " + SEGMENT_S + " s. Figures are the worker "
                 + "process's own (/proc); the publishers run in the devstack's media process.");
         // The reference first, on a quieter machine than after the ramp, and so a broken CLI fails early.
-        FfmpegReference.Result ref = FfmpegReference.encode(preset, 1280, 720, 30, 20, VIDEO_KBPS, AUDIO_KBPS, SEGMENT_S, 0,
+        FfmpegReference.Result ref = FfmpegReference.encode(SCENE, preset, 1280, 720, 30, 20, VIDEO_KBPS, AUDIO_KBPS,
+                SEGMENT_S, 0,
                 Path.of("bench/target/ffmpeg-ref"));
         // The same with one x264 thread: what many concurrent encoders on few cores could save on thread overhead.
-        FfmpegReference.Result oneThread = FfmpegReference.encode(preset, 1280, 720, 30, 20, VIDEO_KBPS, AUDIO_KBPS,
-                SEGMENT_S, 1, Path.of("bench/target/ffmpeg-ref-1thread"));
+        FfmpegReference.Result oneThread = FfmpegReference.encode(SCENE, preset, 1280, 720, 30, 20, VIDEO_KBPS,
+                AUDIO_KBPS, SEGMENT_S, 1, Path.of("bench/target/ffmpeg-ref-1thread"));
         BenchMain.say("capacity: ffmpeg reference %.3f CPU-s per media-s (x264 threads=1: %.3f)",
                 ref.cpuPerMediaSecond(), oneThread.cpuPerMediaSecond());
         List<Step> steps = new ArrayList<>();
@@ -86,7 +91,7 @@ final class CapacityScenario implements BenchMain.Scenario {
             List<String> transientDrops = new ArrayList<>();
             for (int n = 1; n <= MAX_ROOMS && worker.alive(); n++) {
                 String room = "cap-" + n;
-                stack.devstack.rooms().createRoom(room, SyntheticPublisherSpec.hd("streamer"));
+                stack.devstack.rooms().createRoom(room, SyntheticPublisherSpec.hd("streamer").withScene(SCENE));
                 Stack.Job job = stack.start(room, "streamer", SEGMENT_S);
                 jobs.add(job);
                 added.add(String.format(Locale.ROOT, "%d at %.0f s", n, sampler.now()));
@@ -203,15 +208,15 @@ final class CapacityScenario implements BenchMain.Scenario {
                 + "every 720p30 publisher and sends it) runs beside the worker; its cores are in the table, and it is "
                 + "why the measured maximum here is lower than the projection.");
         report.note("Our cost includes WebRTC receive, VP8 decode, scaling, x264 + AAC encode, muxing and the S3 "
-                + "upload; ffmpeg's covers only x264 + AAC encode and muxing of the same raw pattern frames (piped; "
-                + "the pattern is generated in the benchmark JVM, not counted). Command: "
+                + "upload; ffmpeg's covers only x264 + AAC encode and muxing of the same raw frames of the " + SCENE + " scene (piped; "
+                + "they are generated in the benchmark JVM, not counted). Command: "
                 + String.join(" ", ref.command().subList(1, ref.command().size())));
         report.note("Per-thread CPU at the largest clean step, in cores per room, grouped by thread name (job ids "
                 + "and numbers folded), says where the time goes. Native threads carry the name of the thread that "
                 + "created them: x264's and swscale's work shows under the room's encoder-* thread, libwebrtc's VP8 "
                 + "decode under DecodingQueue.");
         report.note("The worker ran with MEMORY_BUDGET_BYTES=8 GiB so admission would not stop the ramp; "
-                + "VIDEO_PRESET=" + preset + ", VIDEO_BITRATE_KBPS=" + VIDEO_KBPS + " (the default), MALLOC_ARENA_MAX=2, -Xmx512m -XX:+UseSerialGC.");
+                + "VIDEO_PRESET=" + preset + ", VIDEO_BITRATE_KBPS=" + VIDEO_KBPS + " (the default), and the production JVM flags and environment (" + ChildJvm.WORKER_FLAGS + ", " + ChildJvm.WORKER_ENV + ").");
     }
 
     /** The least-squares slope of a figure against the room count: the cost of one more room. */

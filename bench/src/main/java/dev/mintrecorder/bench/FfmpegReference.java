@@ -1,20 +1,20 @@
 package dev.mintrecorder.bench;
 
-import dev.mintrecorder.devstack.media.FramePattern;
+import dev.mintrecorder.devstack.media.Scene;
+import dev.mintrecorder.devstack.media.SyncMarks;
 import org.bytedeco.javacpp.Loader;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The capacity reference: the ffmpeg CLI from the bytedeco jar encodes the devstack's synthetic pattern (the same
+ * The capacity reference: the ffmpeg CLI from the bytedeco jar encodes the devstack's synthetic scene (the same
  * frame-numbered I420 frames the publisher sends, piped raw) with the worker's settings: libx264 (preset as the
  * worker's VIDEO_PRESET, veryfast by default) zerolatency, keyint = min-keyint = 2 s, scenecut off, no B-frames, CBR-capped bitrate, AAC stereo 48 kHz, MPEG-TS
  * segments. It runs as fast as it can; {@code -benchmark} reports its own user+system CPU seconds.
@@ -38,8 +38,8 @@ final class FfmpegReference {
     }
 
     /** {@code x264Threads} 0 is x264's default (what the worker uses: 1.5 × cores, sliced under zerolatency). */
-    static Result encode(String preset, int width, int height, int fps, int seconds, int videoKbps, int audioKbps,
-                         int segmentS, int x264Threads, Path dir) throws IOException, InterruptedException {
+    static Result encode(Scene scene, String preset, int width, int height, int fps, int seconds, int videoKbps,
+                         int audioKbps, int segmentS, int x264Threads, Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         String ffmpeg = Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
         int gop = fps * 2;
@@ -63,10 +63,9 @@ final class FfmpegReference {
         pb.environment().put("LD_LIBRARY_PATH", libraryPath(ffmpeg));
         Process p = pb.start();
         byte[] frame = new byte[width * height * 3 / 2];
-        Arrays.fill(frame, width * height, frame.length, (byte) 128);
         try (OutputStream in = p.getOutputStream()) {
             for (long n = 0; n < (long) seconds * fps; n++) {
-                FramePattern.encode(n, frame, width, width, height);
+                scene.render(n, SyncMarks.isMark(n, fps), width, height, frame);
                 in.write(frame);
             }
         }

@@ -54,6 +54,11 @@ final class Report {
     private final List<SvgPlot.Series> rss = new ArrayList<>();
     private final List<List<String>> table = new ArrayList<>();
     private List<String> tableHeader = List.of();
+    private final List<Section> sections = new ArrayList<>();
+
+    /** A further titled table, after the main one. */
+    private record Section(String title, List<String> header, List<List<String>> rows) {
+    }
 
     Report(String scenario, String summary) {
         this.scenario = scenario;
@@ -105,6 +110,12 @@ final class Report {
         return this;
     }
 
+    /** A further table with a title, shown after the main table and kept in the JSON under "sections". */
+    Report section(String title, List<String> header, List<List<String>> rows) {
+        sections.add(new Section(title, List.copyOf(header), List.copyOf(rows)));
+        return this;
+    }
+
     List<Goal> goals() {
         return List.copyOf(goals);
     }
@@ -128,6 +139,10 @@ final class Report {
         json.put("headlines", headlines);
         if (!table.isEmpty()) {
             json.put("table", Map.of("header", tableHeader, "rows", table));
+        }
+        if (!sections.isEmpty()) {
+            json.put("sections", sections.stream().map(t -> Map.of("title", t.title(), "header", t.header(),
+                    "rows", t.rows())).toList());
         }
         json.put("notes", notes);
         if (!rss.isEmpty()) {
@@ -175,6 +190,14 @@ final class Report {
             b.append("| ").append(String.join(" | ", tableHeader)).append(" |\n|");
             b.append("---|".repeat(tableHeader.size())).append('\n');
             for (List<String> row : table) {
+                b.append("| ").append(String.join(" | ", row)).append(" |\n");
+            }
+            b.append('\n');
+        }
+        for (Section t : sections) {
+            b.append(t.title()).append(":\n\n| ").append(String.join(" | ", t.header())).append(" |\n|");
+            b.append("---|".repeat(t.header().size())).append('\n');
+            for (List<String> row : t.rows()) {
                 b.append("| ").append(String.join(" | ", row)).append(" |\n");
             }
             b.append('\n');

@@ -41,6 +41,11 @@ final class Stack implements AutoCloseable {
      * measures the per-room cost the budget is later derived from).
      */
     ChildJvm worker(String id, int maxRooms, Map<String, String> extra) throws IOException {
+        return worker(ChildJvm.workerJar(BenchMain.WORKER_JAR), id, maxRooms, extra);
+    }
+
+    /** As {@link #worker(String, int, Map)}, launched as {@code launch} says (other JVM flags). */
+    ChildJvm worker(ChildJvm.Launch launch, String id, int maxRooms, Map<String, String> extra) throws IOException {
         Map<String, String> env = new HashMap<>(devstack.env());
         env.put("WORKER_ID", id);
         env.put("JOBS_MAX_ROOMS", Integer.toString(maxRooms));
@@ -48,8 +53,7 @@ final class Stack implements AutoCloseable {
         env.put("OPS_PORT", "0");
         env.put("MEMORY_BUDGET_BYTES", Long.toString(8L << 30));
         env.putAll(extra);
-        return ChildJvm.jar(BenchMain.WORKER_JAR).flags(ChildJvm.WORKER_FLAGS).env(env)
-                .envUnlessSet("MALLOC_ARENA_MAX", BenchMain.MALLOC_ARENA_MAX).start(id, BenchMain.LOGS.resolve(id + ".log"));
+        return launch.env(env).start(id, BenchMain.LOGS.resolve(id + ".log"));
     }
 
     /** Enqueues a START for {@code room}'s publisher {@code target}. */

@@ -96,7 +96,7 @@ final class StallScenario implements BenchMain.Scenario {
         BenchMain.say("stall %s: starting the recorder child", mode);
         try (ChildJvm child = ChildJvm.main(StallChild.class.getName(),
                         List.of(room, "streamer", "1080", Integer.toString(STALL_SECONDS)))
-                .flags(ChildJvm.WORKER_FLAGS).env(env).envUnlessSet("MALLOC_ARENA_MAX", BenchMain.MALLOC_ARENA_MAX)
+                .flags("@" + ChildJvm.workerFlagsFile()).env(env).envUnlessSet("MALLOC_ARENA_MAX", BenchMain.MALLOC_ARENA_MAX)
                 .start("stall-" + mode, BenchMain.LOGS.resolve("stall-" + mode + ".log"));
              Sampler sampler = new Sampler(child.pid(), 250)) {
             Timing.until(Duration.ofSeconds(90), "frames flow", () -> !child.alive() || has(child, "STALLING"));

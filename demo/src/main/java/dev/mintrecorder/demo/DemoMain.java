@@ -250,10 +250,8 @@ public final class DemoMain {
 
     /** The worker as a child process from its jar, in this process's network namespace, logging to a file. */
     private static ChildJvm startWorker(Devstack stack, Path log) throws IOException {
-        return ChildJvm.jar(WORKER_JAR).flags(ChildJvm.WORKER_FLAGS).env(stack.env())
-                .env(Map.of("WORKER_ID", "demo-worker", "JOBS_MAX_ROOMS", "1", "JOBS_HEARTBEAT_INTERVAL", "2s",
-                        // glibc keeps freed frame memory in per-thread arenas otherwise: RSS would overstate.
-                        "MALLOC_ARENA_MAX", "2"))
+        return ChildJvm.workerJar(WORKER_JAR).env(stack.env())
+                .env(Map.of("WORKER_ID", "demo-worker", "JOBS_MAX_ROOMS", "1", "JOBS_HEARTBEAT_INTERVAL", "2s"))
                 .start("demo-worker", log);
     }
 

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * environment plus what the launch adds.
  *
  * <pre>{@code
- * try (ChildJvm worker = ChildJvm.jar(workerJar).flags(ChildJvm.WORKER_FLAGS).env(stack.env())
+ * try (ChildJvm worker = ChildJvm.workerJar(workerJar).env(stack.env())
  *         .start("worker-a", Path.of("target/logs/worker-a.log"))) {
  *     ...
  *     worker.stop(Duration.ofSeconds(30));
@@ -26,9 +26,10 @@ import java.util.concurrent.TimeUnit;
  * }</pre>
  */
 public final class ChildJvm implements AutoCloseable {
-    /** The worker's production JVM flags (as in its Dockerfile): a modest heap; native frames live off-heap. */
-    public static final List<String> WORKER_FLAGS = List.of("-Xmx512m", "-XX:+UseSerialGC",
-            "--enable-native-access=ALL-UNNAMED");
+    /** The worker's production JVM flags, a java @argfile that its Dockerfile reads too (relative to the repository). */
+    public static final Path WORKER_FLAGS = Path.of("worker", "src", "main", "jvm", "flags");
+    /** The environment that goes with those flags (worker/Dockerfile sets the same). */
+    public static final Map<String, String> WORKER_ENV = Map.of("MALLOC_ARENA_MAX", "2");
     /** How long {@link #kill()} waits for the process to be gone. */
     private static final Duration KILL_WAIT = Duration.ofSeconds(30);
 
@@ -45,6 +46,27 @@ public final class ChildJvm implements AutoCloseable {
     /** A child that runs {@code java -jar jar}. */
     public static Launch jar(Path jar) {
         return new Launch(List.of("-jar", jar.toString()));
+    }
+
+    /**
+     * The worker as production runs it: {@code java @worker/src/main/jvm/flags -jar jar}, with {@link #WORKER_ENV}
+     * unless this process or {@link Launch#env} sets it. More flags may follow (they win over the file's).
+     */
+    public static Launch workerJar(Path jar) {
+        Launch launch = new Launch(List.of("-jar", jar.toString())).flags("@" + workerFlagsFile());
+        WORKER_ENV.forEach(launch::envUnlessSet);
+        return launch;
+    }
+
+    /** {@link #WORKER_FLAGS} found from the working directory up (tests run in a module, the scripts at the root). */
+    public static Path workerFlagsFile() {
+        for (Path dir = Path.of("").toAbsolutePath(); dir != null; dir = dir.getParent()) {
+            Path file = dir.resolve(WORKER_FLAGS);
+            if (Files.isRegularFile(file)) {
+                return file;
+            }
+        }
+        throw new IllegalStateException(WORKER_FLAGS + " not found from " + Path.of("").toAbsolutePath() + " up");
     }
 
     /** A child that runs {@code mainClass} from this JVM's class path. */

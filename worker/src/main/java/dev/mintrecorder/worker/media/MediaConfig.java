@@ -8,9 +8,10 @@ import java.util.Map;
 
 /** Encoder settings shared by every recording on this worker; the per-job parts are in {@link EncodeSettings}. */
 public record MediaConfig(String videoPreset, int videoBitrateKbps, int audioBitrateKbps, Duration gapThreshold) {
-    static final Setting<String> VIDEO_PRESET = new Setting<>("VIDEO_PRESET", "veryfast",
+    static final Setting<String> VIDEO_PRESET = new Setting<>("VIDEO_PRESET", "superfast",
             "an x264 preset (ultrafast ... veryslow)",
-            "libx264 preset: slower presets cost CPU per room for better quality per bit.", false, s -> switch (s) {
+            "libx264 preset: slower presets cost CPU per room for better quality per bit. Default: the fastest preset "
+                    + "with luma SSIM >= 0.95 at 2500 kbit/s on a realistic 720p30 scene (bench/results/quality.md).", false, s -> switch (s) {
                 case "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow" -> s;
                 default -> throw new IllegalArgumentException(s);
             });

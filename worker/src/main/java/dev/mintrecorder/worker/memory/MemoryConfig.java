@@ -45,9 +45,10 @@ public record MemoryConfig(long budgetBytes, MemoryLevels.Thresholds thresholds,
     static final Setting<Duration> MEMORY_HANDOVER_INTERVAL = Setting.duration("MEMORY_HANDOVER_INTERVAL", "15s",
             Duration.ofMillis(100), Duration.ofHours(1),
             "At EMERGENCY, the least time between two handovers (freed memory takes a moment to show in RSS).");
-    static final Setting<Long> ROOM_MEMORY_COST_BYTES = Setting.bytes("MEMORY_ROOM_COST_BYTES", 96 * MIB, MIB,
-            1L << 40, "RSS one more room is expected to add, reserved by admission until the room runs. Default: "
-                    + "twice the measured 720p stall growth (about 49 MB with the 48 MB queue bound).")
+    static final Setting<Long> ROOM_MEMORY_COST_BYTES = Setting.bytes("MEMORY_ROOM_COST_BYTES", 80 * MIB, MIB,
+            1L << 40, "RSS one more room is expected to add, reserved by admission until the room runs. Default: the "
+                    + "measured marginal RSS of a 720p30 room with the production JVM flags, the higher of two runs "
+                    + "(57 and 77 MB; docs/design.md), rounded up.")
             .was("ROOM_MEMORY_COST_BYTES");
     static final Setting<Long> MEMORY_HEADROOM_BYTES = Setting.bytes("MEMORY_HEADROOM_BYTES", 64 * MIB, 0, 1L << 40,
             "Memory admission keeps free on top of the rooms' costs.");

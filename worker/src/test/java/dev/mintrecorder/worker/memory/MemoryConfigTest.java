@@ -17,7 +17,7 @@ class MemoryConfigTest {
         assertEquals(0, c.budgetBytes());
         assertEquals(MemoryLevels.Thresholds.defaults(), c.thresholds());
         assertEquals(Duration.ofSeconds(1), c.sampleInterval());
-        assertEquals(96L * 1024 * 1024, c.roomCostBytes());
+        assertEquals(80L * 1024 * 1024, c.roomCostBytes());
         assertEquals(0.5, c.queueShrink());
     }
 

@@ -11,6 +11,9 @@ import java.util.OptionalLong;
  * compression and downscaling to a quarter of 320×240 (a cell is then 10×7 pixels). The decoder averages the middle
  * half of each cell and thresholds at the midpoint of the darkest and brightest cell, so full- or limited-range
  * levels both work. A frame whose sync or check bits do not match decodes to empty, never to a wrong number.
+ *
+ * <p>The grid may also sit in the frame's top-left corner ({@link #encodeCorner}: a {@value #CORNER}th of the width and
+ * of the height), under a {@link Scene#CAMERA} scene; {@link #decode} reads either.
  */
 public final class FramePattern {
     /** Cells per row and per column. */
@@ -33,8 +36,21 @@ public final class FramePattern {
         return (int) ((h >>> 40) & 0xFFFF);
     }
 
+    /** The corner grid's share of the width and of the height. */
+    public static final int CORNER = 4;
+
     /** Paints the pattern of {@code frame} over the luma plane (chroma is the caller's: 128 keeps it grey). */
     public static void encode(long frame, ByteBuffer luma, int stride, int width, int height) {
+        encode(frame, luma, stride, 0, 0, width, height);
+    }
+
+    /** Paints the pattern of {@code frame} over the top-left {@link #CORNER}th of the luma plane. */
+    public static void encodeCorner(long frame, ByteBuffer luma, int stride, int width, int height) {
+        encode(frame, luma, stride, 0, 0, width / CORNER, height / CORNER);
+    }
+
+    /** Paints the pattern into the {@code width}×{@code height} region at ({@code x0}, {@code y0}). */
+    private static void encode(long frame, ByteBuffer luma, int stride, int x0, int y0, int width, int height) {
         long bits = bits(frame);
         // Only GRID distinct rows exist: build each once, then copy it down its band (cheap at 1080p30).
         byte[][] rows = new byte[GRID][width];
@@ -44,7 +60,7 @@ public final class FramePattern {
             }
         }
         for (int y = 0; y < height; y++) {
-            luma.put(y * stride, rows[y * GRID / height], 0, width);
+            luma.put((y0 + y) * stride + x0, rows[y * GRID / height], 0, width);
         }
     }
 
@@ -53,8 +69,16 @@ public final class FramePattern {
         encode(frame, ByteBuffer.wrap(luma), stride, width, height);
     }
 
-    /** The frame number painted into this luma plane, or empty if the pattern is not there or is damaged. */
+    /**
+     * The frame number painted into this luma plane (over the whole frame, or in its corner), or empty if the pattern
+     * is not there or is damaged.
+     */
     public static OptionalLong decode(ByteBuffer luma, int stride, int width, int height) {
+        OptionalLong whole = decode(luma, stride, 0, 0, width, height);
+        return whole.isPresent() ? whole : decode(luma, stride, 0, 0, width / CORNER, height / CORNER);
+    }
+
+    private static OptionalLong decode(ByteBuffer luma, int stride, int rx, int ry, int width, int height) {
         if (width < GRID * 2 || height < GRID * 2) {
             return OptionalLong.empty();
         }
@@ -62,12 +86,12 @@ public final class FramePattern {
         double min = 255;
         double max = 0;
         for (int cellRow = 0; cellRow < GRID; cellRow++) {
-            int y0 = cellRow * height / GRID;
-            int y1 = (cellRow + 1) * height / GRID;
+            int y0 = ry + cellRow * height / GRID;
+            int y1 = ry + (cellRow + 1) * height / GRID;
             int qy = Math.max(0, (y1 - y0) / 4);
             for (int cellCol = 0; cellCol < GRID; cellCol++) {
-                int x0 = cellCol * width / GRID;
-                int x1 = (cellCol + 1) * width / GRID;
+                int x0 = rx + cellCol * width / GRID;
+                int x1 = rx + (cellCol + 1) * width / GRID;
                 int qx = Math.max(0, (x1 - x0) / 4);
                 long sum = 0;
                 int count = 0;

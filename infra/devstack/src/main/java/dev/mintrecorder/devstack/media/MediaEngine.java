@@ -47,7 +47,7 @@ import java.util.concurrent.TimeoutException;
  * "webrtc-java"), the synthetic sources and the subscriber peer connections. Commands run one at a time on the reader
  * thread; native callbacks only emit events and return.
  *
- * <p>Commands ({@code op}): {@code source} {room, fps, toneHz} · {@code sourceStall} {room, stalled} ·
+ * <p>Commands ({@code op}): {@code source} {room, fps, toneHz, scene} · {@code sourceStall} {room, stalled} ·
  * {@code closeSource} {room} · {@code pc} {pc} · {@code offer} {pc, iceRestart} → event {@code offer} {pc, sdp,
  * mids} · {@code answer} {pc, sdp} · {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex} · {@code addTrack} {pc,
  * room, track, kind, stream, width, height, every, codec, profile} · {@code removeTrack} {pc, track} · {@code layer} {pc, track,
@@ -167,7 +167,8 @@ final class MediaEngine implements AutoCloseable {
                 String room = c.path("room").asText();
                 SyntheticSource existing = sources.get(room);
                 if (existing == null) {
-                    sources.put(room, new SyntheticSource(room, c.path("fps").asInt(15), c.path("toneHz").asDouble(440)));
+                    sources.put(room, new SyntheticSource(room, c.path("fps").asInt(15), c.path("toneHz").asDouble(440),
+                            Scene.valueOf(c.path("scene").asText(Scene.GRID.name()))));
                 } else {
                     existing.setFps(c.path("fps").asInt(15));
                 }

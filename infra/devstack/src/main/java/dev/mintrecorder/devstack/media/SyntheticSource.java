@@ -3,7 +3,6 @@ package dev.mintrecorder.devstack.media;
 import dev.onvoid.webrtc.media.audio.CustomAudioSource;
 import dev.onvoid.webrtc.media.video.NativeI420Buffer;
 import dev.onvoid.webrtc.media.video.VideoFrame;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,10 +12,10 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The synthetic publisher of one room: a frame-numbered test pattern and a sine tone, pushed into one
+ * The synthetic publisher of one room: a frame-numbered {@link Scene} and a sine tone, pushed into one
  * {@code CustomVideoSource}/{@link CustomAudioSource} per subscriber track ("outlet"). Each video outlet has its own
  * size, which is how the room server honours a subscriber's {@code UpdateTrackSettings} without simulcast: the
- * pattern is drawn at that size. All subscribers see the same frame number at the same tick.
+ * scene is drawn at that size. All subscribers see the same frame number at the same tick.
  *
  * <p>A frame is stamped with the time its tick was due (the schedule's start plus whole periods), not when the tick
  * ran, like a camera's capture clock. Every few seconds a frame flashes and the audio clicks at its timestamp
@@ -31,6 +30,7 @@ final class SyntheticSource extends FrameSource implements AutoCloseable {
     private final ScheduledExecutorService ticker;
     private final byte[] chunk = new byte[CHUNK_SAMPLES * 2];
     private final double toneHz;
+    private final Scene scene;
     private ScheduledFuture<?> videoTask;
     private volatile boolean stalled;
     private long frameNumber;
@@ -49,8 +49,9 @@ final class SyntheticSource extends FrameSource implements AutoCloseable {
     private long clickedMarkNanos = Long.MIN_VALUE;
     private int clickWritten = SyncMarks.CLICK_SAMPLES;
 
-    SyntheticSource(String room, int fps, double toneHz) {
+    SyntheticSource(String room, int fps, double toneHz, Scene scene) {
         this.toneHz = toneHz;
+        this.scene = scene;
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "synthetic-" + room);
             thread.setDaemon(true);
@@ -105,19 +106,11 @@ final class SyntheticSource extends FrameSource implements AutoCloseable {
         }
     }
 
-    private static VideoFrame render(long number, int width, int height, long timestampNs, boolean flash) {
+    private VideoFrame render(long number, int width, int height, long timestampNs, boolean flash) {
         NativeI420Buffer buffer = NativeI420Buffer.allocate(width, height);
-        FramePattern.encode(number, buffer.getDataY(), buffer.getStrideY(), width, height);
-        byte chroma = (byte) (flash ? SyncMarks.FLASH_CHROMA : 128);
-        fill(buffer.getDataU(), buffer.getStrideU() * ((height + 1) / 2), chroma);
-        fill(buffer.getDataV(), buffer.getStrideV() * ((height + 1) / 2), chroma);
+        scene.render(number, flash, width, height, buffer.getDataY(), buffer.getStrideY(), buffer.getDataU(),
+                buffer.getStrideU(), buffer.getDataV(), buffer.getStrideV());
         return new VideoFrame(buffer, timestampNs);
-    }
-
-    private static void fill(ByteBuffer plane, int length, byte value) {
-        byte[] level = new byte[Math.min(length, plane.capacity())];
-        java.util.Arrays.fill(level, value);
-        plane.put(0, level);
     }
 
     private void audioTick() {

@@ -74,7 +74,8 @@ final class Room {
         }
         publisher = new SyntheticPublisher(spec);
         cancelDeparture();
-        media.send(MediaProcess.command("source").put("room", name).put("fps", spec.fps()).put("toneHz", spec.toneHz()));
+        media.send(MediaProcess.command("source").put("room", name).put("fps", spec.fps()).put("toneHz", spec.toneHz())
+                .put("scene", spec.scene().name()));
         broadcast(publisher.info(), null);
     }
 

@@ -1,8 +1,11 @@
 package dev.mintrecorder.devstack.room;
 
+import dev.mintrecorder.devstack.media.Scene;
+
 /**
- * The synthetic publisher of a room: a participant that publishes a frame-numbered test pattern (camera) and a tone
- * (microphone) from the media process.
+ * The synthetic publisher of a room: a participant that publishes a frame-numbered camera ({@link Scene#GRID}, the
+ * pattern alone, or {@link Scene#CAMERA}, a realistic scene with the pattern in a corner) and a tone (microphone)
+ * from the media process.
  *
  * <p>{@code videoMime} is the camera's codec, {@code video/VP8} (livekit-client's default) or {@code video/H264}: the
  * track announces it and subscribers receive it, as livekit-server forwards a publisher's codec. The encoder here
@@ -10,11 +13,14 @@ package dev.mintrecorder.devstack.room;
  * instead (640c1f: a publisher that sends only High, as OBS over WHIP does).
  */
 public record SyntheticPublisherSpec(String identity, int width, int height, int fps, double toneHz, String videoMime,
-                                     String h264Profile) {
+                                     String h264Profile, Scene scene) {
     public static final String VP8 = "video/VP8";
     public static final String H264 = "video/H264";
 
     public SyntheticPublisherSpec {
+        if (scene == null) {
+            throw new IllegalArgumentException("scene must be set");
+        }
         if (identity == null || identity.isBlank()) {
             throw new IllegalArgumentException("identity must be set");
         }
@@ -29,9 +35,9 @@ public record SyntheticPublisherSpec(String identity, int width, int height, int
         }
     }
 
-    /** A VP8 camera. */
+    /** A VP8 camera showing {@link Scene#GRID}. */
     public SyntheticPublisherSpec(String identity, int width, int height, int fps, double toneHz) {
-        this(identity, width, height, fps, toneHz, VP8, null);
+        this(identity, width, height, fps, toneHz, VP8, null, Scene.GRID);
     }
 
     /** 320×240 at 15 fps and 440 Hz: cheap enough for functional tests on 2 cores. */
@@ -45,6 +51,11 @@ public record SyntheticPublisherSpec(String identity, int width, int height, int
 
     /** The same camera in H.264, offered to subscribers as {@code profile} (null: the encoder's own). */
     public SyntheticPublisherSpec withH264(String profile) {
-        return new SyntheticPublisherSpec(identity, width, height, fps, toneHz, H264, profile);
+        return new SyntheticPublisherSpec(identity, width, height, fps, toneHz, H264, profile, scene);
+    }
+
+    /** The same publisher showing {@code scene}. */
+    public SyntheticPublisherSpec withScene(Scene scene) {
+        return new SyntheticPublisherSpec(identity, width, height, fps, toneHz, videoMime, h264Profile, scene);
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mintrecorder.devstack.media.Scene;
 import dev.onvoid.webrtc.RTCPeerConnectionState;
 import io.livekit.server.AccessToken;
 import io.livekit.server.CanPublish;
@@ -220,8 +221,9 @@ class RoomServerIT {
 
     @Test
     void subscriberReceivesNumberedFramesOnlyAfterSubscribingAndTheCapLowersTheSize() throws Exception {
-        // Two default layers (livekit-client's 180p preset and the camera), so LOW is a smaller picture.
-        server.createRoom("mint-media", new SyntheticPublisherSpec("streamer", 640, 360, 15, 440));
+        // Two default layers (livekit-client's 180p preset and the camera), so LOW is a smaller picture. The CAMERA
+        // scene, so its corner frame number is shown to survive VP8 (the other tests' recordings carry the GRID).
+        server.createRoom("mint-media", new SyntheticPublisherSpec("streamer", 640, 360, 15, 440).withScene(Scene.CAMERA));
         try (ReceivingPeer peer = new ReceivingPeer();
              SignalTestClient client = SignalTestClient.connect(server.url(), recorderToken("rec", "mint-media"),
                      "protocol=16&auto_subscribe=0&sdk=java", false, peer::onSignal)) {
