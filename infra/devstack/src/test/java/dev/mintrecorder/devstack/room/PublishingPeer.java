@@ -20,6 +20,7 @@ import dev.onvoid.webrtc.media.video.VideoTrack;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,7 +52,12 @@ final class PublishingPeer implements AutoCloseable {
     private final RTCPeerConnection pc;
     /** LiveKit clients answer the server's subscriber offer even when they only publish; unanswered, it forces a reconnect. */
     private final RTCPeerConnection subscriberPc;
-    private volatile SignalTestClient client;
+    /**
+     * The signal client, once {@link #attach}ed (a later attach, after a reconnect, replaces it). The server may speak
+     * first (the subscriber offer right after join) before connect returns and attach runs, so the signal thread
+     * waits for the first.
+     */
+    private volatile CompletableFuture<SignalTestClient> client = new CompletableFuture<>();
     private long frameNumber;
     private int published;
 
@@ -60,7 +66,7 @@ final class PublishingPeer implements AutoCloseable {
             @Override
             public void onIceCandidate(RTCIceCandidate candidate) {
                 String init = PeerSteps.candidateInit(candidate);
-                signalThread.execute(() -> client.send(SignalRequest.newBuilder().setTrickle(LivekitRtc.TrickleRequest
+                signalThread.execute(() -> client.join().send(SignalRequest.newBuilder().setTrickle(LivekitRtc.TrickleRequest
                         .newBuilder().setCandidateInit(init).setTarget(LivekitRtc.SignalTarget.PUBLISHER)).build()));
             }
 
@@ -73,7 +79,7 @@ final class PublishingPeer implements AutoCloseable {
             @Override
             public void onIceCandidate(RTCIceCandidate candidate) {
                 String init = PeerSteps.candidateInit(candidate);
-                signalThread.execute(() -> client.send(SignalRequest.newBuilder().setTrickle(LivekitRtc.TrickleRequest
+                signalThread.execute(() -> client.join().send(SignalRequest.newBuilder().setTrickle(LivekitRtc.TrickleRequest
                         .newBuilder().setCandidateInit(init).setTarget(LivekitRtc.SignalTarget.SUBSCRIBER)).build()));
             }
         });
@@ -109,7 +115,9 @@ final class PublishingPeer implements AutoCloseable {
     }
 
     void attach(SignalTestClient signalClient) {
-        this.client = signalClient;
+        if (!client.complete(signalClient)) {
+            client = CompletableFuture.completedFuture(signalClient);
+        }
     }
 
     void onSignal(SignalResponse response) {
@@ -131,14 +139,14 @@ final class PublishingPeer implements AutoCloseable {
             if (codec != null) {
                 camera.addSimulcastCodecs(LivekitRtc.SimulcastCodec.newBuilder().setCodec(codec).setCid("cam-1"));
             }
-            client.send(SignalRequest.newBuilder().setAddTrack(camera.setCid("cam-1")
+            client.join().send(SignalRequest.newBuilder().setAddTrack(camera.setCid("cam-1")
                     .setName("camera").setType(livekit.LivekitModels.TrackType.VIDEO)
                     .setSource(livekit.LivekitModels.TrackSource.CAMERA).setWidth(WIDTH).setHeight(HEIGHT)
                     .addLayers(livekit.LivekitModels.VideoLayer.newBuilder().setQuality(livekit.LivekitModels.VideoQuality.MEDIUM)
                             .setWidth(WIDTH).setHeight(HEIGHT))
                     .addLayers(livekit.LivekitModels.VideoLayer.newBuilder().setQuality(livekit.LivekitModels.VideoQuality.LOW)
                             .setWidth(WIDTH / 2).setHeight(HEIGHT / 2))).build());
-            client.send(SignalRequest.newBuilder().setAddTrack(LivekitRtc.AddTrackRequest.newBuilder().setCid("mic-1")
+            client.join().send(SignalRequest.newBuilder().setAddTrack(LivekitRtc.AddTrackRequest.newBuilder().setCid("mic-1")
                     .setName("microphone").setType(livekit.LivekitModels.TrackType.AUDIO)
                     .setSource(livekit.LivekitModels.TrackSource.MICROPHONE)).build());
         });
@@ -149,7 +157,7 @@ final class PublishingPeer implements AutoCloseable {
             case TRACK_PUBLISHED -> {
                 if (++published == 2) {
                     RTCSessionDescription offer = PeerSteps.offer(pc);
-                    client.send(SignalRequest.newBuilder().setOffer(LivekitRtc.SessionDescription.newBuilder()
+                    client.join().send(SignalRequest.newBuilder().setOffer(LivekitRtc.SessionDescription.newBuilder()
                             .setType("offer").setSdp(offer.sdp).setId(1)).build());
                 }
             }
@@ -157,7 +165,7 @@ final class PublishingPeer implements AutoCloseable {
             case OFFER -> {
                 PeerSteps.setRemote(subscriberPc, RTCSdpType.OFFER, response.getOffer().getSdp());
                 RTCSessionDescription answer = PeerSteps.answer(subscriberPc);
-                client.send(SignalRequest.newBuilder().setAnswer(LivekitRtc.SessionDescription.newBuilder()
+                client.join().send(SignalRequest.newBuilder().setAnswer(LivekitRtc.SessionDescription.newBuilder()
                         .setType("answer").setSdp(answer.sdp).setId(response.getOffer().getId())).build());
             }
             case TRICKLE -> PeerSteps.addCandidate(
@@ -172,6 +180,7 @@ final class PublishingPeer implements AutoCloseable {
     @Override
     public void close() {
         pusher.shutdownNow();
+        client.cancel(false); // a signal thread still waiting for attach gives up
         signalThread.shutdown();
         try {
             pusher.awaitTermination(5, TimeUnit.SECONDS);

@@ -21,6 +21,7 @@ import dev.onvoid.webrtc.media.video.VideoTrackSink;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -52,7 +53,12 @@ final class ReceivingPeer implements AutoCloseable {
     private final PeerConnectionFactory factory;
     private final RTCPeerConnection pc;
     private final List<MediaStreamTrack> remoteTracks = new ArrayList<>();
-    private volatile SignalTestClient client;
+    /**
+     * The signal client, once {@link #attach}ed (a later attach, after a reconnect, replaces it). The server may speak
+     * first (the subscriber offer right after join) before connect returns and attach runs, so the signal thread
+     * waits for the first.
+     */
+    private volatile CompletableFuture<SignalTestClient> client = new CompletableFuture<>();
 
     private final VideoTrackSink videoSink = frame -> {
         try {
@@ -88,7 +94,7 @@ final class ReceivingPeer implements AutoCloseable {
             @Override
             public void onIceCandidate(RTCIceCandidate candidate) {
                 String init = PeerSteps.candidateInit(candidate);
-                signalThread.execute(() -> client.send(SignalRequest.newBuilder().setTrickle(LivekitRtc.TrickleRequest
+                signalThread.execute(() -> client.join().send(SignalRequest.newBuilder().setTrickle(LivekitRtc.TrickleRequest
                         .newBuilder().setCandidateInit(init).setTarget(LivekitRtc.SignalTarget.SUBSCRIBER)).build()));
             }
 
@@ -119,7 +125,9 @@ final class ReceivingPeer implements AutoCloseable {
     }
 
     void attach(SignalTestClient signalClient) {
-        this.client = signalClient;
+        if (!client.complete(signalClient)) {
+            client = CompletableFuture.completedFuture(signalClient);
+        }
     }
 
     private void handle(SignalResponse response) {
@@ -128,7 +136,7 @@ final class ReceivingPeer implements AutoCloseable {
                 LivekitRtc.SessionDescription offer = response.getOffer();
                 PeerSteps.setRemote(pc, RTCSdpType.OFFER, offer.getSdp());
                 RTCSessionDescription local = PeerSteps.answer(pc);
-                client.send(SignalRequest.newBuilder().setAnswer(LivekitRtc.SessionDescription.newBuilder()
+                client.join().send(SignalRequest.newBuilder().setAnswer(LivekitRtc.SessionDescription.newBuilder()
                         .setType("answer").setSdp(local.sdp).setId(offer.getId())).build());
             }
             case TRICKLE -> PeerSteps.addCandidate(pc, response.getTrickle());
@@ -143,6 +151,7 @@ final class ReceivingPeer implements AutoCloseable {
      */
     @Override
     public void close() {
+        client.cancel(false); // a signal thread still waiting for attach gives up
         signalThread.shutdown();
         try {
             signalThread.awaitTermination(5, TimeUnit.SECONDS);
