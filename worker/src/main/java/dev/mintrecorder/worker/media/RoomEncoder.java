@@ -72,6 +72,9 @@ public final class RoomEncoder implements AutoCloseable {
     private Run run;
     private int outWidth;
     private int outHeight;
+    /** Set before {@link #start} (see {@link #expectVideoSize}); 0 when not announced. */
+    private int expectedWidth;
+    private int expectedHeight;
     private volatile long nextSequence;
     private long lastVideoTs;
     /** The wall-clock time of the last frame before a gap (for the gap's span). */
@@ -367,7 +370,23 @@ public final class RoomEncoder implements AutoCloseable {
         silenceSamples.addAndGet(samples);
     }
 
+    /**
+     * The size the SFU is expected to send (the announced layer it picks for the cap), before {@link #start}: the
+     * output size is chosen from the larger of it and the first frame. A simulcast publisher's stream may begin on a
+     * low layer while its bandwidth estimate ramps up, and the recording must not keep that layer's size for good.
+     */
+    public void expectVideoSize(int width, int height) {
+        expectedWidth = width;
+        expectedHeight = height;
+    }
+
     private void chooseOutputSize(int width, int height) {
+        if (expectedHeight > height && expectedWidth > 0) {
+            log.info("encoder {}: first frame {}x{} is below the {}x{} layer the SFU should send; sizing for that layer",
+                    name, width, height, expectedWidth, expectedHeight);
+            width = expectedWidth;
+            height = expectedHeight;
+        }
         int h = Math.min(height, settings.maxHeight()) & ~1;
         int w = (int) Math.round((double) width * h / height) & ~1;
         outWidth = Math.max(2, w);

@@ -89,7 +89,8 @@ public final class RoomRecording implements RecordingSession {
     private sealed interface Command {
         record Start() implements Command { }
 
-        record TracksReady() implements Command { }
+        /** @param videoWidth the size of the layer the server sends, as announced (0 when not announced) */
+        record TracksReady(int videoWidth, int videoHeight) implements Command { }
 
         record Stop(SessionEnd.Finished why) implements Command { }
 
@@ -211,7 +212,7 @@ public final class RoomRecording implements RecordingSession {
             case Command.Start s -> begin();
             case Command.TracksReady t -> {
                 if (state == State.JOINING) {
-                    startEncoder();
+                    startEncoder(t.videoWidth(), t.videoHeight());
                 }
             }
             case Command.Stop s -> finish(s.why(), true);
@@ -258,12 +259,13 @@ public final class RoomRecording implements RecordingSession {
         room.completion().thenAccept(end -> commands.add(new Command.RoomEnded(end)));
     }
 
-    private void startEncoder() {
+    private void startEncoder(int videoWidth, int videoHeight) {
         EncodeSettings settings = new EncodeSettings(job.video().maxHeight(), job.video().fps(), job.segmentS(),
                 startSequence, shared.media());
         // The room fills the queues and the encoder only polls them; this recording closes them at its end.
         encoder = new RoomEncoder(job.jobId().toString(), settings, queues.video()::poll, queues.audio()::poll,
                 sink, mediaListener());
+        encoder.expectVideoSize(videoWidth, videoHeight);
         encoder.start();
         // The memory governor watches this room's queues and upload buffers, and may pull its levers.
         memory = shared.roomMemories().register(new AssembledRoomMemory(job.mintId(), job.jobId(),
@@ -451,7 +453,7 @@ public final class RoomRecording implements RecordingSession {
 
     private void onRoomEvent(RoomEvent event) {
         switch (event) {
-            case RoomEvent.TracksSubscribed t -> commands.add(new Command.TracksReady());
+            case RoomEvent.TracksSubscribed t -> commands.add(new Command.TracksReady(t.videoWidth(), t.videoHeight()));
             case RoomEvent.Stalled s -> events.stalled(s.track(), s.gap().toMillis());
             case RoomEvent.TargetGone g -> events.targetLeft();
             default -> { }

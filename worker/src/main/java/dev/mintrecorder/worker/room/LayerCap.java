@@ -68,13 +68,30 @@ public record LayerCap(int maxHeight, int fps) {
     }
 
     /**
+     * The size of the layer the server sends for this cap, {width, height}: the announced layer it picks, else the
+     * track's own size; {0, 0} when neither is announced.
+     */
+    public int[] sentSize(TrackInfo video) {
+        List<VideoLayer> layers = announcedLayers(video).stream().filter(l -> l.getHeight() > 0)
+                .sorted(java.util.Comparator.comparingInt(VideoLayer::getHeight)).toList();
+        int sent = sentLayer(layers.stream().map(VideoLayer::getHeight).toList());
+        if (sent >= 0) {
+            return new int[] {layers.get(sent).getWidth(), layers.get(sent).getHeight()};
+        }
+        return new int[] {video.getWidth(), video.getHeight()};
+    }
+
+    /**
      * The layer heights the server announces for a video track: its primary codec's layers, else the track's own
      * ({@code pkg/sfu/buffer/videolayerutils.go GetVideoLayersForMimeType} reads them in that order).
      */
-    @SuppressWarnings("deprecation") // TrackInfo.layers: livekit-server still fills it for the primary codec
     public static List<Integer> announcedHeights(TrackInfo video) {
-        List<VideoLayer> layers = video.getCodecsCount() > 0 && video.getCodecs(0).getLayersCount() > 0
+        return announcedLayers(video).stream().map(VideoLayer::getHeight).toList();
+    }
+
+    @SuppressWarnings("deprecation") // TrackInfo.layers: livekit-server still fills it for the primary codec
+    private static List<VideoLayer> announcedLayers(TrackInfo video) {
+        return video.getCodecsCount() > 0 && video.getCodecs(0).getLayersCount() > 0
                 ? video.getCodecs(0).getLayersList() : video.getLayersList();
-        return layers.stream().map(VideoLayer::getHeight).toList();
     }
 }

@@ -14,8 +14,13 @@ public sealed interface RoomEvent {
 
     record TargetChosen(String identity) implements RoomEvent { }
 
-    /** The target's tracks are subscribed and video arrives; {@code audioSid} is null for a video-only target. */
-    record TracksSubscribed(String identity, String videoSid, String audioSid) implements RoomEvent { }
+    /**
+     * The target's tracks are subscribed and video arrives; {@code audioSid} is null for a video-only target.
+     * {@code videoWidth}×{@code videoHeight} is the size of the layer the server sends for the cap, as announced
+     * (0×0 when nothing is announced): the first frames may be smaller while a simulcast publisher ramps up.
+     */
+    record TracksSubscribed(String identity, String videoSid, String audioSid, int videoWidth, int videoHeight)
+            implements RoomEvent { }
 
     /** The target left or unpublished its camera; the grace period runs. */
     record TargetGone(String identity, String why) implements RoomEvent { }

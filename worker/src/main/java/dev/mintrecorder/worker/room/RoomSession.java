@@ -358,8 +358,9 @@ public final class RoomSession implements AutoCloseable {
                 moveTo(RoomState.SUBSCRIBED);
                 cancel(goneTimer);
                 goneTimer = null;
+                int[] size = target.sentSize();
                 emit(new RoomEvent.TracksSubscribed(target.target().orElse(null), target.videoSid(),
-                        target.audioSid()));
+                        target.audioSid(), size[0], size[1]));
             }
         } else if (track instanceof AudioTrack audio) {
             if (role != TargetSubscription.Role.MICROPHONE) {

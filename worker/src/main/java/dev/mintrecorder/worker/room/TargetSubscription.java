@@ -186,6 +186,11 @@ final class TargetSubscription {
                 .setQuality(quality).setWidth(cap.maxWidth()).setHeight(cap.maxHeight()).setFps(cap.fps()).build());
     }
 
+    /** The size of the layer the server sends for the cap ({@link LayerCap#sentSize}); {0, 0} before it is known. */
+    int[] sentSize() {
+        return tracker.targetTracks().video().map(cap::sentSize).orElse(new int[] {0, 0});
+    }
+
     /** The layers the server announces for the target's camera (none before it is known). */
     List<Integer> announcedHeights() {
         return tracker.targetTracks().video().map(LayerCap::announcedHeights).orElse(List.of());

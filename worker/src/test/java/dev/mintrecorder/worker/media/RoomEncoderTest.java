@@ -71,7 +71,14 @@ class RoomEncoderTest {
 
     static RoomEncoder runToEnd(EncodeSettings settings, SyntheticMedia.Video video, SyntheticMedia.Audio audio,
                                 Recorder rec) throws InterruptedException {
+        return runToEnd(settings, video, audio, rec, enc -> { });
+    }
+
+    static RoomEncoder runToEnd(EncodeSettings settings, SyntheticMedia.Video video, SyntheticMedia.Audio audio,
+                                Recorder rec, java.util.function.Consumer<RoomEncoder> beforeStart)
+            throws InterruptedException {
         RoomEncoder enc = new RoomEncoder("test", settings, video, audio, rec, rec);
+        beforeStart.accept(enc);
         enc.start();
         try {
             await().atMost(Duration.ofSeconds(120)).until(() -> video.exhausted() && audio.exhausted()
@@ -139,6 +146,23 @@ class RoomEncoderTest {
         assertEquals(8, files.size(), rec.closed.toString());
         assertSegmentsValid(files, rec, 2, 480, 360);
         assertEquals(0, video.open.get());
+    }
+
+    /**
+     * A simulcast stream that starts on its low layer (120p for 2 s, as while the publisher's bandwidth estimate ramps
+     * up) is recorded at the size of the layer the SFU announced it would send (240p), not at the first frame's.
+     */
+    @Test
+    void theOutputIsSizedForTheExpectedLayerNotALowFirstFrame(@TempDir Path dir) throws Exception {
+        int fps = 30;
+        int frames = fps * 6;
+        var video = new SyntheticMedia.Video(frames, fps, i -> i < fps * 2 ? 120 : 240, i -> 0);
+        var audio = new SyntheticMedia.Audio(6_000_000_000L, ts -> true);
+        var rec = new Recorder();
+        RoomEncoder enc = runToEnd(new EncodeSettings(720, fps, 2, 0, MEDIA), video, audio, rec,
+                e -> e.expectVideoSize(320, 240));
+        assertEquals(RoomEncoder.State.STOPPED, enc.state(), () -> String.valueOf(enc.failure()));
+        assertSegmentsValid(rec.writeTo(dir), rec, 2, 320, 240);
     }
 
     @Test

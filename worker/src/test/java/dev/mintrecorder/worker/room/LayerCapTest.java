@@ -7,6 +7,7 @@ import livekit.LivekitModels.VideoLayer;
 import livekit.LivekitModels.VideoQuality;
 import org.junit.jupiter.api.Test;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class LayerCapTest {
@@ -65,5 +66,23 @@ class LayerCapTest {
                 .addCodecs(SimulcastCodecInfo.newBuilder().setMimeType("video/VP8").addLayers(low).addLayers(high)).build();
         assertEquals(List.of(180, 720), LayerCap.announcedHeights(codecs));
         assertEquals(List.of(), LayerCap.announcedHeights(TrackInfo.getDefaultInstance()));
+    }
+
+    /** The recording is sized for the layer the server sends, not for a first frame of a layer still ramping up. */
+    @Test
+    void theSentSizeIsTheAnnouncedLayerTheServerPicksElseTheTracksOwn() {
+        VideoLayer low = VideoLayer.newBuilder().setQuality(VideoQuality.LOW).setWidth(320).setHeight(180).build();
+        VideoLayer mid = VideoLayer.newBuilder().setQuality(VideoQuality.MEDIUM).setWidth(640).setHeight(360).build();
+        VideoLayer high = VideoLayer.newBuilder().setQuality(VideoQuality.HIGH).setWidth(1280).setHeight(720).build();
+        TrackInfo camera = TrackInfo.newBuilder().setWidth(1280).setHeight(720)
+                .addCodecs(SimulcastCodecInfo.newBuilder().setMimeType("video/VP8").addLayers(high).addLayers(low)
+                        .addLayers(mid)).build();
+        assertArrayEquals(new int[] {1280, 720}, new LayerCap(720, 30).sentSize(camera));
+        assertArrayEquals(new int[] {640, 360}, new LayerCap(360, 30).sentSize(camera));
+        assertArrayEquals(new int[] {640, 360}, new LayerCap(400, 30).sentSize(camera), "360 >= 0.9 x 400");
+        assertArrayEquals(new int[] {1280, 720}, new LayerCap(1080, 30).sentSize(camera), "above the top: the top");
+        assertArrayEquals(new int[] {640, 480},
+                new LayerCap(720, 30).sentSize(TrackInfo.newBuilder().setWidth(640).setHeight(480).build()));
+        assertArrayEquals(new int[] {0, 0}, new LayerCap(720, 30).sentSize(TrackInfo.getDefaultInstance()));
     }
 }
