@@ -118,7 +118,12 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
 
     /** A room with the small synthetic publisher {@code identity}. */
     void room(String name, String identity) {
-        devstack.rooms().createRoom(name, SyntheticPublisherSpec.small(identity));
+        room(name, SyntheticPublisherSpec.small(identity));
+    }
+
+    /** A room with the synthetic publisher {@code publisher}. */
+    void room(String name, SyntheticPublisherSpec publisher) {
+        devstack.rooms().createRoom(name, publisher);
     }
 
     /** Every object under {@code prefix} in the worker's bucket, by file name, into {@code dir}; the object count. */
