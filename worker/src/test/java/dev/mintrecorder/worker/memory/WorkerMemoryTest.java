@@ -19,12 +19,13 @@ class WorkerMemoryTest {
     void aRunningRoomReleasesItsReservationAndTheGovernorSamples() {
         List<MemoryAlarm> alarms = new CopyOnWriteArrayList<>();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        try (WorkerMemory memory = WorkerMemory.start("worker-m", MemoryConfig.from(Map.of(
-                "MEMORY_BUDGET_BYTES", Long.toString(64L << 30))), alarms::add, registry, new RoomMemoryRegistry())) {
+        MemoryConfig config = MemoryConfig.from(Map.of("MEMORY_BUDGET_BYTES", Long.toString(64L << 30)));
+        try (WorkerMemory memory = WorkerMemory.start("worker-m", config, alarms::add, registry,
+                new RoomMemoryRegistry())) {
             UUID job = UUID.randomUUID();
             Admission.Reservation r = memory.admission().tryReserve().orElseThrow().forJob(job);
-            assertEquals(96L << 20, memory.admission().reservedBytes());
-            assertEquals(96L << 20, registry.get("recorder.memory.reserved").gauge().value());
+            assertEquals(config.roomCostBytes(), memory.admission().reservedBytes());
+            assertEquals(config.roomCostBytes(), registry.get("recorder.memory.reserved").gauge().value());
             RoomMemoryRegistry.Registration reg = memory.rooms().register(new AssembledRoomMemory(
                     new MintId("W" + "1".repeat(31)), job, List.of(), () -> 0,
                     new AssembledRoomMemory.Levers(() -> { }, () -> { }, () -> { })));
