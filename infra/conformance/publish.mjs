@@ -23,15 +23,16 @@ room.on(RoomEvent.LocalTrackSubscribed, (track) => emit('localTrackSubscribed', 
 
 let frames = 0;
 let videoTimer;
+let videoRunning = true;
 let audioRunning = false;
-// The marks' instants are set by the audio: mark k is at audio sample k·3 s·48 kHz, and audio sample s leaves the
-// SDK's queue at audioStartUs + s/48 kHz. The first video frame captured at or after that instant flashes and is
-// stamped with the instant itself, so both marks carry the same capture time (within the audio's 10 ms ticks).
+// A/V sync marks: frame k·3 s·fps flashes, and the audio clicks at that frame's timestamp. Frames are stamped with
+// their due time on a drift-free schedule (as the synthetic publisher stamps its ticks), so the flash's instant is
+// known ahead and frames stay evenly spaced: a frame stamped out of step (an early flash) was measured to be lost
+// between the SDK and the recorder. Audio sample s leaves the SDK's queue at audioStartUs + s/48 kHz (within its
+// 10 ms ticks).
 const MARK_SECONDS = 3;
 const FLASH_CHROMA = 200;
 const CLICK_SAMPLES = 240;
-let audioStartUs = null;
-let marksFlashed = 0;
 const flashFrames = [];
 
 try {
@@ -44,7 +45,8 @@ try {
 }
 emit('connected', { room: room.name, identity: room.localParticipant.identity, sid: room.localParticipant.sid });
 
-// Video: I420, luma carries the frame number, chroma grey; paced by a timer at the requested fps.
+// Video: I420, luma carries the frame number, chroma grey; paced by a timer at the requested fps, each frame stamped
+// with its due time.
 const video = new VideoSource(opts.width, opts.height);
 const lumaSize = opts.width * opts.height;
 const videoTrack = LocalVideoTrack.createVideoTrack('camera', video);
@@ -56,22 +58,24 @@ const videoPub = await room.localParticipant.publishTrack(videoTrack, new TrackP
 }));
 emit('published', { kind: 'video', sid: videoPub.sid, width: opts.width, height: opts.height, fps: opts.fps });
 const startedUs = process.hrtime.bigint() / 1000n;
-videoTimer = setInterval(() => {
-  const nowUs = process.hrtime.bigint() / 1000n;
-  const markUs = audioStartUs === null ? null : audioStartUs + BigInt((marksFlashed + 1) * MARK_SECONDS * 1e6);
-  const flash = markUs !== null && nowUs >= markUs;
+const frameUs = 1e6 / opts.fps;
+const markFrames = MARK_SECONDS * opts.fps;
+const sendFrame = () => {
+  if (!videoRunning) return;
+  const flash = frames > 0 && frames % markFrames === 0;
   const data = new Uint8Array(lumaSize * 3 / 2);
   data.fill(flash ? FLASH_CHROMA : 128, lumaSize);
   FramePattern.encode(frames, data, opts.width, opts.width, opts.height);
   video.captureFrame(new VideoFrame(data, opts.width, opts.height, VideoBufferType.I420),
-    (flash ? markUs : nowUs) - startedUs);
-  if (flash) {
-    marksFlashed++;
-    flashFrames.push(frames);
-  }
+    BigInt(Math.round(frames * frameUs)));
+  if (flash) flashFrames.push(frames);
   if (frames === 0) emit('firstFrame', { number: 0 });
   frames++;
-}, 1000 / opts.fps);
+  // The next frame's due time; a late tick is caught up at once, so frames keep pace with real time.
+  const lateUs = Number(process.hrtime.bigint() / 1000n - startedUs) - frames * frameUs;
+  videoTimer = setTimeout(sendFrame, Math.max(0, -lateUs / 1000));
+};
+sendFrame();
 
 // Audio: mono 48 kHz sine; captureFrame resolves when the source's queue takes the frame, which paces the loop.
 const audio = new AudioSource(SAMPLE_RATE, 1);
@@ -83,29 +87,33 @@ emit('published', { kind: 'audio', sid: audioPub.sid, toneHz: opts.toneHz });
 audioRunning = true;
 const tone = (async () => {
   const samples = SAMPLE_RATE * AUDIO_FRAME_MS / 1000;
-  const markEvery = SAMPLE_RATE * MARK_SECONDS;
+  const audioStartUs = Number(process.hrtime.bigint() / 1000n - startedUs);
+  // The sample at which mark k's click starts: its flash frame's due time on the audio's clock.
+  const clickAt = (k) => Math.round((k * MARK_SECONDS * 1e6 - audioStartUs) * SAMPLE_RATE / 1e6);
+  let mark = Math.max(1, Math.ceil(audioStartUs / (MARK_SECONDS * 1e6)));
   let phase = 0;
   let sent = 0;
   while (audioRunning) {
     const pcm = new Int16Array(samples);
     for (let i = 0; i < samples; i++) {
-      const intoMark = (sent + i) % markEvery;
-      pcm[i] = sent + i >= markEvery && intoMark < CLICK_SAMPLES
-        ? (Math.floor(intoMark / 8) % 2 === 0 ? 28000 : -28000) // SyncMarks.clickSample
+      const intoClick = sent + i - clickAt(mark);
+      pcm[i] = intoClick >= 0 && intoClick < CLICK_SAMPLES
+        ? (Math.floor(intoClick / 8) % 2 === 0 ? 28000 : -28000) // SyncMarks.clickSample
         : Math.round(Math.sin(phase) * 8000);
+      if (intoClick === CLICK_SAMPLES - 1) mark++;
       phase += (2 * Math.PI * opts.toneHz) / SAMPLE_RATE;
     }
     phase %= 2 * Math.PI;
-    audioStartUs ??= process.hrtime.bigint() / 1000n;
     await audio.captureFrame(new AudioFrame(pcm, SAMPLE_RATE, 1, samples));
     sent += samples;
   }
 })();
 
-const progress = setInterval(() => emit('progress', { frames, marks: marksFlashed }), 1000);
+const progress = setInterval(() => emit('progress', { frames, marks: flashFrames.length }), 1000);
 
 stopOn(async () => {
-  clearInterval(videoTimer);
+  videoRunning = false;
+  clearTimeout(videoTimer);
   clearInterval(progress);
   audioRunning = false;
   await tone;
