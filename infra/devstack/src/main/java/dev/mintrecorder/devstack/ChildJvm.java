@@ -53,9 +53,7 @@ public final class ChildJvm implements AutoCloseable {
      * unless this process or {@link Launch#env} sets it. More flags may follow (they win over the file's).
      */
     public static Launch workerJar(Path jar) {
-        Launch launch = new Launch(List.of("-jar", jar.toString())).flags("@" + workerFlagsFile());
-        WORKER_ENV.forEach(launch::envUnlessSet);
-        return launch;
+        return jar(jar).workerFlags();
     }
 
     /** {@link #WORKER_FLAGS} found from the working directory up (tests run in a module, the scripts at the root). */
@@ -95,6 +93,16 @@ public final class ChildJvm implements AutoCloseable {
 
         public Launch flags(String... more) {
             return flags(List.of(more));
+        }
+
+        /**
+         * The worker's production flags ({@link #WORKER_FLAGS}) and {@link #WORKER_ENV}: for a worker jar, or a test
+         * main that runs the worker from the class path.
+         */
+        public Launch workerFlags() {
+            flags("@" + workerFlagsFile());
+            WORKER_ENV.forEach(this::envUnlessSet);
+            return this;
         }
 
         /** Environment variables, over the ones this process passes on. */

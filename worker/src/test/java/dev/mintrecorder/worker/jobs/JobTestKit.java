@@ -108,8 +108,7 @@ final class JobTestKit implements BeforeAllCallback, AfterEachCallback, AfterAll
         try {
             Path dir = Files.createDirectories(Path.of("target", "worker-processes"));
             Path log = Files.createTempFile(dir, "worker-" + workerId + "-", ".log");
-            return ChildJvm.main(TickWorkerMain.class.getName(), List.of())
-                    .flags("-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1")
+            return ChildJvm.main(TickWorkerMain.class.getName(), List.of()).workerFlags()
                     .env(workerEnv(workerId, rooms)).start(workerId, log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -140,7 +140,8 @@ class KillChainIT {
         String id = "chain-w" + workers++;
         Map<String, String> env = new HashMap<>(WORKER);
         env.put("TEST_HALT_AT_INDEX_FILE", trigger(dir, id).toString());
-        ChildJvm w = stack.workerProcess(ChildJvm.main(IndexWindowWorkerMain.class.getName(), List.of()), id, dir, env);
+        ChildJvm w = stack.workerProcess(ChildJvm.main(IndexWindowWorkerMain.class.getName(), List.of())
+                .workerFlags(), id, dir, env);
         started.add(w);
         live.put(id, w);
     }

@@ -149,10 +149,13 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is built by `package` before the integration tests");
         }
-        return workerProcess(ChildJvm.jar(jar), id, dir, more);
+        return workerProcess(ChildJvm.workerJar(jar), id, dir, more);
     }
 
-    /** A worker in a child process from {@code launch}, with the devstack env and fast job timings. */
+    /**
+     * A worker in a child process from {@code launch} (with the production flags: {@link ChildJvm#workerJar} or
+     * {@link ChildJvm.Launch#workerFlags}), with the devstack env and fast job timings.
+     */
     ChildJvm workerProcess(ChildJvm.Launch launch, String id, Path dir, Map<String, String> more) throws IOException {
         Map<String, String> env = new HashMap<>(devstack.env());
         env.put("WORKER_ID", id);
@@ -166,9 +169,7 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
         env.put("VIDEO_BITRATE_KBPS", "400");
         env.put("AUDIO_BITRATE_KBPS", "64");
         env.putAll(more);
-        return launch
-                .flags("-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "--enable-native-access=ALL-UNNAMED")
-                .env(env).start(id, dir.resolve(id + ".log"));
+        return launch.env(env).start(id, dir.resolve(id + ".log"));
     }
 
     /** Engine first (ends its recordings), then the pipeline's shared resources, then the clients; the devstack last. */
