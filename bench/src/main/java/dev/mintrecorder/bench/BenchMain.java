@@ -28,7 +28,8 @@ public final class BenchMain {
         if (System.getProperty("logback.configurationFile") == null) {
             System.setProperty("logback.configurationFile", "dev/mintrecorder/devstack/devstack-logback.xml");
         }
-        List<String> names = List.of("stall", "capacity", "latency", "failover", "fleet", "memory", "quality", "soak");
+        List<String> names = List.of("stall", "capacity", "latency", "failover", "fleet", "memory", "quality", "soak",
+                "outage");
         if (args.length != 1 || !names.contains(args[0])) {
             System.err.println("usage: scripts/bench <" + String.join("|", names) + ">");
             System.exit(2);
@@ -43,6 +44,7 @@ public final class BenchMain {
             case "memory" -> new MemoryScenario();
             case "quality" -> new QualityScenario();
             case "soak" -> new SoakScenario();
+            case "outage" -> new OutageScenario();
             default -> throw new IllegalArgumentException(args[0]);
         };
         Files.createDirectories(LOGS);

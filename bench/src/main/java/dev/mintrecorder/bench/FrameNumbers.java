@@ -22,9 +22,21 @@ final class FrameNumbers {
 
     /** The frame numbers of every frame whose pattern decoded, in order. */
     static List<Long> of(Path segment) throws IOException, InterruptedException {
+        return read(segment, "scale=" + W + ":" + H);
+    }
+
+    /**
+     * As {@link #of}, for a {@link dev.mintrecorder.devstack.media.Scene#CAMERA} recording: the pattern fills the
+     * frame's top-left corner, which is cropped out first so that it keeps its full resolution.
+     */
+    static List<Long> ofCorner(Path segment) throws IOException, InterruptedException {
+        return read(segment, "crop=iw/" + FramePattern.CORNER + ":ih/" + FramePattern.CORNER + ":0:0,scale=" + W + ":" + H);
+    }
+
+    private static List<Long> read(Path segment, String filter) throws IOException, InterruptedException {
         String ffmpeg = Loader.load(org.bytedeco.ffmpeg.ffmpeg.class);
         ProcessBuilder pb = new ProcessBuilder(ffmpeg, "-hide_banner", "-loglevel", "error", "-i", segment.toString(),
-                "-an", "-vf", "scale=" + W + ":" + H, "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1")
+                "-an", "-vf", filter, "-f", "rawvideo", "-pix_fmt", "gray", "pipe:1")
                 .redirectError(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("LD_LIBRARY_PATH", FfmpegReference.libraryPath(ffmpeg));
         Process p = pb.start();
