@@ -222,11 +222,11 @@ final class StallScenario implements BenchMain.Scenario {
         return capped[0] || !child.alive();
     }
 
-    /** The glibc malloc tunables the children inherit (the children get MALLOC_ARENA_MAX=2 unless given). */
+    /** The glibc malloc tunables the children inherit (the production environment's unless given). */
     private static String mallocEnv() {
         return System.getenv().entrySet().stream().filter(e -> e.getKey().startsWith("MALLOC_"))
                 .map(e -> e.getKey() + "=" + e.getValue()).sorted().reduce((a, b) -> a + " " + b)
-                .orElse("MALLOC_ARENA_MAX=" + BenchMain.MALLOC_ARENA_MAX + " (the bench's default)");
+                .orElse(ChildJvm.WORKER_ENV + " (the production environment)");
     }
 
     private static boolean has(ChildJvm child, String marker) throws IOException {
