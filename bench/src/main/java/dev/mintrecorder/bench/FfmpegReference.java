@@ -37,7 +37,10 @@ final class FfmpegReference {
         return java.nio.file.Path.of(ffmpeg).getParent().toString();
     }
 
-    /** {@code x264Threads} 0 is x264's default (what the worker uses: 1.5 × cores, sliced under zerolatency). */
+    /**
+     * {@code x264Threads} 0 is x264's default (VIDEO_ENCODER_THREADS=auto: one sliced thread per core it sees under
+     * zerolatency); the worker's default is 1.
+     */
     static Result encode(Scene scene, String preset, int width, int height, int fps, int seconds, int videoKbps,
                          int audioKbps, int segmentS, int x264Threads, Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir);

@@ -150,7 +150,8 @@ final class QualityScenario implements BenchMain.Scenario {
         report.note("What is measured is the recorder's own loss: the source is the scene as the publisher draws it, "
                 + "not after the publisher's VP8 encode and the worker's decode (that loss, which the recorder cannot "
                 + "change, comes on top in a real room).");
-        report.note("x264 threads: its default (as the worker). The machine's cores were shared with other "
+        report.note("x264 threads: 1 (the worker's default VIDEO_ENCODER_THREADS; reports up to the 2026-12-06T04:06Z run used "
+                + "x264's default, two slices on these 2 cores). The machine's cores were shared with other "
                 + "engineers' test runs, so CPU times carry some contention (cache, frequency); wall times do not "
                 + "mean anything here and are kept only in the JSON. The scene's own rendering cost, "
                 + String.format(Locale.ROOT, "%.2f", renderMs) + " ms per frame in this JVM over the first " + SECONDS * FPS
@@ -168,7 +169,7 @@ final class QualityScenario implements BenchMain.Scenario {
         int gop = FPS * 2;
         List<String> encode = List.of(ffmpeg, "-hide_banner", "-y", "-benchmark",
                 "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", WIDTH + "x" + HEIGHT, "-r", Integer.toString(FPS),
-                "-i", "pipe:0", "-c:v", "libx264", "-preset", preset, "-tune", "zerolatency",
+                "-i", "pipe:0", "-c:v", "libx264", "-threads:v", "1", "-preset", preset, "-tune", "zerolatency",
                 "-g", Integer.toString(gop), "-keyint_min", Integer.toString(gop), "-bf", "0",
                 "-x264-params", "scenecut=0", "-b:v", kbps + "k", "-maxrate", kbps + "k",
                 "-bufsize", (kbps * 2) + "k", "-f", "mpegts", out.toString());

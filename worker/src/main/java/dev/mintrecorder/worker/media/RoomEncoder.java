@@ -101,7 +101,8 @@ public final class RoomEncoder implements AutoCloseable {
             VideoEncoder v = null;
             AudioEncoder a = null;
             try {
-                v = new VideoEncoder(outWidth, outHeight, settings.fps(), m.videoBitrateKbps(), m.videoPreset());
+                v = new VideoEncoder(outWidth, outHeight, settings.fps(), m.videoBitrateKbps(), m.videoPreset(),
+                        m.videoThreads());
                 a = new AudioEncoder(m.audioBitrateKbps());
                 segmenter = new Segmenter(output, segments, settings.segmentSeconds(), nextSequence,
                         discontinuity, timeline, v.context(), a.context());

@@ -55,7 +55,8 @@ final class VideoEncoder implements AutoCloseable {
     private SwsContext sws;
     private long nextKeyframePts;
 
-    VideoEncoder(int width, int height, int fps, int bitrateKbps, String preset) {
+    /** @param threads x264 threads ({@link MediaConfig#THREADS_AUTO}: x264 picks by the CPUs it sees) */
+    VideoEncoder(int width, int height, int fps, int bitrateKbps, String preset, int threads) {
         AVCodec codec = avcodec_find_encoder_by_name("libx264");
         if (codec == null) {
             throw new FfmpegException("libx264 is not in this FFmpeg build");
@@ -71,6 +72,8 @@ final class VideoEncoder implements AutoCloseable {
             ctx.gop_size(fps * 2);
             ctx.keyint_min(fps * 2);
             ctx.max_b_frames(0);
+            // libx264 takes its thread count from here (0: its own auto); with zerolatency each thread is a slice.
+            ctx.thread_count(threads);
             long bps = bitrateKbps * 1000L;
             ctx.bit_rate(bps).rc_max_rate(bps).rc_buffer_size((int) Math.min(Integer.MAX_VALUE, bps * 2));
             av_opt_set(ctx.priv_data(), "preset", preset, 0);

@@ -25,8 +25,6 @@ import java.util.function.Function;
  */
 public record Setting<T>(String name, String defaultValue, String rule, String doc, boolean secret,
                          Function<String, T> parser, String formerName) {
-    private static final Logger log = LoggerFactory.getLogger(Setting.class);
-
     public Setting {
         Objects.requireNonNull(name);
         Objects.requireNonNull(rule);
@@ -53,12 +51,12 @@ public record Setting<T>(String name, String defaultValue, String rule, String d
         String raw = env.get(name);
         if (formerName != null && !isBlank(env.get(formerName))) {
             if (isBlank(raw)) {
-                log.warn("{} is deprecated and will not be read after the next release: set {} instead",
+                log().warn("{} is deprecated and will not be read after the next release: set {} instead",
                         formerName, name);
                 from = formerName;
                 raw = env.get(formerName);
             } else {
-                log.warn("{} is deprecated and ignored because {} is set: remove {}", formerName, name, formerName);
+                log().warn("{} is deprecated and ignored because {} is set: remove {}", formerName, name, formerName);
             }
         }
         if (isBlank(raw)) {
@@ -139,5 +137,14 @@ public record Setting<T>(String name, String defaultValue, String rule, String d
             throw new IllegalArgumentException(String.valueOf(value));
         }
         return value;
+    }
+
+    /**
+     * Looked up when a warning is due, not when the class loads: the logging configuration's secret masker reads every
+     * declared setting, so a static logger here made the first *Config class to load (before anything had logged, as
+     * in a bench child) see its own settings list still null.
+     */
+    private static Logger log() {
+        return LoggerFactory.getLogger(Setting.class);
     }
 }

@@ -23,7 +23,7 @@ class EncodeSpeedBench {
         int frames = Integer.getInteger("bench.frames", 900);
         var video = new SyntheticMedia.Video(frames, fps, i -> 720, i -> 0, 60);
         var audio = new SyntheticMedia.Audio(frames * 1_000_000_000L / fps, ts -> true);
-        var settings = new EncodeSettings(720, fps, 6, 0, new MediaConfig("veryfast", 2500, 128, Duration.ofSeconds(2)));
+        var settings = new EncodeSettings(720, fps, 6, 0, new MediaConfig("veryfast", 2500, 128, Duration.ofSeconds(2), 1));
         OperatingSystemMXBean os = (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         long cpu0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();

@@ -89,7 +89,7 @@ class EncoderToS3IT {
                 var audio = new SyntheticMedia.Audio(12_000_000_000L + stall,
                         ts -> ts < 6_000_000_000L || ts >= 6_000_000_000L + stall);
                 var settings = new EncodeSettings(720, fps, 2, 0,
-                        new MediaConfig("veryfast", 800, 96, Duration.ofSeconds(2)));
+                        new MediaConfig("veryfast", 800, 96, Duration.ofSeconds(2), 1));
                 long closed;
                 try (RoomEncoder enc = new RoomEncoder("e2e", settings, video, audio, sink, toIndex)) {
                     enc.start();

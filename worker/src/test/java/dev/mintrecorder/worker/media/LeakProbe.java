@@ -35,7 +35,7 @@ public final class LeakProbe {
                 error.printStackTrace();
             }
         };
-        var settings = new EncodeSettings(360, fps, 2, 0, new MediaConfig("veryfast", 800, 96, Duration.ofSeconds(2)));
+        var settings = new EncodeSettings(360, fps, 2, 0, new MediaConfig("veryfast", 800, 96, Duration.ofSeconds(2), 1));
         SegmentOutput sampleAtClose = TestSegments.into(seq -> OutputStream.nullOutputStream(),
                 done -> rss.add(Pointer.physicalBytes()));
         RoomEncoder enc = new RoomEncoder("leak", settings, video, audio, sampleAtClose, sampler);

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class RoomEncoderTest {
-    private static final MediaConfig MEDIA = new MediaConfig("veryfast", 800, 96, Duration.ofSeconds(2));
+    private static final MediaConfig MEDIA = new MediaConfig("veryfast", 800, 96, Duration.ofSeconds(2), 1);
 
     record Closed(long seq, double duration, long bytes, boolean discontinuity) {
     }
