@@ -8,19 +8,20 @@ import java.util.List;
  * An estimate of the frames a source never sent (a publisher's encoder drops frames under CPU load, and those frame
  * numbers never reach the recorder), from the timestamps of the frames that arrive.
  *
- * <p>The rule: the source's frame interval is the mean of the last {@value #WINDOW} steps between frames that lie within
- * half their median of it (the median holds while fewer than half the steps skip frames). Each step between two recorded frames adds its length in intervals,
- * less one, less the frames the worker itself dropped in it, to a phase; a whole frame's worth of phase (rounded at
- * one half) is a frame never sent. A step of k intervals thus skips k - 1 frames, and a late frame followed by an early
- * one (1.6 and 0.4 intervals) skips none: a step is judged on the lower of the phase before and after it, so a skip
- * counts one step late. The phase goes no lower than
+ * <p>The rule: the source's frame interval is the mean of the last {@value #WINDOW} steps between frames that lie
+ * within half their median of it (the median holds while fewer than half the steps skip frames). Each step between
+ * two recorded frames adds its length in intervals, less one, less the frames the worker itself dropped in it, to a
+ * phase; a whole frame's worth of phase (rounded at one half) is a frame never sent. A step of k intervals thus skips
+ * k - 1 frames, and a late frame followed by an early one (1.6 and 0.4 intervals) skips none: a step is judged on the
+ * lower of the phase before and after it, so a skip counts one step late. The phase goes no lower than
  * {@value #PHASE_FLOOR} intervals, so a timestamp clock that slowed long ago does not hide later skips.
  *
  * <p>The timestamps are libwebrtc's render times: the RTP timestamp through the receiver's clock estimate plus its
  * playout delay. That delay grows at once when frames are decoded late and shrinks slowly, so under CPU load a step
  * can be off by more than an interval and the estimate errs by the delay's change over a stretch divided by the
- * interval. Exact only for a constant-frame-rate source whose receiver keeps a steady delay; an estimate otherwise (a
- * variable-rate source such as a screen share, which sends nothing while the picture is still, reads as skipping).
+ * interval. Close (within 1 % in the unit test) for a constant-frame-rate source whose receiver keeps a steady delay;
+ * rougher otherwise (a variable-rate source such as a screen share, which sends nothing while the picture is still,
+ * reads as skipping).
  */
 public final class FrameCadence {
     static final int WINDOW = 121;

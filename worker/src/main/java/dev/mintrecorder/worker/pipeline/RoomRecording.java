@@ -551,7 +551,8 @@ public final class RoomRecording implements RecordingSession {
                 job.jobId(), s.sequence(), String.format(java.util.Locale.ROOT, "%.2f", s.durationSeconds()), s.bytes(),
                 manifest.segments().size(), manifest.totalBytes(),
                 video.frames(), video.bytes(), video.highWaterBytes(), manifest.droppedFrames(),
-                enc == null ? 0 : enc.framesEncoded(), enc == null ? 0 : enc.framesSkipped(), manifest.sourceSkippedFrames(),
+                enc == null ? 0 : enc.framesEncoded(), enc == null ? 0 : enc.framesSkipped(),
+                manifest.sourceSkippedFrames(),
                 sink == null ? 0 : sink.bytesHeld());
     }
 

@@ -164,8 +164,8 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
 
     /** The start time, for a manifest that lacks one (written before it was added). */
     public Manifest withStartedAt(Instant at) {
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps, resumes, ended,
-                endReason, at, endedAt, attempts);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps,
+                resumes, ended, endReason, at, endedAt, attempts);
     }
 
     /** Adds (or replaces, by seq) a segment, keeping them in seq order. */
@@ -178,8 +178,8 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
 
     /** The segments replaced by {@code next} (in seq order). */
     Manifest withSegments(List<Segment> next) {
-        return new Manifest(schema, mintId, jobId, segmentSeconds, next, droppedFrames, sourceSkippedFrames, gaps, resumes, ended,
-                endReason, startedAt, endedAt, attempts);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, next, droppedFrames, sourceSkippedFrames, gaps,
+                resumes, ended, endReason, startedAt, endedAt, attempts);
     }
 
     /**
@@ -223,22 +223,22 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
     }
 
     private Manifest withAttempts(List<Attempt> next) {
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps, resumes,
-                ended, endReason, startedAt, endedAt, next);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps,
+                resumes, ended, endReason, startedAt, endedAt, next);
     }
 
     public Manifest withGap(Gap gap) {
         List<Gap> next = new ArrayList<>(gaps);
         next.add(gap);
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, next, resumes,
-                ended, endReason, startedAt, endedAt, attempts);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, next,
+                resumes, ended, endReason, startedAt, endedAt, attempts);
     }
 
     public Manifest withResume(Resume resume) {
         List<Resume> next = new ArrayList<>(resumes);
         next.add(resume);
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps, next,
-                ended, endReason, startedAt, endedAt, attempts);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps,
+                next, ended, endReason, startedAt, endedAt, attempts);
     }
 
     public Manifest ended(String reason) {
@@ -246,8 +246,8 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
     }
 
     public Manifest ended(String reason, Instant at) {
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps, resumes, true, reason,
-                startedAt, at, attempts);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps,
+                resumes, true, reason, startedAt, at, attempts);
     }
 
     public long totalGapMs() {
