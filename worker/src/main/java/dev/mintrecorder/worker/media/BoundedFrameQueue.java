@@ -33,7 +33,7 @@ import java.util.function.ToLongFunction;
  *
  * @param <T> the element type, for example {@link RawVideoFrame} or {@link AudioChunk}
  */
-public final class BoundedFrameQueue<T> implements AutoCloseable {
+public final class BoundedFrameQueue<T> implements FrameSource<T>, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BoundedFrameQueue.class);
 
     /** The limits of one queue. {@code bounded=false} is the benchmark's baseline only: it never drops. */
@@ -147,6 +147,7 @@ public final class BoundedFrameQueue<T> implements AutoCloseable {
      *
      * @return the element, or null on timeout, or at once when the queue is empty and closed or finished
      */
+    @Override
     public T poll(Duration timeout) throws InterruptedException {
         long nanos = timeout.toNanos();
         lock.lockInterruptibly();
@@ -200,6 +201,16 @@ public final class BoundedFrameQueue<T> implements AutoCloseable {
             lock.unlock();
         }
         evicted.forEach(this::releaseQuietly);
+    }
+
+    @Override
+    public long dropped() {
+        lock.lock();
+        try {
+            return dropped;
+        } finally {
+            lock.unlock();
+        }
     }
 
     public Limits limits() {

@@ -15,4 +15,12 @@ public interface FrameSource<T> {
      * @return the item, now owned by the caller, or {@code null} when none arrived in time
      */
     T poll(Duration timeout) throws InterruptedException;
+
+    /**
+     * The items this source dropped so far before they could be taken (a bounded queue's drops), so that the consumer
+     * can tell which of the items it took had others dropped in front of them.
+     */
+    default long dropped() {
+        return 0;
+    }
 }

@@ -30,6 +30,13 @@ import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
  * at that frame) whose first segment is flagged as a discontinuity, and the gap is reported. Audio and video thus
  * stay in sync on both sides of every gap, and segment durations stay honest.
  *
+ * <p><b>Frame loss.</b> Every frame number missing between two frames of a run is counted once, by cause
+ * ({@link FrameLoss}): frames the video queue dropped in front of a frame and frames thinned to the fps cap are
+ * dropped; the rest of the step between the two frames' timestamps ({@link FrameCadence}) the source never sent. A
+ * frame's loss is added after it is encoded, so a segment's {@link SegmentDone#loss()}, read when the next segment's
+ * keyframe cuts it, covers exactly its own frames. Frames lost before a run's first frame are the gap's or the
+ * resume's; frames dropped after the last encoded one are in no recording (the queue's metrics still count both).
+ *
  * <p><b>Size.</b> The output size is fixed for the whole recording by the first frame (capped at the job's max
  * height, aspect kept, even); every later frame, including after a resolution change, is scaled to it.
  */
@@ -67,6 +74,8 @@ public final class RoomEncoder implements AutoCloseable {
     private final AtomicLong silenceSamples = new AtomicLong();
     private final AtomicLong gaps = new AtomicLong();
     private final AtomicLong segments = new AtomicLong();
+    private final AtomicLong lossDropped = new AtomicLong();
+    private final AtomicLong lossSkipped = new AtomicLong();
 
     // Owned by the encoder thread.
     private Run run;
@@ -81,6 +90,8 @@ public final class RoomEncoder implements AutoCloseable {
     private Instant lastVideoWall;
     private long lastVideoArrival;
     private RawVideoFrame pendingVideo;
+    /** The video source's drop count when {@link #pendingVideo} was taken: the drops in front of it are below it. */
+    private long pendingVideoDropsBefore;
     private AudioChunk pendingAudio;
 
     /** A continuous stretch of media: its encoders, its muxer and its timeline zero. */
@@ -92,6 +103,10 @@ public final class RoomEncoder implements AutoCloseable {
         final Consumer<AVPacket> videoOut;
         final Consumer<AVPacket> audioOut;
         long lastPts = Long.MIN_VALUE;
+        final FrameCadence cadence = new FrameCadence();
+        /** The video source's drop count at the run's last encoded frame, and frames thinned since it. */
+        long dropsAtLastFrame;
+        long thinnedSinceLastFrame;
         /** The earliest pts the next frame may take without exceeding the fps cap (see onVideo). */
         long nextSlotPts = Long.MIN_VALUE;
 
@@ -105,7 +120,7 @@ public final class RoomEncoder implements AutoCloseable {
                         m.videoThreads());
                 a = new AudioEncoder(m.audioBitrateKbps());
                 segmenter = new Segmenter(output, segments, settings.segmentSeconds(), nextSequence,
-                        discontinuity, timeline, v.context(), a.context());
+                        discontinuity, timeline, v.context(), a.context(), RoomEncoder.this::loss);
             } catch (RuntimeException e) {
                 if (a != null) {
                     a.close();
@@ -192,6 +207,11 @@ public final class RoomEncoder implements AutoCloseable {
                 silenceSamples.get(), gaps.get(), segments.get());
     }
 
+    /** This attempt's frame numbers missing inside its runs so far, by cause (see the class comment). */
+    public FrameLoss loss() {
+        return new FrameLoss(lossDropped.get(), lossSkipped.get());
+    }
+
     /** Stops and waits for the thread to release everything. */
     @Override
     public void close() {
@@ -259,13 +279,13 @@ public final class RoomEncoder implements AutoCloseable {
     /** Takes the earlier of the next video frame and the next audio chunk and encodes it. */
     private void step() throws InterruptedException {
         if (pendingVideo == null) {
-            pendingVideo = video.poll(Duration.ZERO);
+            pollVideo(Duration.ZERO);
         }
         if (pendingAudio == null) {
             pendingAudio = audio.poll(Duration.ZERO);
         }
         if (pendingVideo == null && pendingAudio == null) {
-            pendingVideo = video.poll(POLL);
+            pollVideo(POLL);
             if (pendingVideo == null) {
                 checkStall();
                 return;
@@ -275,7 +295,7 @@ public final class RoomEncoder implements AutoCloseable {
             RawVideoFrame frame = pendingVideo;
             pendingVideo = null;
             try {
-                onVideo(frame);
+                onVideo(frame, pendingVideoDropsBefore);
             } finally {
                 frame.close();
             }
@@ -286,6 +306,14 @@ public final class RoomEncoder implements AutoCloseable {
         }
         if (pendingAudio == null && pendingVideo == null) {
             checkStall();
+        }
+    }
+
+    /** Takes the next video frame, with the source's drop count read at once: a later drop is of a later frame. */
+    private void pollVideo(Duration timeout) throws InterruptedException {
+        pendingVideo = video.poll(timeout);
+        if (pendingVideo != null) {
+            pendingVideoDropsBefore = video.dropped();
         }
     }
 
@@ -306,7 +334,7 @@ public final class RoomEncoder implements AutoCloseable {
         transition(State.IN_GAP);
     }
 
-    private void onVideo(RawVideoFrame frame) {
+    private void onVideo(RawVideoFrame frame, long dropsBefore) {
         long ts = frame.timestampNanos();
         lastVideoArrival = System.nanoTime();
         if (state == State.RECORDING && ts - lastVideoTs > settings.gapThreshold().toNanos()) {
@@ -324,8 +352,11 @@ public final class RoomEncoder implements AutoCloseable {
                 listener.gap(nextSequence, lastVideoTs, ts, lastVideoWall, timeline.wallAtZero());
             }
             run = new Run(timeline, resumed);
+            // Frames dropped before a run's first frame are inside the gap or the resume before it.
+            run.dropsAtLastFrame = dropsBefore;
             transition(State.RECORDING);
         }
+        run.cadence.observe(ts);
         long pts = run.timeline.videoPts(ts);
         // Thin only what exceeds the fps cap on average: each kept frame takes a 1/fps slot, and frames may run up to
         // half a second ahead of that schedule. Per-frame spacing would drop real frames whenever some arrive close
@@ -334,13 +365,24 @@ public final class RoomEncoder implements AutoCloseable {
         long step = VideoEncoder.TIME_BASE / settings.fps();
         if (run.lastPts != Long.MIN_VALUE && (pts <= run.lastPts || pts < run.nextSlotPts - THIN_BURST_PTS)) {
             framesSkipped.incrementAndGet();
+            run.thinnedSinceLastFrame++;
             return;
         }
+        boolean runStart = run.lastPts == Long.MIN_VALUE;
+        long previousTs = lastVideoTs;
         run.nextSlotPts = Math.max(run.nextSlotPts, pts) + step;
         lastVideoTs = ts;
         run.lastPts = pts;
         run.videoEncoder.encode(frame, pts, run.videoOut);
         framesEncoded.incrementAndGet();
+        // After the encode: a segment this frame's keyframe cut counts only the frames before it.
+        if (!runStart) {
+            long dropped = dropsBefore - run.dropsAtLastFrame + run.thinnedSinceLastFrame;
+            lossDropped.addAndGet(dropped);
+            lossSkipped.addAndGet(run.cadence.sourceSkipped(previousTs, ts, dropped));
+        }
+        run.dropsAtLastFrame = dropsBefore;
+        run.thinnedSinceLastFrame = 0;
         // No audio at all (muted or audio-less publisher): keep the audio track alongside with silence.
         double videoS = (double) pts / VideoEncoder.TIME_BASE;
         long behind = (long) ((videoS - SILENT_TRACK_LAG_S) * AudioEncoder.SAMPLE_RATE) - run.audioEncoder.position();

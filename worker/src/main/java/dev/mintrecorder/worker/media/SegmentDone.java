@@ -13,7 +13,8 @@ import java.time.Instant;
  * @param bytes the segment's size as written
  * @param programDateTime the wall-clock time of its first frame (the run's one wall-clock reading plus media time), or
  *        null when unknown (a segment without video)
+ * @param loss the attempt's frame numbers missing inside its runs up to this segment's last frame
  */
 public record SegmentDone(long sequence, double durationSeconds, boolean discontinuity, long bytes,
-                          Instant programDateTime) {
+                          Instant programDateTime, FrameLoss loss) {
 }

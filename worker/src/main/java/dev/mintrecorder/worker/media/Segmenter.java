@@ -13,6 +13,7 @@ import org.bytedeco.javacpp.PointerPointer;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import static dev.mintrecorder.worker.media.FfmpegException.check;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
@@ -75,6 +76,7 @@ final class Segmenter implements AutoCloseable {
     private long nextSequence;
     private OpenSegment open;
     private int segmentsClosed;
+    private final Supplier<FrameLoss> loss;
     private IOException ioFailure;
     private byte[] scratch = new byte[IO_BUFFER];
     /** PTS (s) of the video packet being written right now; NaN outside av_write_frame or for audio. */
@@ -106,10 +108,14 @@ final class Segmenter implements AutoCloseable {
      * @param closedTotal counts each segment this segmenter finishes (the encoder's statistics)
      * @param discontinuity whether the first segment follows a gap
      * @param timeline the run's clock: a segment's program date-time is the wall-clock time of its first frame
+     * @param loss the encoder's frame-loss counters, read when a segment closes: they then cover exactly the frames
+     *        before the one whose keyframe cut it (the encoder adds a frame's loss after encoding it)
      */
     Segmenter(SegmentOutput output, AtomicLong closedTotal, int segmentSeconds, long startSequence,
-              boolean discontinuity, RunTimeline timeline, AVCodecContext video, AVCodecContext audio) {
+              boolean discontinuity, RunTimeline timeline, AVCodecContext video, AVCodecContext audio,
+              Supplier<FrameLoss> loss) {
         this.output = output;
+        this.loss = loss;
         this.closedTotal = closedTotal;
         this.discontinuity = discontinuity;
         this.timeline = timeline;
@@ -268,7 +274,7 @@ final class Segmenter implements AutoCloseable {
         double duration = Double.isNaN(seg.startPts) || Double.isNaN(end) ? 0 : Math.max(0, end - seg.startPts);
         try {
             seg.stream.finish(new SegmentDone(seg.sequence, duration, discontinuity && segmentsClosed == 0,
-                    seg.bytes, Double.isNaN(seg.startPts) ? null : timeline.wallAt(seg.startPts)));
+                    seg.bytes, Double.isNaN(seg.startPts) ? null : timeline.wallAt(seg.startPts), loss.get()));
         } catch (IOException e) {
             ioFailure = e;
             return SegmentIo.AVERROR_EIO;

@@ -263,7 +263,7 @@ public final class RoomRecording implements RecordingSession {
         EncodeSettings settings = new EncodeSettings(job.video().maxHeight(), job.video().fps(), job.segmentS(),
                 startSequence, shared.media());
         // The room fills the queues and the encoder only polls them; this recording closes them at its end.
-        encoder = new RoomEncoder(job.jobId().toString(), settings, queues.video()::poll, queues.audio()::poll,
+        encoder = new RoomEncoder(job.jobId().toString(), settings, queues.video(), queues.audio()::poll,
                 sink, mediaListener());
         encoder.expectVideoSize(videoWidth, videoHeight);
         encoder.start();
@@ -392,7 +392,6 @@ public final class RoomRecording implements RecordingSession {
             case SessionEnd.HandedOver h -> "handed over";
         };
         try {
-            index.droppedFrames(droppedFrames());
             index.end(reason);
             return true;
         } catch (RuntimeException e) {
@@ -516,7 +515,6 @@ public final class RoomRecording implements RecordingSession {
         String key = stored.key();
         SegmentDone s = stored.segment();
         try {
-            index.droppedFrames(droppedFrames());
             index.add(key, s, stored.crc32c(), stored.inFallback());
         } catch (RuntimeException e) {
             log.error("job {}: the playlist could not be written", job.jobId(), e);
@@ -549,18 +547,13 @@ public final class RoomRecording implements RecordingSession {
         EncoderStats enc = e == null ? null : e.stats();
         log.info("progress job={} segment={} seconds={} bytes={} total_segments={} total_bytes={} "
                         + "video_queue_frames={} video_queue_bytes={} video_queue_high_water={} dropped_frames={} "
-                        + "frames_encoded={} frames_skipped={} upload_bytes_held={}",
+                        + "frames_encoded={} frames_skipped={} source_skipped_frames={} upload_bytes_held={}",
                 job.jobId(), s.sequence(), String.format(java.util.Locale.ROOT, "%.2f", s.durationSeconds()), s.bytes(),
                 manifest.segments().size(), manifest.totalBytes(),
                 video.frames(), video.bytes(), video.highWaterBytes(), manifest.droppedFrames(),
                 enc == null ? 0 : enc.framesEncoded(), enc == null ? 0 : enc.framesSkipped(),
+                manifest.sourceSkippedFrames(),
                 sink == null ? 0 : sink.bytesHeld());
-    }
-
-    /** Frames lost before encoding: the video queue's drops plus the frames the encoder thinned out. */
-    private long droppedFrames() {
-        RoomEncoder e = encoder;
-        return queues.video().stats().dropped() + (e == null ? 0 : e.stats().framesSkipped());
     }
 
     // ---- how things end ----

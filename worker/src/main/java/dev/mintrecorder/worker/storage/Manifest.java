@@ -17,8 +17,12 @@ import java.util.List;
 /**
  * {@code manifest.json}: what a recording holds. Pure and immutable: every change returns a new manifest.
  *
- * @param droppedFrames frames lost before encoding (queue drops plus encoder skips) in the whole recording: the sum of
- *        {@code attempts}' figures (in a manifest written before {@code attempts} existed: the last attempt's)
+ * @param droppedFrames frame numbers missing between two frames of a run because the worker dropped them (video queue
+ *        drops plus encoder thinning) in the whole recording: the sum of {@code attempts}' figures (in a manifest
+ *        written before {@code attempts} existed: the last attempt's, then counted as every drop of the attempt)
+ * @param sourceSkippedFrames frame numbers missing between two frames of a run because the source never sent them,
+ *        inferred from the frame timestamps' steps (exact for a constant frame rate, an estimate otherwise): the sum
+ *        of {@code attempts}' figures (0 in manifests written before it was added)
  * @param ended whether the recording is finished (the playlist then carries ENDLIST)
  * @param startedAt when the recording's first attempt began (kept across resumes; absent in manifests written before
  *        it was added)
@@ -28,8 +32,8 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Manifest(int schema, String mintId, String jobId, int segmentSeconds, List<Segment> segments,
-                       long droppedFrames, List<Gap> gaps, List<Resume> resumes, boolean ended, String endReason,
-                       Instant startedAt, Instant endedAt, List<Attempt> attempts) {
+                       long droppedFrames, long sourceSkippedFrames, List<Gap> gaps, List<Resume> resumes,
+                       boolean ended, String endReason, Instant startedAt, Instant endedAt, List<Attempt> attempts) {
     public static final int SCHEMA = 1;
 
     private static final ObjectMapper JSON = new ObjectMapper()
@@ -127,10 +131,15 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
      *
      * @param fromSeq its first segment number
      * @param startedAt when it began (absent for the first attempt of a manifest without {@code started_at})
-     * @param droppedFrames the frames it lost before encoding, as it last reported them (a dead attempt's drops
-     *        after its last index write are lost with it)
+     * @param droppedFrames the frame numbers it dropped between two frames of a run, up to the last frame of the last
+     *        segment it indexed (a dead attempt's figures for segments it never indexed are lost with it)
+     * @param sourceSkippedFrames likewise, the frame numbers the source never sent (0 when written before it was added)
      */
-    public record Attempt(long fromSeq, Instant startedAt, long droppedFrames) {
+    public record Attempt(long fromSeq, Instant startedAt, long droppedFrames, long sourceSkippedFrames) {
+        /** An attempt whose source skipped nothing (or whose manifest predates the count). */
+        public Attempt(long fromSeq, Instant startedAt, long droppedFrames) {
+            this(fromSeq, startedAt, droppedFrames, 0);
+        }
     }
 
     public Manifest {
@@ -140,6 +149,7 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
         attempts = attempts == null ? List.of() : List.copyOf(attempts);
         if (!attempts.isEmpty()) {
             droppedFrames = attempts.stream().mapToLong(Attempt::droppedFrames).sum();
+            sourceSkippedFrames = attempts.stream().mapToLong(Attempt::sourceSkippedFrames).sum();
         }
     }
 
@@ -148,14 +158,14 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
     }
 
     public static Manifest start(String mintId, String jobId, int segmentSeconds, Instant startedAt) {
-        return new Manifest(SCHEMA, mintId, jobId, segmentSeconds, List.of(), 0, List.of(), List.of(), false, null,
+        return new Manifest(SCHEMA, mintId, jobId, segmentSeconds, List.of(), 0, 0, List.of(), List.of(), false, null,
                 startedAt, null, List.of(new Attempt(0, startedAt, 0)));
     }
 
     /** The start time, for a manifest that lacks one (written before it was added). */
     public Manifest withStartedAt(Instant at) {
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, resumes, ended,
-                endReason, at, endedAt, attempts);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps,
+                resumes, ended, endReason, at, endedAt, attempts);
     }
 
     /** Adds (or replaces, by seq) a segment, keeping them in seq order. */
@@ -168,26 +178,26 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
 
     /** The segments replaced by {@code next} (in seq order). */
     Manifest withSegments(List<Segment> next) {
-        return new Manifest(schema, mintId, jobId, segmentSeconds, next, droppedFrames, gaps, resumes, ended,
-                endReason, startedAt, endedAt, attempts);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, next, droppedFrames, sourceSkippedFrames, gaps,
+                resumes, ended, endReason, startedAt, endedAt, attempts);
     }
 
     /**
-     * The current (last) attempt's dropped frames so far; {@code droppedFrames} becomes the sum over the attempts. A
-     * manifest without attempts (written before they were added) takes {@code dropped} as its total.
+     * The current (last) attempt's missing frame numbers so far, by cause; the top-level figures become the sums over
+     * the attempts. A manifest without attempts (written before they were added) takes them as its totals.
      */
-    public Manifest withDroppedFrames(long dropped) {
+    public Manifest withFrameLoss(long dropped, long sourceSkipped) {
         if (attempts.isEmpty()) {
-            return new Manifest(schema, mintId, jobId, segmentSeconds, segments, dropped, gaps, resumes,
+            return new Manifest(schema, mintId, jobId, segmentSeconds, segments, dropped, sourceSkipped, gaps, resumes,
                     ended, endReason, startedAt, endedAt, attempts);
         }
         List<Attempt> next = new ArrayList<>(attempts);
         Attempt current = next.removeLast();
-        next.add(new Attempt(current.fromSeq(), current.startedAt(), dropped));
+        next.add(new Attempt(current.fromSeq(), current.startedAt(), dropped, sourceSkipped));
         return withAttempts(next);
     }
 
-    /** Another attempt begins (a resume): later {@link #withDroppedFrames} figures are its own. */
+    /** Another attempt begins (a resume): later {@link #withFrameLoss} figures are its own. */
     public Manifest withAttempt(Attempt attempt) {
         List<Attempt> next = new ArrayList<>(attemptsOrInferred());
         next.add(attempt);
@@ -208,27 +218,27 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
             inferred.add(new Attempt(r.fromSeq(), r.at(), 0));
         }
         Attempt last = inferred.removeLast();
-        inferred.add(new Attempt(last.fromSeq(), last.startedAt(), droppedFrames));
+        inferred.add(new Attempt(last.fromSeq(), last.startedAt(), droppedFrames, sourceSkippedFrames));
         return inferred;
     }
 
     private Manifest withAttempts(List<Attempt> next) {
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, resumes,
-                ended, endReason, startedAt, endedAt, next);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps,
+                resumes, ended, endReason, startedAt, endedAt, next);
     }
 
     public Manifest withGap(Gap gap) {
         List<Gap> next = new ArrayList<>(gaps);
         next.add(gap);
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, next, resumes,
-                ended, endReason, startedAt, endedAt, attempts);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, next,
+                resumes, ended, endReason, startedAt, endedAt, attempts);
     }
 
     public Manifest withResume(Resume resume) {
         List<Resume> next = new ArrayList<>(resumes);
         next.add(resume);
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, next,
-                ended, endReason, startedAt, endedAt, attempts);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps,
+                next, ended, endReason, startedAt, endedAt, attempts);
     }
 
     public Manifest ended(String reason) {
@@ -236,8 +246,8 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
     }
 
     public Manifest ended(String reason, Instant at) {
-        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, gaps, resumes, true, reason,
-                startedAt, at, attempts);
+        return new Manifest(schema, mintId, jobId, segmentSeconds, segments, droppedFrames, sourceSkippedFrames, gaps,
+                resumes, true, reason, startedAt, at, attempts);
     }
 
     public long totalGapMs() {

@@ -4,6 +4,7 @@ import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.contracts.Validation;
+import dev.mintrecorder.worker.media.FrameLoss;
 import dev.mintrecorder.worker.media.SegmentDone;
 import dev.mintrecorder.worker.ops.Metric;
 import io.micrometer.core.instrument.Counter;
@@ -67,6 +68,9 @@ public final class RecordingIndex {
         this.manifest = Manifest.start(mint.value(), jobId.toString(), segmentSeconds);
     }
 
+    /** This attempt's frame loss as far as its indexed segments reach (its own counters, from 0). */
+    private FrameLoss loss = FrameLoss.NONE;
+
     public synchronized Manifest manifest() {
         return manifest;
     }
@@ -120,6 +124,9 @@ public final class RecordingIndex {
     public synchronized void add(String key, SegmentDone segment, String crc32c, boolean inFallback) {
         boolean discontinuity = segment.discontinuity() || discontinuityPending;
         discontinuityPending = false;
+        // The attempt's counters up to this segment's end; the latest, as uploads need not finish in order.
+        loss = loss.latest(segment.loss());
+        manifest = manifest.withFrameLoss(loss.dropped(), loss.sourceSkipped());
         manifest = manifest.withSegment(new Manifest.Segment(segment.sequence(), key, segment.durationSeconds(),
                 segment.bytes(), discontinuity, false, false, segment.programDateTime(), crc32c,
                 inFallback ? Manifest.Segment.FALLBACK : null));
@@ -134,14 +141,6 @@ public final class RecordingIndex {
      */
     public synchronized void gap(long beforeSeq, long durationMs, Instant from, Instant to) {
         manifest = manifest.withGap(new Manifest.Gap(beforeSeq, durationMs, from, to));
-    }
-
-    /**
-     * This attempt's frames lost before encoding so far (its own counters, from 0); the manifest's total adds the
-     * earlier attempts'. Recorded with the next publish.
-     */
-    public synchronized void droppedFrames(long dropped) {
-        manifest = manifest.withDroppedFrames(dropped);
     }
 
     /**

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RoomEncoderTest {
     private static final MediaConfig MEDIA = new MediaConfig("veryfast", 800, 96, Duration.ofSeconds(2), 1);
 
-    record Closed(long seq, double duration, long bytes, boolean discontinuity) {
+    record Closed(long seq, double duration, long bytes, boolean discontinuity, FrameLoss loss) {
     }
 
     /** Collects segments in memory and what the encoder reported. */
@@ -40,7 +40,8 @@ class RoomEncoderTest {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             files.put(sequence, out);
             return out;
-        }, d -> closed.add(new Closed(d.sequence(), d.durationSeconds(), d.bytes(), d.discontinuity())));
+        }, d -> closed.add(new Closed(d.sequence(), d.durationSeconds(), d.bytes(), d.discontinuity(),
+                d.loss())));
 
         @Override
         public Segment open(long sequence) throws IOException {
@@ -117,6 +118,68 @@ class RoomEncoderTest {
             double half = TsDuration.of(new ByteArrayInputStream(ts, 0, ts.length / 2 + 77));
             assertTrue(half > 0.5 && half < c.duration() - 0.3, "truncated segment " + c.seq() + ": " + half);
         }
+    }
+
+    /**
+     * Frames a lossy source never sent (every sixth step after the first second skips one) and frames its queue dropped
+     * (every eleventh taken) are each counted once, by cause; each segment's figures cover exactly the frames up to its
+     * end, and the last one's are the encoder's totals.
+     */
+    @Test
+    void missingFrameNumbersAreCountedByCauseAndBySegment() throws Exception {
+        int fps = 30;
+        int frames = fps * 9;
+        long interval = 1_000_000_000L / fps;
+        java.util.function.IntToLongFunction skippedBefore = i -> i < fps ? 0 : (i - fps) / 6 + 1;
+        var source = new SyntheticMedia.Video(frames, fps, i -> 240, i -> skippedBefore.applyAsLong(i) * interval);
+        // A queue in front of the encoder that drops every eleventh frame (never the first).
+        var dropped = new java.util.concurrent.atomic.AtomicLong();
+        FrameSource<RawVideoFrame> video = new FrameSource<>() {
+            private int taken;
+
+            @Override
+            public RawVideoFrame poll(Duration timeout) {
+                RawVideoFrame f = source.poll(timeout);
+                if (f != null && ++taken % 11 == 0) {
+                    f.close();
+                    dropped.incrementAndGet();
+                    f = source.poll(timeout);
+                }
+                return f;
+            }
+
+            @Override
+            public long dropped() {
+                return dropped.get();
+            }
+        };
+        var audio = new SyntheticMedia.Audio(12_000_000_000L, ts -> true);
+        var rec = new Recorder();
+        RoomEncoder enc = new RoomEncoder("loss", new EncodeSettings(720, fps, 2, 0, MEDIA), video, audio, rec, rec);
+        enc.start();
+        try {
+            await().atMost(Duration.ofSeconds(120)).until(() -> source.exhausted() && audio.exhausted()
+                    || enc.state() == RoomEncoder.State.FAILED);
+            enc.stop();
+            assertTrue(enc.awaitTermination(Duration.ofSeconds(30)));
+        } finally {
+            enc.close();
+        }
+
+        assertEquals(RoomEncoder.State.STOPPED, enc.state(), () -> String.valueOf(enc.failure()));
+        long skipped = skippedBefore.applyAsLong(frames - 1);
+        assertEquals(new FrameLoss(dropped.get(), skipped), enc.loss());
+        assertTrue(dropped.get() > 10 && skipped > 30, dropped + " dropped, " + skipped + " skipped");
+        assertEquals(frames - dropped.get(), enc.stats().framesEncoded());
+        // Each segment's figures are the counts up to its last frame: they only grow, and the last is the total.
+        List<Closed> closed = rec.closed.stream().sorted(java.util.Comparator.comparingLong(Closed::seq)).toList();
+        assertTrue(closed.size() >= 4, closed.toString());
+        assertTrue(closed.get(1).loss().dropped() > 0 && closed.get(1).loss().sourceSkipped() > 0, closed.toString());
+        for (int i = 1; i < closed.size(); i++) {
+            assertTrue(closed.get(i).loss().dropped() >= closed.get(i - 1).loss().dropped(), closed.toString());
+            assertTrue(closed.get(i).loss().sourceSkipped() >= closed.get(i - 1).loss().sourceSkipped(), closed.toString());
+        }
+        assertEquals(enc.loss(), closed.getLast().loss());
     }
 
     @Test

@@ -5,6 +5,7 @@ import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.junit.WithDevstack;
+import dev.mintrecorder.worker.media.FrameLoss;
 import dev.mintrecorder.worker.media.SegmentDone;
 import dev.mintrecorder.worker.media.SegmentOutput;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -183,8 +184,8 @@ class IndexRebuildIT {
         @Override
         public void uploaded(String key, SegmentDone segment, String crc32c) {
             try {
-                index.droppedFrames(drops.get());
-                index.add(key, segment, crc32c);
+                index.add(key, new SegmentDone(segment.sequence(), segment.durationSeconds(), segment.discontinuity(),
+                        segment.bytes(), segment.programDateTime(), new FrameLoss(drops.get(), 0)), crc32c);
             } finally {
                 told.add(segment.sequence());
             }
@@ -241,7 +242,7 @@ class IndexRebuildIT {
     private static void write(MultipartSegmentSink sink, long seq, byte[] data, double durationS) throws IOException {
         try (SegmentOutput.Segment out = sink.open(seq)) {
             out.write(data);
-            out.finish(new SegmentDone(seq, durationS, false, data.length, null));
+            out.finish(new SegmentDone(seq, durationS, false, data.length, null, FrameLoss.NONE));
         }
     }
 

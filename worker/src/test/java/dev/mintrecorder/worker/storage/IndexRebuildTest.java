@@ -42,7 +42,7 @@ class IndexRebuildTest {
     /** The first attempt indexed 0-2 and dropped 7 frames, then died. */
     private static Manifest firstAttempt() {
         return Manifest.start("m", "j", 4, T0).withSegment(indexed(0)).withSegment(indexed(1))
-                .withSegment(indexed(2)).withDroppedFrames(7);
+                .withSegment(indexed(2)).withFrameLoss(7, 0);
     }
 
     @Test
@@ -144,12 +144,12 @@ class IndexRebuildTest {
         Map<Long, Salvage.Completed> stored = new TreeMap<>(Map.of(0L, object(0, Double.NaN),
                 1L, object(1, Double.NaN), 2L, object(2, Double.NaN)));
         Manifest second = IndexRebuild.merge(previous, s3(previous, Map.of(), stored), "worker-b", T1).manifest()
-                .withDroppedFrames(3)
-                .withDroppedFrames(5); // the attempt's counters grow: the latest figure is its own
+                .withFrameLoss(3, 0)
+                .withFrameLoss(5, 0); // the attempt's counters grow: the latest figure is its own
         assertEquals(12, second.droppedFrames());
 
         Manifest third = IndexRebuild.merge(second, s3(second, Map.of(), stored), "worker-c", T2).manifest()
-                .withDroppedFrames(1);
+                .withFrameLoss(1, 0);
 
         assertEquals(List.of(new Manifest.Attempt(0, T0, 7), new Manifest.Attempt(3, T1, 5),
                 new Manifest.Attempt(3, T2, 1)), third.attempts());
@@ -178,7 +178,7 @@ class IndexRebuildTest {
                 1L, object(1, Double.NaN)));
 
         Manifest m = IndexRebuild.merge(previous, s3(previous, Map.of(), stored), "worker-c", T2).manifest()
-                .withDroppedFrames(2);
+                .withFrameLoss(2, 0);
 
         assertEquals(List.of(new Manifest.Attempt(0, T0, 0), new Manifest.Attempt(1, T1, 9),
                 new Manifest.Attempt(2, T2, 2)), m.attempts());

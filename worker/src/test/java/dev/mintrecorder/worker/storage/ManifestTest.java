@@ -15,7 +15,7 @@ class ManifestTest {
         Manifest m = Manifest.start("7GCihgDB8fe6KNjn2MYtkzZcRjQy3t9GHdC8uHYmW2hr", "3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f", 6)
                 .withSegment(new Manifest.Segment(0, "k/seg_000000.ts", 6.0, 1500, false, false))
                 .withSegment(new Manifest.Segment(1, "k/seg_000001.ts", 6.0, 900, false, true))
-                .withDroppedFrames(12)
+                .withFrameLoss(12, 0)
                 .withGap(new Manifest.Gap(2, 4500))
                 .withResume(new Manifest.Resume(2, "worker-b", Instant.parse("2026-11-24T23:00:00Z"), List.of(1L)))
                 .ended("max_duration");
@@ -36,15 +36,17 @@ class ManifestTest {
         Instant t1 = Instant.parse("2026-11-24T23:00:00Z");
         Manifest m = Manifest.start("m", "j", 6, t0)
                 .withSegment(new Manifest.Segment(0, "k/seg_000000.ts", 6.0, 1500, false, false))
-                .withDroppedFrames(4)
+                .withFrameLoss(4, 0)
                 .withSegment(new Manifest.Segment(1, "k/seg_000001.ts", 5.0, 900, false, false, true))
                 .withAttempt(new Manifest.Attempt(2, t1, 0))
                 .withResume(new Manifest.Resume(2, "worker-b", t1, List.of(), List.of(1L)))
-                .withDroppedFrames(3);
+                .withFrameLoss(3, 5);
         String json = new String(m.toJson(), StandardCharsets.UTF_8);
         assertTrue(json.contains("\"dropped_frames\" : 7"), json);
         assertTrue(json.contains("\"attempts\" : [ {\n    \"from_seq\" : 0,\n    \"started_at\" : \"2026-11-24T22:00:00Z\",\n"
-                + "    \"dropped_frames\" : 4\n  }, {\n    \"from_seq\" : 2,"), json);
+                + "    \"dropped_frames\" : 4,\n    \"source_skipped_frames\" : 0\n  }, {\n    \"from_seq\" : 2,"), json);
+        assertTrue(json.contains("\"dropped_frames\" : 3,\n    \"source_skipped_frames\" : 5\n"), json);
+        assertTrue(json.contains("\"source_skipped_frames\" : 5,\n  \"gaps\""), "the total: " + json);
         assertTrue(json.contains("\"recovered\" : true"), json);
         assertTrue(json.contains("\"recovered_seqs\" : [ 1 ]"), json);
         assertTrue(json.contains("\"salvaged_seqs\" : [ ]"), json);
@@ -75,6 +77,20 @@ class ManifestTest {
                 """.getBytes(StandardCharsets.UTF_8));
         assertEquals(null, old.segments().getFirst().programDateTime());
         assertEquals(new Manifest.Gap(1, 4000), old.gaps().getFirst());
+        assertEquals(0, old.sourceSkippedFrames());
+    }
+
+    /** A manifest whose attempts predate {@code source_skipped_frames} reads as skipping none. */
+    @Test
+    void attemptsWrittenBeforeSourceSkipsReadAsNone() {
+        Manifest old = Manifest.fromJson("""
+                {"schema": 1, "mint_id": "m", "job_id": "j", "segment_seconds": 6, "dropped_frames": 9, "ended": false,
+                 "segments": [], "gaps": [], "resumes": [],
+                 "attempts": [{"from_seq": 0, "dropped_frames": 4}, {"from_seq": 2, "dropped_frames": 5}]}
+                """.getBytes(StandardCharsets.UTF_8));
+        assertEquals(List.of(new Manifest.Attempt(0, null, 4), new Manifest.Attempt(2, null, 5)), old.attempts());
+        assertEquals(9, old.droppedFrames());
+        assertEquals(0, old.sourceSkippedFrames());
     }
 
     @Test

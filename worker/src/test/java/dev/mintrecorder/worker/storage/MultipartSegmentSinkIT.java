@@ -7,6 +7,7 @@ import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.junit.WithDevstack;
 import dev.mintrecorder.devstack.s3.S3Server;
 import dev.mintrecorder.devstack.s3.S3ServerOptions;
+import dev.mintrecorder.worker.media.FrameLoss;
 import dev.mintrecorder.worker.media.SegmentDone;
 import dev.mintrecorder.worker.media.SegmentOutput;
 import org.junit.jupiter.api.AfterAll;
@@ -153,7 +154,7 @@ class MultipartSegmentSinkIT {
 
     /** Ends a segment of {@code bytes} as the muxer does: finished, with its figures (2 s here). */
     private static void finish(SegmentOutput.Segment out, long seq, long bytes) throws IOException {
-        out.finish(new SegmentDone(seq, 2.0, false, bytes, null));
+        out.finish(new SegmentDone(seq, 2.0, false, bytes, null, FrameLoss.NONE));
     }
 
     /** Writes like the muxer does: in 64 KiB pieces. */
@@ -375,7 +376,7 @@ class MultipartSegmentSinkIT {
             RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 2, new S3Retry("it", quick, METERS),
                     METERS);
             for (long seq : List.copyOf(recorded.order)) {
-                SegmentDone done = new SegmentDone(seq, 2.0, false, data.get(seq).length, null);
+                SegmentDone done = new SegmentDone(seq, 2.0, false, data.get(seq).length, null, FrameLoss.NONE);
                 index.add(S3Keys.segment(MINT, job, seq), done, recorded.checksums.get(seq),
                         recorded.inFallback.contains(seq));
             }
@@ -501,7 +502,7 @@ class MultipartSegmentSinkIT {
         }
         await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
         RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 6, retry, METERS);
-        index.add(S3Keys.segment(MINT, job, 0), new SegmentDone(0, 6.0, false, 1000, T0), null);
+        index.add(S3Keys.segment(MINT, job, 0), new SegmentDone(0, 6.0, false, 1000, T0, FrameLoss.NONE), null);
         byte[] part = random(5 * MIB, 7);
         OutputStream open = dead.open(2);
         open.write(part);
@@ -529,7 +530,7 @@ class MultipartSegmentSinkIT {
 
         // The resuming worker continues the manifest and the playlist.
         index.resume(result, "worker-b");
-        index.add(S3Keys.segment(MINT, job, 3), new SegmentDone(3, 6.0, false, 2000, T0.plusSeconds(30)), null);
+        index.add(S3Keys.segment(MINT, job, 3), new SegmentDone(3, 6.0, false, 2000, T0.plusSeconds(30), FrameLoss.NONE), null);
         index.end("stopped");
         String playlist = s3.getObjectAsBytes(r -> r.bucket(bucket).key(S3Keys.playlist(MINT, job))).asUtf8String();
         assertEquals("""

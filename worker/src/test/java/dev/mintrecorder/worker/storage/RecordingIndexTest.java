@@ -2,6 +2,7 @@ package dev.mintrecorder.worker.storage;
 
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.worker.media.FrameLoss;
 import dev.mintrecorder.worker.media.SegmentDone;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -76,7 +77,11 @@ class RecordingIndexTest {
     }
 
     private SegmentDone segment(long seq) {
-        return new SegmentDone(seq, 2.0, false, 1000 + seq, T0.plusSeconds(2 * seq));
+        return segment(seq, FrameLoss.NONE);
+    }
+
+    private SegmentDone segment(long seq, FrameLoss loss) {
+        return new SegmentDone(seq, 2.0, false, 1000 + seq, T0.plusSeconds(2 * seq), loss);
     }
 
     private String key(long seq) {
@@ -143,8 +148,7 @@ class RecordingIndexTest {
     void theSummaryAgreesWithTheFinalManifest() {
         index.add(key(0), segment(0), "AAAAAA==");
         index.gap(1, 1500, T0.plusSeconds(2), T0.plusMillis(3500));
-        index.droppedFrames(7);
-        index.add(key(1), segment(1), "AAAAAA==");
+        index.add(key(1), segment(1, new FrameLoss(7, 4)), "AAAAAA==");
         index.end("stopped: done");
         Manifest written = Manifest.fromJson(s3.objects.get(S3Keys.manifest(MINT, job))
                 .getBytes(StandardCharsets.UTF_8));
@@ -159,6 +163,7 @@ class RecordingIndexTest {
         assertEquals(2, summary.segments());
         assertEquals(2001, summary.bytes());
         assertEquals(7, summary.droppedFrames());
+        assertEquals(4, written.sourceSkippedFrames());
         assertEquals(1, summary.gaps());
         assertEquals(1500, summary.gapMs());
         assertEquals(List.of(new Manifest.Gap(1, 1500, T0.plusSeconds(2), T0.plusMillis(3500))), written.gaps());
@@ -174,8 +179,7 @@ class RecordingIndexTest {
      */
     @Test
     void aResumeKeepsTheDeadAttemptsDropsAndAddsItsOwn() {
-        index.droppedFrames(7);
-        index.add(key(0), segment(0), "AAAAAA==");
+        index.add(key(0), segment(0, new FrameLoss(7, 0)), "AAAAAA==");
         Manifest dead = index.manifest();
         var stored = new java.util.TreeMap<Long, Salvage.Completed>(Map.of(0L, new Salvage.Completed(key(0), 1000,
                 Double.NaN), 1L, new Salvage.Completed(key(1), 1500, 1.5)));
@@ -184,8 +188,7 @@ class RecordingIndexTest {
 
         long next = resumed.resume(new Salvage.Result(Map.of(), java.util.List.of(), 2,
                 java.util.Optional.of(dead), stored), "worker-b");
-        resumed.droppedFrames(3);
-        resumed.add(key(2), segment(2), "AAAAAA==");
+        resumed.add(key(2), segment(2, new FrameLoss(3, 5)), "AAAAAA==");
         resumed.end("stopped");
 
         assertEquals(2, next);
@@ -194,6 +197,9 @@ class RecordingIndexTest {
         assertEquals(java.util.List.of(7L, 3L), written.attempts().stream().map(Manifest.Attempt::droppedFrames)
                 .toList());
         assertEquals(10, written.droppedFrames());
+        assertEquals(java.util.List.of(0L, 5L), written.attempts().stream().map(Manifest.Attempt::sourceSkippedFrames)
+                .toList());
+        assertEquals(5, written.sourceSkippedFrames());
         var summary = resumed.summary();
         assertEquals(10, summary.droppedFrames());
         assertEquals(3, summary.segments());

@@ -1,5 +1,6 @@
 package dev.mintrecorder.worker.storage;
 
+import dev.mintrecorder.worker.media.FrameLoss;
 import dev.mintrecorder.worker.media.SegmentDone;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SegmentSpoolTest {
     private static SegmentDone done(long seq) {
-        return new SegmentDone(seq, 2.0, false, 100, null);
+        return new SegmentDone(seq, 2.0, false, 100, null, FrameLoss.NONE);
     }
 
     @Test
