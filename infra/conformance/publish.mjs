@@ -80,7 +80,7 @@ sendFrame();
 // Audio: mono 48 kHz sine, paced here on a drift-free schedule. The SDK's queue is off (queueSize 0: a frame goes to
 // libwebrtc when captured). With its default 1000 ms queue, captureFrame paced the loop but the queue stayed about
 // full, so audio left about a second after capture, and where the loop stood against its schedule varied by run
-// (0.39 s ahead, 0.45 s behind): the click reached the devstack's relay 0.95-1.0 s after its flash (2026-12-06).
+// (0.39 s ahead, 0.45 s behind): the click reached the devstack's relay 0.95-1.13 s after its flash (2026-12-06).
 const audio = new AudioSource(SAMPLE_RATE, 1, 0);
 const audioTrack = LocalAudioTrack.createAudioTrack('microphone', audio);
 const audioPub = await room.localParticipant.publishTrack(audioTrack, new TrackPublishOptions({
