@@ -54,7 +54,7 @@ class RealClientsIT {
      * Not the goal (40 ms): on this path the devstack's relay decodes the audio through its own NetEq (no PlayoutLag)
      * and re-sends it 38-67 ms behind the video (measured per mark at the relay's sinks, 2026-12-06), which a real
      * livekit-server, forwarding RTP, does not. Three runs at load averages of 7-13 measured 23-49, 65-184 and
-     * 20-67 ms (audio late), the 184 at a first mark, one at 1-3 measured 7-38 ms; a click left in the SDK's queue
+     * 20-67 ms (audio late), the 184 at a first mark, two at 1-3 7-38 and 25-49 ms; a click left in the SDK's queue
      * (0.95-1.13 s late) still fails.
      */
     private static final long AV_GUARD_MS = 250;
