@@ -28,8 +28,8 @@ let audioRunning = false;
 // A/V sync marks: frame k·3 s·fps flashes, and the audio clicks at that frame's timestamp. Frames are stamped with
 // their due time on a drift-free schedule (as the synthetic publisher stamps its ticks), so the flash's instant is
 // known ahead and frames stay evenly spaced: a frame stamped out of step (an early flash) was measured to be lost
-// between the SDK and the recorder. Audio sample s leaves the SDK's queue at audioStartUs + s/48 kHz (within its
-// 10 ms ticks).
+// between the SDK and the recorder. Audio sample s is captured at audioStartUs + s/48 kHz (within its 10 ms chunk)
+// and, with the SDK's queue off, goes to libwebrtc then.
 const MARK_SECONDS = 3;
 const FLASH_CHROMA = 200;
 const CLICK_SAMPLES = 240;
@@ -77,8 +77,11 @@ const sendFrame = () => {
 };
 sendFrame();
 
-// Audio: mono 48 kHz sine; captureFrame resolves when the source's queue takes the frame, which paces the loop.
-const audio = new AudioSource(SAMPLE_RATE, 1);
+// Audio: mono 48 kHz sine, paced here on a drift-free schedule. The SDK's queue is off (queueSize 0: a frame goes to
+// libwebrtc when captured). With its default 1000 ms queue, captureFrame paced the loop but the queue stayed about
+// full, so audio left about a second after capture, and where the loop stood against its schedule varied by run
+// (0.39 s ahead, 0.45 s behind): the click reached the devstack's relay 0.95-1.13 s after its flash (2026-12-06).
+const audio = new AudioSource(SAMPLE_RATE, 1, 0);
 const audioTrack = LocalAudioTrack.createAudioTrack('microphone', audio);
 const audioPub = await room.localParticipant.publishTrack(audioTrack, new TrackPublishOptions({
   source: TrackSource.SOURCE_MICROPHONE,
@@ -94,6 +97,9 @@ const tone = (async () => {
   let phase = 0;
   let sent = 0;
   while (audioRunning) {
+    // Sample `sent` is due at audioStartUs + sent/48 kHz; a late timer is caught up at once.
+    const aheadUs = audioStartUs + sent * 1e6 / SAMPLE_RATE - Number(process.hrtime.bigint() / 1000n - startedUs);
+    if (aheadUs > 0) await new Promise((resolve) => setTimeout(resolve, aheadUs / 1000));
     const pcm = new Int16Array(samples);
     for (let i = 0; i < samples; i++) {
       const intoClick = sent + i - clickAt(mark);
