@@ -257,6 +257,7 @@ public final class RoomRecording implements RecordingSession {
         }
         sink = new MultipartSegmentSink(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), shared.upload(),
                 uploadListener(), shared.registry(), shared.janitor(), shared.spool(), shared.fallback());
+        sink.copyBackLater(index.manifest().segments()); // an earlier attempt's, on resume
         transition(State.JOINING);
         RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
                 LayerCap.of(job.video()), job.mintId().value(), job.jobId().toString());

@@ -84,6 +84,11 @@ public final class FallbackStore implements AutoCloseable {
         held.incrementAndGet();
     }
 
+    /** A segment an earlier attempt stored here waits to be copied back too. */
+    void adoptedOne() {
+        held.incrementAndGet();
+    }
+
     /** A segment was copied back to the primary and deleted here. */
     void copiedBackOne() {
         copiedBack.increment();

@@ -201,6 +201,30 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     }
 
     /**
+     * Segments an earlier attempt of this recording left in the fallback store (its manifest names them, with their
+     * CRC32C): they are copied back like this sink's own once the primary answers, so a resumed recording's playlist
+     * lists them. Without a fallback store (or a drain) they stay where they are, and the manifest keeps naming it.
+     */
+    public void copyBackLater(List<Manifest.Segment> segments) {
+        List<Manifest.Segment> inFallback = segments.stream().filter(Manifest.Segment::inFallback).toList();
+        if (inFallback.isEmpty()) {
+            return;
+        }
+        if (fallback.isEmpty() || drain == null) {
+            log.error("the manifest names segments {} in the fallback store, but this worker has no fallback store "
+                    + "(or no spool): they stay there", inFallback.stream().map(Manifest.Segment::seq).toList());
+            return;
+        }
+        for (Manifest.Segment s : inFallback) {
+            copies.add(s.key(), new SegmentDone(s.seq(), s.durationS(), s.discontinuity(), s.bytes(),
+                    s.programDateTime()), s.crc32c(), s.bytes());
+            fallback.get().adoptedOne();
+        }
+        log.info("segments {} of an earlier attempt are in the fallback store: copying them back once the primary "
+                + "answers", inFallback.stream().map(Manifest.Segment::seq).toList());
+    }
+
+    /**
      * Waits up to {@code timeout} for every segment in the fallback store to be copied back to the primary (call
      * {@link #awaitUploads} first: the spool's backlog goes first).
      *

@@ -376,7 +376,10 @@ class MultipartSegmentSinkIT {
         double copiedBefore = globalCount("recorder.storage.fallback.copied.back");
         try (Fallback fb = fallback()) {
             Map<Long, byte[]> data = segmentData(12);
-            writeSegments(sink, data, 0, 2);
+            // One at a time: two direct uploads in parallel may complete in either order (not this test's subject).
+            writeSegments(sink, data, 0, 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 1);
+            writeSegments(sink, data, 1, 2);
             await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
 
             stack.s3().stop();
@@ -476,6 +479,18 @@ class MultipartSegmentSinkIT {
             for (Manifest.Segment s : manifest.segments().stream().filter(s -> !s.inFallback()).toList()) {
                 assertArrayEquals(data.get(s.seq()), object(s.seq()), "segment " + s.seq() + " in the primary");
             }
+
+            // A later attempt of the job (a resume) given this manifest copies its fallback segments back.
+            sink = new MultipartSegmentSink(s3, bucket, MINT, job, QUICK, recorded, METERS, janitor,
+                    new SegmentSpool(new SpoolConfig(spoolDir, 64L << 20, 32L << 20, Duration.ofMillis(100)), METERS),
+                    Optional.of(fb.store()));
+            sink.copyBackLater(manifest.segments());
+            assertTrue(sink.awaitCopyBack(Duration.ofSeconds(30)));
+            assertEquals(List.copyOf(new java.util.TreeSet<>(recorded.inFallback)), List.copyOf(recorded.copiedBack));
+            for (long seq : recorded.inFallback) {
+                assertArrayEquals(data.get(seq), object(seq), "segment " + seq + " copied back");
+            }
+            assertEquals(List.of(S3Keys.manifest(MINT, job)), fb.keys(), "only the manifest is left in the fallback");
         }
     }
 
