@@ -343,7 +343,8 @@ public final class RoomRecording implements RecordingSession {
             if (closePlaylist || result instanceof SessionEnd.Failed) {
                 result = switch (closeIndex(result)) {
                     case PRIMARY -> withSummary(result);
-                    case FALLBACK -> indexInFallback(result);
+                    case FALLBACK -> indexInFallback(result, shared.fallback().orElseThrow().bucket(),
+                            index.summary().manifestKey());
                     case NONE -> result;
                 };
             }
@@ -401,16 +402,17 @@ public final class RoomRecording implements RecordingSession {
     private enum IndexWritten { PRIMARY, FALLBACK, NONE }
 
     /**
-     * The final manifest is in the fallback store only: the job FAILS (STORAGE), and its error says where the
-     * manifest is, for the operator who copies it back. No recording summary: the contract's names the primary.
+     * The outcome when the final manifest is in the fallback store only ({@code bucket}, {@code manifestKey}): the job
+     * FAILS (STORAGE), or keeps its own failure, and the error says where the manifest is, for the operator who copies
+     * it back. No recording summary: the contract's names the primary's bucket.
      */
-    private SessionEnd indexInFallback(SessionEnd result) {
+    static SessionEnd.Failed indexInFallback(SessionEnd result, String bucket, String manifestKey) {
         String where = "the primary store did not answer when the recording ended: its manifest.json, naming every "
-                + "segment and its store, is in the fallback store, bucket " + shared.fallback().orElseThrow().bucket()
-                + ", key " + index.summary().manifestKey() + "; the playlist in the primary lacks ENDLIST";
+                + "segment and its store, is in the fallback store, bucket " + bucket + ", key " + manifestKey
+                + "; the playlist in the primary lacks ENDLIST";
         return switch (result) {
-            case SessionEnd.Failed f -> failed(f.code(), f.error() + "; " + where, f.scope());
-            default -> failed(StatusEvent.FailureCode.STORAGE, where, StatusEvent.Scope.SESSION);
+            case SessionEnd.Failed f -> new SessionEnd.Failed(f.code(), f.error() + "; " + where, f.scope());
+            default -> new SessionEnd.Failed(StatusEvent.FailureCode.STORAGE, where, StatusEvent.Scope.SESSION);
         };
     }
 

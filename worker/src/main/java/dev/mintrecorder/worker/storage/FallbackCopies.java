@@ -36,6 +36,7 @@ final class FallbackCopies {
     /** The primary holds a verified copy of {@code c}. */
     synchronized void copied(Copy c) {
         copies.replace(c.sequence(), c, new Copy(c.sequence(), c.key(), c.done(), c.crc32c(), c.bytes(), true));
+        notifyAll();
     }
 
     /** {@code c} is done with: deleted from the fallback, or left there for good. */
@@ -57,10 +58,13 @@ final class FallbackCopies {
         return left;
     }
 
-    /** Waits up to {@code timeoutMillis} for every segment to be copied back; true if they are. */
-    synchronized boolean awaitEmpty(long timeoutMillis) throws InterruptedException {
+    /**
+     * Waits up to {@code timeoutMillis} for every segment to be in the primary; true if they are. A fallback copy
+     * still to delete does not hold a recording's end: the primary holds the segment already.
+     */
+    synchronized boolean awaitCopied(long timeoutMillis) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (!copies.isEmpty()) {
+        while (copies.values().stream().anyMatch(c -> !c.inPrimary())) {
             long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
             if (left <= 0) {
                 return false;

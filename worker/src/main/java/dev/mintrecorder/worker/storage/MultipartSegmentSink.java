@@ -228,10 +228,10 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
      * Waits up to {@code timeout} for every segment in the fallback store to be copied back to the primary (call
      * {@link #awaitUploads} first: the spool's backlog goes first).
      *
-     * @return whether none is left in the fallback
+     * @return whether every one is in the primary (a fallback copy may be left to delete)
      */
     public boolean awaitCopyBack(Duration timeout) throws InterruptedException {
-        return copies.awaitEmpty(timeout.toMillis());
+        return copies.awaitCopied(timeout.toMillis());
     }
 
     /**
@@ -426,11 +426,11 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                     return false;
                 }
                 f.primaryAnswered();
-                copies.copied(c);
                 f.copiedBackOne();
                 log.info("segment {} is copied back to the primary store, CRC32C verified ({} bytes)", c.key(),
                         c.bytes());
                 tell(() -> listener.copiedToPrimary(c.key(), c.done(), c.crc32c()));
+                copies.copied(c); // last: awaitCopyBack returns once the listener knows
             }
             step = "delete it from the fallback store";
             f.client().deleteObject(r -> r.bucket(f.bucket()).key(c.key()));
