@@ -120,6 +120,18 @@ public enum Metric {
                     + "(storage.FallbackStore), else 0."),
     FALLBACK_SEGMENTS(COUNTER, "recorder.storage.fallback.segments", null, List.of(),
             "Segments stored in the fallback store; the manifest names the store of each."),
+    FALLBACK_HELD(GAUGE, "recorder.storage.fallback.held", null, List.of(),
+            "Segments of this worker's recordings in the fallback store, waiting to be copied back to the primary "
+                    + "(storage.FallbackCopies); each is copied back once the primary answers."),
+    FALLBACK_COPIED_BACK(COUNTER, "recorder.storage.fallback.copied.back", null, List.of(),
+            "Segments copied back from the fallback store to the primary, CRC32C verified; the fallback's copy is "
+                    + "deleted next."),
+    FALLBACK_COPY_BACK_FAILURES(COUNTER, "recorder.storage.fallback.copy.back.failures", null, List.of(),
+            "Copy-back steps (read from the fallback, write to the primary, delete from the fallback) that failed; "
+                    + "transient ones are retried with backoff, a checksum mismatch leaves the segment in the fallback."),
+    INDEX_IN_FALLBACK(COUNTER, "recorder.index.in.fallback", null, List.of(),
+            "Recordings whose final manifest.json went to the fallback store because the primary still failed when "
+                    + "they ended (an operator copies it back: infra/README.md)."),
     INDEX_PUBLISH_FAILURES(COUNTER, "recorder.index.publish.failures", null, List.of(),
             "Writes of a recording's manifest.json and index.m3u8 that failed after retries; three in a row fail the "
                     + "recording."),

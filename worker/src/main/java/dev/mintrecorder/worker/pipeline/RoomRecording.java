@@ -30,6 +30,7 @@ import dev.mintrecorder.worker.storage.RecordingIndex;
 import dev.mintrecorder.worker.storage.S3Retry;
 import dev.mintrecorder.worker.storage.Salvage;
 import dev.mintrecorder.worker.storage.SegmentUploadListener;
+import dev.mintrecorder.worker.storage.StoreSelector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.exception.SdkException;
@@ -102,6 +103,9 @@ public final class RoomRecording implements RecordingSession {
 
         /** A finished segment is uploaded to {@code key} (in the fallback store, or the primary): index, report it. */
         record SegmentStored(String key, SegmentDone segment, String crc32c, boolean inFallback) implements Command { }
+
+        /** A segment stored in the fallback store is in the primary now. */
+        record SegmentCopiedBack(long sequence) implements Command { }
 
         /** Media stopped for {@code durationMs} before segment {@code beforeSequence}, from-to on the wall clock. */
         record Gap(long beforeSequence, long durationMs, Instant from, Instant to) implements Command { }
@@ -228,6 +232,7 @@ public final class RoomRecording implements RecordingSession {
             }
             case Command.Failure f -> finish(failed(f.code(), f.error(), f.scope()), true);
             case Command.SegmentStored s -> indexSegment(s);
+            case Command.SegmentCopiedBack c -> indexCopiedBack(c);
             case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs(), g.from(), g.to());
             case Command.SegmentLost l -> segmentLost(l);
         }
@@ -252,6 +257,7 @@ public final class RoomRecording implements RecordingSession {
         }
         sink = new MultipartSegmentSink(shared.s3(), shared.bucket(), job.mintId(), job.jobId(), shared.upload(),
                 uploadListener(), shared.registry(), shared.janitor(), shared.spool(), shared.fallback());
+        sink.copyBackLater(index.manifest().segments()); // an earlier attempt's, on resume
         transition(State.JOINING);
         RoomRequest request = new RoomRequest(job.room(), job.targetIdentity(),
                 LayerCap.of(job.video()), job.mintId().value(), job.jobId().toString());
@@ -313,6 +319,7 @@ public final class RoomRecording implements RecordingSession {
             }
             boolean handover = outcome instanceof SessionEnd.HandedOver;
             Duration wait = handover ? shared.handoverUploads() : uploadGrace();
+            long waitUntil = System.nanoTime() + wait.toNanos();
             if (sink != null && !sink.awaitUploads(wait)) {
                 if (handover) {
                     // The worker exits at the end of its drain budget anyway: hand over in time. Open uploads stay
@@ -325,10 +332,21 @@ public final class RoomRecording implements RecordingSession {
                             StatusEvent.Scope.SESSION));
                 }
             }
+            if (sink != null && !handover && !sink.awaitCopyBack(Duration.ofNanos(Math.max(0,
+                    waitUntil - System.nanoTime())))) {
+                // Not a failure yet: every segment is stored, some in the fallback; the final index says where.
+                log.error("job {}: segments are still in the fallback store after the {} s upload grace: the "
+                        + "primary store did not answer", job.jobId(), wait.toSeconds());
+            }
             drainCommandsForFailures();
             SessionEnd result = firstFailure != null && !(outcome instanceof SessionEnd.Failed) ? firstFailure : outcome;
-            if ((closePlaylist || result instanceof SessionEnd.Failed) && closeIndex(result)) {
-                result = withSummary(result);
+            if (closePlaylist || result instanceof SessionEnd.Failed) {
+                result = switch (closeIndex(result)) {
+                    case PRIMARY -> withSummary(result);
+                    case FALLBACK -> indexInFallback(result, shared.fallback().orElseThrow().bucket(),
+                            index.summary().manifestKey());
+                    case NONE -> result;
+                };
             }
             finishWith(result);
         } catch (InterruptedException e) {
@@ -380,26 +398,45 @@ public final class RoomRecording implements RecordingSession {
         };
     }
 
+    /** Where the final index went. */
+    private enum IndexWritten { PRIMARY, FALLBACK, NONE }
+
     /**
-     * Writes the final playlist and manifest; true when they were written (the terminal event then describes them).
+     * The outcome when the final manifest is in the fallback store only ({@code bucket}, {@code manifestKey}): the job
+     * FAILS (STORAGE), or keeps its own failure, and the error says where the manifest is, for the operator who copies
+     * it back. No recording summary: the contract's names the primary's bucket.
+     */
+    static SessionEnd.Failed indexInFallback(SessionEnd result, String bucket, String manifestKey) {
+        String where = "the primary store did not answer when the recording ended: its manifest.json, naming every "
+                + "segment and its store, is in the fallback store, bucket " + bucket + ", key " + manifestKey
+                + "; the playlist in the primary lacks ENDLIST";
+        return switch (result) {
+            case SessionEnd.Failed f -> new SessionEnd.Failed(f.code(), f.error() + "; " + where, f.scope());
+            default -> new SessionEnd.Failed(StatusEvent.FailureCode.STORAGE, where, StatusEvent.Scope.SESSION);
+        };
+    }
+
+    /**
+     * Writes the final playlist and manifest: in the primary (the terminal event then describes them), or the
+     * manifest alone in the fallback store when the primary still fails and one is configured.
      *
      * @throws RuntimeException for a normal end whose final write failed (the recording then fails)
      */
-    private boolean closeIndex(SessionEnd result) {
+    private IndexWritten closeIndex(SessionEnd result) {
         String reason = switch (result) {
             case SessionEnd.Finished f -> f.describe();
             case SessionEnd.Failed f -> "failed: " + f.error();
             case SessionEnd.HandedOver h -> "handed over";
         };
         try {
-            index.end(reason);
-            return true;
+            return index.end(reason, shared.fallback()) == StoreSelector.Store.PRIMARY ? IndexWritten.PRIMARY
+                    : IndexWritten.FALLBACK;
         } catch (RuntimeException e) {
             log.error("job {}: the final playlist could not be written", job.jobId(), e);
             if (result instanceof SessionEnd.Finished) {
                 throw e;
             }
-            return false;
+            return IndexWritten.NONE;
         }
     }
 
@@ -413,6 +450,7 @@ public final class RoomRecording implements RecordingSession {
                 case Command.Failure f -> recordFailure(failed(f.code(), f.error(), f.scope()));
                 case Command.Handover h -> h.done().complete(null);
                 case Command.SegmentStored s -> indexSegment(s);
+                case Command.SegmentCopiedBack back -> indexCopiedBack(back);
                 case Command.Gap g -> index.gap(g.beforeSequence(), g.durationMs(), g.from(), g.to());
                 case Command.SegmentLost l -> segmentLost(l);
                 default -> { }
@@ -492,6 +530,11 @@ public final class RoomRecording implements RecordingSession {
             }
 
             @Override
+            public void copiedToPrimary(String key, SegmentDone segment, String crc32c) {
+                commands.add(new Command.SegmentCopiedBack(segment.sequence()));
+            }
+
+            @Override
             public void lost(SegmentDone segment, String key, String why) {
                 log.error("job {}: segment {} lost ({}): a gap of {} s", job.jobId(), key, why,
                         segment.durationSeconds());
@@ -504,6 +547,17 @@ public final class RoomRecording implements RecordingSession {
                         "segment upload to S3 failed: " + key + ": " + describe(error), scopeOf(error)));
             }
         };
+    }
+
+    /** A segment copied back from the fallback store is in the primary now: the index lists it (and publishes). */
+    private void indexCopiedBack(Command.SegmentCopiedBack copied) {
+        try {
+            index.movedToPrimary(copied.sequence());
+        } catch (RuntimeException e) {
+            log.error("job {}: the playlist could not be written", job.jobId(), e);
+            commands.add(new Command.Failure(StatusEvent.FailureCode.STORAGE,
+                    "the playlist could not be written to S3: " + describe(e), scopeOf(e)));
+        }
     }
 
     /**

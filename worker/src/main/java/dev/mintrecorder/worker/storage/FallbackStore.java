@@ -9,6 +9,7 @@ import software.amazon.awssdk.services.s3.S3Client;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The worker's fallback store (as LiveKit Egress has): a second S3 endpoint and bucket that spooled segments go to
@@ -25,6 +26,10 @@ public final class FallbackStore implements AutoCloseable {
     private final StoreSelector selector;
     private final Clock clock;
     private final Counter stored;
+    private final Counter copiedBack;
+    private final Counter copyBackFailures;
+    private final AtomicLong held = new AtomicLong();
+    private final Counter indexes;
     private volatile boolean active;
 
     /** @param s3 the fallback's client, owned (closed) by this store from now on */
@@ -34,6 +39,10 @@ public final class FallbackStore implements AutoCloseable {
         this.selector = new StoreSelector(after, PROBE_EVERY);
         this.clock = clock;
         this.stored = Metric.FALLBACK_SEGMENTS.counter(registry);
+        this.copiedBack = Metric.FALLBACK_COPIED_BACK.counter(registry);
+        this.copyBackFailures = Metric.FALLBACK_COPY_BACK_FAILURES.counter(registry);
+        Metric.FALLBACK_HELD.gauge(registry, held::get);
+        this.indexes = Metric.INDEX_IN_FALLBACK.counter(registry);
         Metric.FALLBACK_ACTIVE.gauge(registry, () -> active ? 1 : 0);
     }
 
@@ -69,9 +78,36 @@ public final class FallbackStore implements AutoCloseable {
         }
     }
 
-    /** A segment is in the fallback store now. */
+    /** A segment is in the fallback store now, waiting to be copied back. */
     void storedOne() {
         stored.increment();
+        held.incrementAndGet();
+    }
+
+    /** A segment an earlier attempt stored here waits to be copied back too. */
+    void adoptedOne() {
+        held.incrementAndGet();
+    }
+
+    /** A segment was copied back to the primary and deleted here. */
+    void copiedBackOne() {
+        copiedBack.increment();
+        held.decrementAndGet();
+    }
+
+    /** A copy-back step failed. */
+    void copyBackFailed() {
+        copyBackFailures.increment();
+    }
+
+    /** A recording's final manifest is here: the primary still failed when it ended. */
+    void indexWritten() {
+        indexes.increment();
+    }
+
+    /** A segment stays here for good (its recording ended or its copy cannot be copied back): no longer waiting. */
+    void leftHere(int segments) {
+        held.addAndGet(-segments);
     }
 
     @Override

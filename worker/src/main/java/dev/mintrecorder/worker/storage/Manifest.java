@@ -176,6 +176,16 @@ public record Manifest(int schema, String mintId, String jobId, int segmentSecon
         return withSegments(next);
     }
 
+    /**
+     * Segment {@code seq}, which was in the fallback store, is in the primary now (copied back): it loses its
+     * {@code store}. Unchanged when no such segment is listed.
+     */
+    public Manifest movedToPrimary(long seq) {
+        return withSegments(segments.stream().map(s -> s.seq() != seq || !s.inFallback() ? s
+                : new Segment(s.seq(), s.key(), s.durationS(), s.bytes(), s.discontinuity(), s.salvaged(),
+                        s.recovered(), s.programDateTime(), s.crc32c(), null)).toList());
+    }
+
     /** The segments replaced by {@code next} (in seq order). */
     Manifest withSegments(List<Segment> next) {
         return new Manifest(schema, mintId, jobId, segmentSeconds, next, droppedFrames, sourceSkippedFrames, gaps,

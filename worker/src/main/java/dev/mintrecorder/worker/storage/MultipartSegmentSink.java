@@ -2,6 +2,7 @@ package dev.mintrecorder.worker.storage;
 
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
+import dev.mintrecorder.worker.media.FrameLoss;
 import dev.mintrecorder.worker.media.SegmentDone;
 import dev.mintrecorder.worker.media.SegmentOutput;
 import dev.mintrecorder.worker.ops.LogContext;
@@ -20,6 +21,7 @@ import software.amazon.awssdk.services.s3.model.CompletedMultipartUpload;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.PutObjectResponse;
 import software.amazon.awssdk.services.s3.model.UploadPartRequest;
 import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
@@ -82,6 +84,13 @@ import java.util.zip.CRC32C;
  * primary has failed for {@code S3_FALLBACK_AFTER}, and reports them with
  * {@link SegmentUploadListener#uploadedToFallback}; a put that the primary takes (a probe every few seconds, or a
  * direct upload) sends them to the primary again.
+ *
+ * <p><b>Copy-back.</b> Every segment this sink put in the fallback is copied back once the primary answers, by the
+ * same drain thread, lowest sequence first, after the spool's backlog (local disk is the scarcer store): read from
+ * the fallback and checked against the CRC32C its writer computed, put to the primary with that CRC32C (which the
+ * primary verifies), reported with {@link SegmentUploadListener#copiedToPrimary}, and only then deleted from the
+ * fallback. Each step is retried with backoff until the recording stops; what is still in the fallback then stays
+ * there, named by the manifest ({@link FallbackCopies}).
  */
 public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(MultipartSegmentSink.class);
@@ -113,6 +122,8 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private final Thread drain;
     /** Where spooled segments go while the primary keeps failing; empty without one. */
     private final Optional<FallbackStore> fallback;
+    /** This room's segments in the fallback store, until they are copied back. */
+    private final FallbackCopies copies = new FallbackCopies();
     private volatile boolean stopped;
 
     /**
@@ -191,6 +202,40 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     }
 
     /**
+     * Segments an earlier attempt of this recording left in the fallback store (its manifest names them, with their
+     * CRC32C): they are copied back like this sink's own once the primary answers, so a resumed recording's playlist
+     * lists them. Without a fallback store (or a drain) they stay where they are, and the manifest keeps naming it.
+     */
+    public void copyBackLater(List<Manifest.Segment> segments) {
+        List<Manifest.Segment> inFallback = segments.stream().filter(Manifest.Segment::inFallback).toList();
+        if (inFallback.isEmpty()) {
+            return;
+        }
+        if (fallback.isEmpty() || drain == null) {
+            log.error("the manifest names segments {} in the fallback store, but this worker has no fallback store "
+                    + "(or no spool): they stay there", inFallback.stream().map(Manifest.Segment::seq).toList());
+            return;
+        }
+        for (Manifest.Segment s : inFallback) {
+            copies.add(s.key(), new SegmentDone(s.seq(), s.durationS(), s.discontinuity(), s.bytes(),
+                    s.programDateTime(), FrameLoss.NONE), s.crc32c(), s.bytes());
+            fallback.get().adoptedOne();
+        }
+        log.info("segments {} of an earlier attempt are in the fallback store: copying them back once the primary "
+                + "answers", inFallback.stream().map(Manifest.Segment::seq).toList());
+    }
+
+    /**
+     * Waits up to {@code timeout} for every segment in the fallback store to be copied back to the primary (call
+     * {@link #awaitUploads} first: the spool's backlog goes first).
+     *
+     * @return whether every one is in the primary (a fallback copy may be left to delete)
+     */
+    public boolean awaitCopyBack(Duration timeout) throws InterruptedException {
+        return copies.awaitCopied(timeout.toMillis());
+    }
+
+    /**
      * Stops the upload threads; uploads not yet completed are aborted, by the {@link UploadJanitor} once S3 answers.
      * Call {@link #awaitUploads} first.
      */
@@ -224,6 +269,20 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         if (!left.isEmpty()) {
             log.error("{} spooled segment(s) never reached S3 before the recording ended and are lost: {}",
                     left.size(), left.stream().map(SegmentSpool.Entry::sequence).toList());
+        }
+        List<FallbackCopies.Copy> inFallback = copies.clear();
+        List<Long> notCopied = inFallback.stream().filter(c -> !c.inPrimary()).map(FallbackCopies.Copy::sequence)
+                .toList();
+        if (!notCopied.isEmpty()) {
+            fallback.ifPresent(f -> f.leftHere(notCopied.size()));
+            log.error("{} segment(s) stay in the fallback store, bucket {}: the primary did not answer before the "
+                    + "recording ended; the manifest names their store: {}", notCopied.size(),
+                    fallback.map(FallbackStore::bucket).orElse("?"), notCopied);
+        }
+        if (notCopied.size() < inFallback.size()) {
+            log.warn("the fallback store keeps stray copies of segments {} that are in the primary too: their delete "
+                    + "did not succeed before the recording ended", inFallback.stream()
+                    .filter(FallbackCopies.Copy::inPrimary).map(FallbackCopies.Copy::sequence).toList());
         }
     }
 
@@ -263,10 +322,20 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                 if (backoffMs > 0) {
                     Thread.sleep(backoffMs);
                 }
-                SegmentSpool.Entry e = spool.awaitFirst(500).orElse(null);
-                if (e == null) {
-                    continue;
+                SegmentSpool.Entry next = spool.first().orElse(null);
+                if (next == null) {
+                    FallbackCopies.Copy c = copies.first().orElse(null);
+                    // The copy-back's put to the primary is the probe while failed over: asking takes its slot.
+                    if (c != null && (c.inPrimary() || fallback.orElseThrow().target() == StoreSelector.Store.PRIMARY)) {
+                        backoffMs = copyBack(fallback.orElseThrow(), c) ? 0 : nextBackoff(backoffMs);
+                        continue;
+                    }
+                    next = spool.awaitFirst(500).orElse(null);
+                    if (next == null) {
+                        continue;
+                    }
                 }
+                SegmentSpool.Entry e = next;
                 Long lower = directInFlight.lower(e.sequence());
                 if (lower != null) {
                     backoffMs = 50; // its direct upload settles first: uploaded, or spooled ahead of this one
@@ -276,13 +345,14 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                 StoreSelector.Store store = fallback.map(FallbackStore::target).orElse(StoreSelector.Store.PRIMARY);
                 if (store == StoreSelector.Store.FALLBACK) {
                     FallbackStore f = fallback.orElseThrow();
-                    put(f.client(), f.bucket(), e, data);
+                    put(f.client(), f.bucket(), e.key(), e.crc32c(), data);
+                    copies.add(e.key(), e.done(), e.crc32c(), e.bytes());
                     f.storedOne();
                     log.info("spooled segment {} is in the fallback store now ({} bytes)", e.key(), e.bytes());
                     tell(() -> listener.uploadedToFallback(e.key(), e.done(), e.crc32c()));
                 } else {
                     try {
-                        put(s3, bucket, e, data);
+                        put(s3, bucket, e.key(), e.crc32c(), data);
                     } catch (SdkException ex) {
                         if (S3Retry.isTransient(ex)) {
                             fallback.ifPresent(FallbackStore::primaryFailed);
@@ -311,9 +381,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                     }
                     return;
                 }
-                backoffMs = backoffMs < config.retryInitialBackoff().toMillis()
-                        ? config.retryInitialBackoff().toMillis()
-                        : Math.min(backoffMs * 2, config.retryMaxBackoff().toMillis());
+                backoffMs = nextBackoff(backoffMs);
             } catch (IOException ex) {
                 SegmentSpool.Entry e = spool.first().orElse(null);
                 log.error("could not read spooled segment {}: {}", e == null ? "?" : e.key(), ex.toString());
@@ -325,9 +393,76 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         }
     }
 
-    private static void put(S3Client client, String bucket, SegmentSpool.Entry e, byte[] data) {
-        client.putObject(PutObjectRequest.builder().bucket(bucket).key(e.key()).contentType("video/mp2t")
-                .checksumCRC32C(e.crc32c()).build(), RequestBody.fromBytes(data));
+    private long nextBackoff(long backoffMs) {
+        return backoffMs < config.retryInitialBackoff().toMillis() ? config.retryInitialBackoff().toMillis()
+                : Math.min(backoffMs * 2, config.retryMaxBackoff().toMillis());
+    }
+
+    /**
+     * One step of copying {@code c} back: read it from the fallback, verify it, put it to the primary (which verifies
+     * its CRC32C) and report it; then delete it from the fallback. Never throws.
+     *
+     * @return whether it made progress; false after a transient failure, to back off and retry
+     */
+    private boolean copyBack(FallbackStore f, FallbackCopies.Copy c) {
+        String step = "read it from the fallback store";
+        try {
+            if (!c.inPrimary()) {
+                byte[] data = f.client().getObjectAsBytes(r -> r.bucket(f.bucket()).key(c.key())).asByteArray();
+                Optional<String> bad = FallbackCopies.mismatch(c, data);
+                if (bad.isPresent()) {
+                    f.copyBackFailed();
+                    f.leftHere(1);
+                    copies.remove(c);
+                    log.error("segment {} cannot be copied back: {}; it stays in the fallback store, bucket {}, and "
+                            + "the manifest keeps naming that store", c.key(), bad.get(), f.bucket());
+                    return true;
+                }
+                step = "put it to the primary store";
+                String stored = put(s3, bucket, c.key(), c.crc32c(), data).checksumCRC32C();
+                if (stored != null && !stored.equals(c.crc32c())) {
+                    f.copyBackFailed();
+                    log.error("copy-back of segment {}: the primary stored CRC32C {}, not {}; retrying", c.key(),
+                            stored, c.crc32c());
+                    return false;
+                }
+                f.primaryAnswered();
+                f.copiedBackOne();
+                log.info("segment {} is copied back to the primary store, CRC32C verified ({} bytes)", c.key(),
+                        c.bytes());
+                tell(() -> listener.copiedToPrimary(c.key(), c.done(), c.crc32c()));
+                copies.copied(c); // last: awaitCopyBack returns once the listener knows
+            }
+            step = "delete it from the fallback store";
+            f.client().deleteObject(r -> r.bucket(f.bucket()).key(c.key()));
+            copies.remove(c);
+            return true;
+        } catch (SdkException ex) {
+            f.copyBackFailed();
+            boolean transientFailure = S3Retry.isTransient(ex);
+            if (transientFailure && step.startsWith("put")) {
+                f.primaryFailed();
+            }
+            if (transientFailure) {
+                log.warn("copy-back of segment {} from the fallback store: could not {} (retried with backoff): {}",
+                        c.key(), step, ex.toString());
+                return false;
+            }
+            copies.remove(c);
+            if (!c.inPrimary()) {
+                f.leftHere(1);
+            }
+            log.error("copy-back of segment {} from the fallback store: could not {}, and S3 refuses for good: {}; "
+                    + "{}", c.key(), step, ex.toString(), c.inPrimary()
+                    ? "the fallback keeps a stray copy (the primary holds the segment)"
+                    : "it stays in the fallback store, and the manifest keeps naming that store");
+            return true;
+        }
+    }
+
+    private static PutObjectResponse put(S3Client client, String bucket, String key, String crc32c, byte[] data) {
+        return client.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType("video/mp2t")
+                .checksumCRC32C(crc32c).build(), RequestBody.fromBytes(data));
     }
 
     private <T> CompletableFuture<T> track(CompletableFuture<T> f) {

@@ -12,8 +12,13 @@ import java.util.Locale;
  * {@code #EXT-X-PROGRAM-DATE-TIME} gives each segment whose wall-clock time is known the time of its first frame.
  * {@code #EXT-X-INDEPENDENT-SEGMENTS} holds because every segment starts with an IDR frame (keyframes are forced every
  * 2 s and the muxer cuts only at keyframes; a salvaged segment is a prefix of such a segment). Version 3 covers
- * every tag used (decimal EXTINF). Segments in the fallback store are left out (the manifest lists them, with their
- * store): the playlist names only objects beside it.
+ * every tag used (decimal EXTINF).
+ *
+ * <p><b>Segments in the fallback store</b> are not beside the playlist, so it cannot name them. A live playlist only
+ * ever appends (EVENT), so it stops before the first of them: the segments after it wait, in order, until the sink has
+ * copied it back to the primary, exactly as the spool's backlog waits. A finished playlist (ENDLIST) lists every
+ * segment in the primary: one still in the fallback then (the primary came back too late) is a missing sequence
+ * number, marked as a discontinuity; the manifest names its store.
  */
 public final class Playlist {
     /** ISO 8601 in UTC, to the millisecond (RFC 8216 4.3.2.6). */
@@ -24,8 +29,7 @@ public final class Playlist {
     }
 
     public static String render(Manifest manifest) {
-        // A segment in the fallback store is not where the playlist is: it is left out, a missing sequence number.
-        List<Manifest.Segment> segments = manifest.segments().stream().filter(s -> !s.inFallback()).toList();
+        List<Manifest.Segment> segments = listed(manifest);
         // Each EXTINF rounded must not exceed the target duration (RFC 8216 4.3.3.1).
         long target = Math.max(manifest.segmentSeconds(),
                 segments.stream().mapToLong(s -> Math.round(s.durationS())).max().orElse(0));
@@ -53,6 +57,14 @@ public final class Playlist {
             m3u8.append("#EXT-X-ENDLIST\n");
         }
         return m3u8.toString();
+    }
+
+    /** The segments the playlist names: see the class comment on the fallback store. */
+    static List<Manifest.Segment> listed(Manifest manifest) {
+        if (manifest.ended()) {
+            return manifest.segments().stream().filter(s -> !s.inFallback()).toList();
+        }
+        return manifest.segments().stream().takeWhile(s -> !s.inFallback()).toList();
     }
 
     private static String fileName(String key) {

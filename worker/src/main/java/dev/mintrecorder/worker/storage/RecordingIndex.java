@@ -17,6 +17,7 @@ import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -136,6 +137,17 @@ public final class RecordingIndex {
     }
 
     /**
+     * Segment {@code seq}, added as in the fallback store, is in the primary now (copied back): its manifest entry
+     * loses its store, and the live playlist lists it and the segments that waited behind it. Publishes.
+     *
+     * @throws PublishException as {@link #add} does
+     */
+    public synchronized void movedToPrimary(long seq) {
+        manifest = manifest.movedToPrimary(seq);
+        publish();
+    }
+
+    /**
      * A media gap before segment {@code beforeSeq}, from the last frame before it to the first after it on the wall
      * clock. Recorded with the next publish.
      */
@@ -162,14 +174,44 @@ public final class RecordingIndex {
      * @throws RuntimeException when S3 still refuses after retries (counted): the recording's index is then stale
      */
     public synchronized void end(String reason) {
+        end(reason, Optional.empty());
+    }
+
+    /**
+     * As {@link #end(String)}; when the primary still refuses after the retries and a {@code fallback} store is
+     * configured, the final manifest goes there instead, under the same key, so that every segment (each named with
+     * its store) can be found. The playlist does not: it names objects beside it, and the fallback holds only some.
+     * The playlist in the primary then stays as last published, without ENDLIST.
+     *
+     * @return the store that holds the final manifest
+     * @throws RuntimeException when neither store took it (counted)
+     */
+    public synchronized StoreSelector.Store end(String reason, Optional<FallbackStore> fallback) {
         manifest = manifest.ended(reason);
         try {
             writeBoth();
+            failedInARow = 0;
+            return StoreSelector.Store.PRIMARY;
         } catch (RuntimeException e) {
             publishFailures.increment();
-            throw e;
+            if (fallback.isEmpty()) {
+                throw e;
+            }
+            log.error("the final {} could not be written to the primary store ({}): writing it to the fallback "
+                    + "store, bucket {}", manifestKey, e.toString(), fallback.get().bucket());
+            try {
+                put(fallback.get().client(), fallback.get().bucket(), manifestKey, manifest.toJson(),
+                        "application/json");
+            } catch (RuntimeException f) {
+                f.addSuppressed(e);
+                throw f;
+            }
+            fallback.get().indexWritten();
+            log.error("the final {} is in the fallback store, bucket {}, naming every segment and its store; the "
+                    + "primary's {} stays without ENDLIST until an operator copies it back (infra/README.md)",
+                    manifestKey, fallback.get().bucket(), playlistKey);
+            return StoreSelector.Store.FALLBACK;
         }
-        failedInARow = 0;
     }
 
     /** An intermediate publish: a failure is counted and logged, and thrown only when too many come in a row. */
@@ -197,6 +239,10 @@ public final class RecordingIndex {
     }
 
     private void put(String key, byte[] body, String contentType) {
+        put(s3, bucket, key, body, contentType);
+    }
+
+    private void put(S3Client s3, String bucket, String key, byte[] body, String contentType) {
         retry.call(() -> s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType(contentType)
                 .cacheControl("no-cache").build(), RequestBody.fromBytes(body)));
     }

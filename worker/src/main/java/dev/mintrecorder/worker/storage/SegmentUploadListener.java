@@ -22,6 +22,15 @@ public interface SegmentUploadListener {
     }
 
     /**
+     * A segment reported with {@link #uploadedToFallback} is in the primary now: copied back, its CRC32C verified, and
+     * deleted from the fallback. Called in sequence order.
+     */
+    default void copiedToPrimary(String key, SegmentDone segment, String crc32c) {
+        throw new UnsupportedOperationException("this listener was given no fallback store, yet segment " + key
+                + " came back from there");
+    }
+
+    /**
      * S3 could not take the finished segment in time and the spool could not keep it ({@code why}): it is lost, and
      * the recording has a hole of its duration.
      */

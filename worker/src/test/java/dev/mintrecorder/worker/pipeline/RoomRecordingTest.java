@@ -75,6 +75,20 @@ class RoomRecordingTest {
     }
 
     @Test
+    void aFinalManifestInTheFallbackStoreFailsTheJobAndSaysWhereItIs() {
+        SessionEnd stopped = RoomRecording.indexInFallback(new SessionEnd.Finished(SessionEnd.Reason.STOPPED, "stop"),
+                "backup", "recordings/m/j/manifest.json");
+        assertEquals(StatusEvent.FailureCode.STORAGE, ((SessionEnd.Failed) stopped).code());
+        assertTrue(((SessionEnd.Failed) stopped).error().contains("fallback store, bucket backup, key "
+                + "recordings/m/j/manifest.json"), stopped.toString());
+        SessionEnd.Failed encoder = (SessionEnd.Failed) RoomRecording.indexInFallback(new SessionEnd.Failed(
+                StatusEvent.FailureCode.ENCODER, "x264 failed", StatusEvent.Scope.SESSION), "backup", "k");
+        assertEquals(StatusEvent.FailureCode.ENCODER, encoder.code(), "its own failure comes first");
+        assertTrue(encoder.error().startsWith("x264 failed; ") && encoder.error().contains("bucket backup"),
+                encoder.error());
+    }
+
+    @Test
     void aFailureIsDescribedWithItsRootCause() {
         assertEquals("upload of seg_000001.ts failed (SdkClientException: Connection refused)", RoomRecording.describe(
                 new IOException("upload of seg_000001.ts failed", SdkClientException.create("Connection refused"))));

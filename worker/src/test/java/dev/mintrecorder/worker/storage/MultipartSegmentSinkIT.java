@@ -72,9 +72,20 @@ class MultipartSegmentSinkIT {
         final Map<Long, String> lost = new ConcurrentHashMap<>();
         final Map<Long, Exception> failed = new ConcurrentHashMap<>();
         final Set<Long> inFallback = ConcurrentHashMap.newKeySet();
+        final List<Long> copiedBack = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        /** What the listener heard, in order, as the recording's index hears it. */
+        final List<Heard> heard = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+
+        record Heard(String what, String key, SegmentDone segment, String crc32c) {
+        }
 
         @Override
         public void uploaded(String key, SegmentDone segment, String crc32c) {
+            heard.add(new Heard("uploaded", key, segment, crc32c));
+            stored(segment, crc32c);
+        }
+
+        private void stored(SegmentDone segment, String crc32c) {
             checksums.put(segment.sequence(), crc32c);
             order.add(segment.sequence());
             uploaded.put(segment.sequence(), segment.bytes());
@@ -82,8 +93,28 @@ class MultipartSegmentSinkIT {
 
         @Override
         public void uploadedToFallback(String key, SegmentDone segment, String crc32c) {
+            heard.add(new Heard("fallback", key, segment, crc32c));
             inFallback.add(segment.sequence());
-            uploaded(key, segment, crc32c);
+            stored(segment, crc32c);
+        }
+
+        @Override
+        public void copiedToPrimary(String key, SegmentDone segment, String crc32c) {
+            heard.add(new Heard("copied", key, segment, crc32c));
+            copiedBack.add(segment.sequence());
+        }
+
+        /** Feeds what was heard to {@code index} as the recording does; returns each live playlist it rendered. */
+        List<String> replay(RecordingIndex index) {
+            List<String> playlists = new java.util.ArrayList<>();
+            for (Heard h : List.copyOf(heard)) {
+                switch (h.what()) {
+                    case "copied" -> index.movedToPrimary(h.segment().sequence());
+                    default -> index.add(h.key(), h.segment(), h.crc32c(), h.what().equals("fallback"));
+                }
+                playlists.add(Playlist.render(index.manifest()));
+            }
+            return playlists;
         }
 
         @Override
@@ -337,67 +368,181 @@ class MultipartSegmentSinkIT {
 
     /**
      * Primary stopped: after S3_FALLBACK_AFTER (2 s here) the spooled segments go to a second S3Proxy, the fallback;
-     * primary back: segments go there again. Every segment the manifest lists is in the store it names, with the
-     * CRC32C it lists.
+     * primary back: segments go there again, and those in the fallback are copied back, in order, verified, and
+     * deleted there. In the end every segment is in the primary, byte for byte with the CRC32C the manifest lists, the
+     * playlist lists every one in order (appending only while live), and the fallback holds none.
      */
     @Test
-    void whileThePrimaryKeepsFailingSegmentsGoToTheFallbackAndBackOnceItAnswers() throws Exception {
-        UploadConfig quick = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 4, Duration.ofMillis(100),
-                Duration.ofMillis(500));
-        S3Server second = S3Server.start(S3ServerOptions.defaults());
-        try (S3Client secondClient = second.client();
-             FallbackStore fallback = new FallbackStore(second.client(), second.options().bucket(),
-                     Duration.ofSeconds(2), java.time.Clock.systemUTC(), METERS)) {
-            sink = new MultipartSegmentSink(s3, bucket, MINT, job, quick, recorded, METERS, janitor,
-                    new SegmentSpool(new SpoolConfig(spoolDir, 64L << 20, 32L << 20, Duration.ofMillis(100)), METERS),
-                    Optional.of(fallback));
-            Map<Long, byte[]> data = new java.util.HashMap<>();
-            for (long seq = 0; seq < 12; seq++) {
-                data.put(seq, random(200_000, 300 + seq));
-            }
-            writeSegments(sink, data, 0, 2);
+    void whileThePrimaryKeepsFailingSegmentsGoToTheFallbackAndAreCopiedBackOnceItAnswers() throws Exception {
+        double copiedBefore = globalCount("recorder.storage.fallback.copied.back");
+        try (Fallback fb = fallback()) {
+            Map<Long, byte[]> data = segmentData(12);
+            // One at a time: two direct uploads in parallel may complete in either order (not this test's subject).
+            writeSegments(sink, data, 0, 1);
+            await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 1);
+            writeSegments(sink, data, 1, 2);
             await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
 
             stack.s3().stop();
             writeSegments(sink, data, 2, 8);
             await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.size() == 8);
-            assertEquals(java.util.Set.of(2L, 3L, 4L, 5L, 6L, 7L), recorded.inFallback,
-                    "the outage's segments are in the fallback");
+            assertEquals(Set.of(2L, 3L, 4L, 5L, 6L, 7L), recorded.inFallback, "the outage's segments are in the fallback");
             assertEquals(1.0, METERS.get("recorder.storage.fallback.active").gauge().value());
+            assertEquals(6.0, METERS.get("recorder.storage.fallback.held").gauge().value());
+            assertEquals(6, fb.keys().size());
 
             stack.s3().start();
             writeSegments(sink, data, 8, 12);
             await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.size() == 12);
             assertTrue(sink.awaitUploads(Duration.ofSeconds(10)));
-            assertEquals(6, recorded.inFallback.size(), "the primary takes segments again once it answers");
+            assertTrue(sink.awaitCopyBack(Duration.ofSeconds(30)), "copied back once the primary answers");
+            assertEquals(6, recorded.inFallback.size(), "the primary takes new segments again once it answers");
+            assertEquals(List.of(2L, 3L, 4L, 5L, 6L, 7L), List.copyOf(recorded.copiedBack), "copied back in order");
             assertEquals(0.0, METERS.get("recorder.storage.fallback.active").gauge().value());
+            assertEquals(0.0, METERS.get("recorder.storage.fallback.held").gauge().value());
+            assertEquals(copiedBefore + 6, globalCount("recorder.storage.fallback.copied.back"));
+            // Deleted from the fallback after the primary's copy is verified (awaitCopyBack does not wait for that).
+            await().atMost(Duration.ofSeconds(10)).until(() -> fb.keys().isEmpty());
 
-            // The index as the recording keeps it, in the order the segments were reported.
-            RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 2, new S3Retry("it", quick, METERS),
+            // The index as the recording keeps it, fed in the order the segments were reported.
+            RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 2, new S3Retry("it", QUICK, METERS),
                     METERS);
-            for (long seq : List.copyOf(recorded.order)) {
-                SegmentDone done = new SegmentDone(seq, 2.0, false, data.get(seq).length, null, FrameLoss.NONE);
-                index.add(S3Keys.segment(MINT, job, seq), done, recorded.checksums.get(seq),
-                        recorded.inFallback.contains(seq));
+            List<String> live = recorded.replay(index);
+            for (int k = 1; k < live.size(); k++) {
+                assertTrue(live.get(k).startsWith(live.get(k - 1)), "a live playlist only appends:\n"
+                        + live.get(k - 1) + "\n" + live.get(k));
             }
-            index.end("test done");
+            // Heard before the primary came back: 0-1 uploaded, 2-7 to the fallback. Those are not listed.
+            assertEquals(List.of("seg_000000.ts", "seg_000001.ts"), listed(live.get(7)));
+            for (String p : live) {
+                List<String> names = listed(p);
+                assertEquals(java.util.stream.LongStream.range(0, names.size()).mapToObj("seg_%06d.ts"::formatted)
+                        .toList(), names, "a segment after one still in the fallback waits, in order");
+            }
+            assertEquals(StoreSelector.Store.PRIMARY, index.end("test done", Optional.of(fb.store())));
             Manifest manifest = Manifest.fromJson(s3.getObjectAsBytes(r -> r.bucket(bucket)
                     .key(S3Keys.manifest(MINT, job))).asByteArray());
-            assertEquals(12, manifest.segments().size());
+            assertEquals(java.util.stream.LongStream.range(0, 12).boxed().toList(),
+                    manifest.segments().stream().map(Manifest.Segment::seq).toList());
             for (Manifest.Segment s : manifest.segments()) {
-                S3Client store = s.inFallback() ? secondClient : s3;
-                String storeBucket = s.inFallback() ? second.options().bucket() : bucket;
-                byte[] stored = store.getObjectAsBytes(r -> r.bucket(storeBucket).key(s.key())).asByteArray();
-                assertArrayEquals(data.get(s.seq()), stored, "segment " + s.seq() + " in " + s.store());
+                assertFalse(s.inFallback(), "segment " + s.seq());
+                byte[] stored = object(s.seq());
+                assertArrayEquals(data.get(s.seq()), stored, "segment " + s.seq());
                 assertEquals(s.bytes(), stored.length);
                 assertEquals(s.crc32c(), Crc32c.of(stored, 0, stored.length), "segment " + s.seq());
             }
             String playlist = s3.getObjectAsBytes(r -> r.bucket(bucket).key(S3Keys.playlist(MINT, job))).asUtf8String();
-            assertTrue(!playlist.contains("seg_000002.ts") && playlist.contains("seg_000008.ts"),
-                    "the playlist names only the primary's segments: " + playlist);
-        } finally {
-            second.close();
+            assertEquals(java.util.stream.LongStream.range(0, 12).mapToObj("seg_%06d.ts"::formatted).toList(),
+                    listed(playlist), playlist);
+            assertEquals(List.of(), HlsSpec.violations(playlist, true));
         }
+    }
+
+    /**
+     * The primary is still down when the recording ends: the segments of the outage stay in the fallback, and the
+     * final manifest goes there too, under its key, naming every segment with its store.
+     */
+    @Test
+    void whenThePrimaryIsStillDownAtTheEndTheFinalManifestGoesToTheFallbackNamingEverySegmentsStore()
+            throws Exception {
+        double indexesBefore = globalCount("recorder.index.in.fallback");
+        try (Fallback fb = fallback()) {
+            Map<Long, byte[]> data = segmentData(6);
+            RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 2, new S3Retry("it", QUICK, METERS),
+                    METERS);
+            writeSegments(sink, data, 0, 2);
+            await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
+            stack.s3().stop();
+            writeSegments(sink, data, 2, 6);
+            await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.size() == 6);
+            assertTrue(sink.awaitUploads(Duration.ofSeconds(5)), "every segment is stored, some in the fallback");
+            assertFalse(sink.awaitCopyBack(Duration.ofSeconds(1)), "the primary is down: nothing to copy back to");
+            recorded.replay(index);
+
+            assertEquals(StoreSelector.Store.FALLBACK, index.end("stopped", Optional.of(fb.store())));
+            sink.close();
+            sink = null;
+            assertEquals(indexesBefore + 1, globalCount("recorder.index.in.fallback"));
+            Manifest manifest = Manifest.fromJson(fb.client().getObjectAsBytes(r -> r.bucket(fb.bucket())
+                    .key(S3Keys.manifest(MINT, job))).asByteArray());
+            assertTrue(manifest.ended());
+            assertEquals(java.util.stream.LongStream.range(0, 6).boxed().toList(),
+                    manifest.segments().stream().map(Manifest.Segment::seq).toList());
+            for (Manifest.Segment s : manifest.segments()) {
+                assertEquals(recorded.inFallback.contains(s.seq()), s.inFallback(), "segment " + s.seq());
+                if (s.inFallback()) {
+                    byte[] stored = fb.client().getObjectAsBytes(r -> r.bucket(fb.bucket()).key(s.key())).asByteArray();
+                    assertArrayEquals(data.get(s.seq()), stored, "segment " + s.seq());
+                    assertEquals(s.crc32c(), Crc32c.of(stored, 0, stored.length), "segment " + s.seq());
+                }
+            }
+            assertFalse(recorded.inFallback.isEmpty());
+            stack.s3().start();
+            for (Manifest.Segment s : manifest.segments().stream().filter(s -> !s.inFallback()).toList()) {
+                assertArrayEquals(data.get(s.seq()), object(s.seq()), "segment " + s.seq() + " in the primary");
+            }
+
+            // A later attempt of the job (a resume) given this manifest copies its fallback segments back.
+            sink = new MultipartSegmentSink(s3, bucket, MINT, job, QUICK, recorded, METERS, janitor,
+                    new SegmentSpool(new SpoolConfig(spoolDir, 64L << 20, 32L << 20, Duration.ofMillis(100)), METERS),
+                    Optional.of(fb.store()));
+            sink.copyBackLater(manifest.segments());
+            assertTrue(sink.awaitCopyBack(Duration.ofSeconds(30)));
+            assertEquals(List.copyOf(new java.util.TreeSet<>(recorded.inFallback)), List.copyOf(recorded.copiedBack));
+            for (long seq : recorded.inFallback) {
+                assertArrayEquals(data.get(seq), object(seq), "segment " + seq + " copied back");
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> fb.keys().equals(List.of(S3Keys.manifest(MINT, job))));
+        }
+    }
+
+    /** The segment names a playlist lists, in its order. */
+    private static List<String> listed(String playlist) {
+        return playlist.lines().filter(l -> l.endsWith(".ts")).toList();
+    }
+
+    private static final UploadConfig QUICK = new UploadConfig(UploadConfig.MIN_PART_SIZE, 2, 4,
+            Duration.ofMillis(100), Duration.ofMillis(500));
+
+    /** A second S3Proxy as the fallback store (S3_FALLBACK_AFTER 2 s), and this test's sink using it. */
+    private Fallback fallback() {
+        S3Server second = S3Server.start(S3ServerOptions.defaults());
+        FallbackStore store = new FallbackStore(second.client(), second.options().bucket(), Duration.ofSeconds(2),
+                java.time.Clock.systemUTC(), METERS);
+        sink = new MultipartSegmentSink(s3, bucket, MINT, job, QUICK, recorded, METERS, janitor,
+                new SegmentSpool(new SpoolConfig(spoolDir, 64L << 20, 32L << 20, Duration.ofMillis(100)), METERS),
+                Optional.of(store));
+        return new Fallback(second, store, job);
+    }
+
+    private record Fallback(S3Server server, FallbackStore store, UUID job) implements AutoCloseable {
+        S3Client client() {
+            return store.client();
+        }
+
+        String bucket() {
+            return store.bucket();
+        }
+
+        /** This job's objects in the fallback store. */
+        List<String> keys() {
+            return client().listObjectsV2(r -> r.bucket(bucket()).prefix(S3Keys.jobPrefix(MINT, job)))
+                    .contents().stream().map(software.amazon.awssdk.services.s3.model.S3Object::key).toList();
+        }
+
+        @Override
+        public void close() {
+            store.close();
+            server.close();
+        }
+    }
+
+    private static Map<Long, byte[]> segmentData(int segments) {
+        Map<Long, byte[]> data = new java.util.HashMap<>();
+        for (long seq = 0; seq < segments; seq++) {
+            data.put(seq, random(200_000, 300 + seq));
+        }
+        return data;
     }
 
     private static void writeSegments(MultipartSegmentSink sink, Map<Long, byte[]> data, long from, long to)

@@ -52,17 +52,38 @@ class PlaylistTest {
     }
 
     @Test
-    void segmentsInTheFallbackStoreAreLeftOutAsMissingNumbersAndTheManifestNamesTheirStore() {
+    void aLivePlaylistStopsBeforeAFallbackSegmentAndAppendsItAndWhatFollowsOnceItIsCopiedBack() {
         Manifest.Segment inFallback = new Manifest.Segment(1, PREFIX + "seg_000001.ts", 6.0, 1000, false, false,
                 false, null, "AAAAAA==", Manifest.Segment.FALLBACK);
         Manifest m = start().withSegment(seg(0, 6.0, false)).withSegment(inFallback).withSegment(seg(2, 6.0, false));
+        String waiting = Playlist.render(m);
+        assertEquals(false, waiting.contains("seg_000001.ts") || waiting.contains("seg_000002.ts"),
+                "2 waits behind 1, which is not beside the playlist: " + waiting);
+        String json = new String(m.toJson(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, json.split("\"store\" : \"fallback\"", -1).length - 1, json);
+        assertEquals(m, Manifest.fromJson(m.toJson()), "the store survives a round trip");
+
+        Manifest back = m.movedToPrimary(1);
+        assertEquals(List.of(false, false, false), back.segments().stream().map(Manifest.Segment::inFallback).toList());
+        String played = Playlist.render(back);
+        assertEquals(true, played.startsWith(waiting), "the live playlist only appends:\n" + waiting + "\n" + played);
+        assertEquals(true, played.endsWith("seg_000000.ts\n#EXTINF:6.000,\nseg_000001.ts\n#EXTINF:6.000,\nseg_000002.ts\n"),
+                played);
+        assertEquals(List.of(), HlsSpec.violations(played, false));
+        assertEquals(back, back.movedToPrimary(1), "a segment in the primary stays there");
+    }
+
+    @Test
+    void aFinishedPlaylistListsEveryPrimarySegmentAndASegmentLeftInTheFallbackIsAMissingNumber() {
+        Manifest.Segment inFallback = new Manifest.Segment(1, PREFIX + "seg_000001.ts", 6.0, 1000, false, false,
+                false, null, "AAAAAA==", Manifest.Segment.FALLBACK);
+        Manifest m = start().withSegment(seg(0, 6.0, false)).withSegment(inFallback).withSegment(seg(2, 6.0, false))
+                .ended("stopped");
         String playlist = Playlist.render(m);
         assertEquals(false, playlist.contains("seg_000001.ts"), playlist);
         assertEquals(true, playlist.contains("seg_000000.ts\n#EXT-X-DISCONTINUITY\n#EXTINF:6.000,\nseg_000002.ts"),
                 playlist);
-        String json = new String(m.toJson(), java.nio.charset.StandardCharsets.UTF_8);
-        assertEquals(1, json.split("\"store\" : \"fallback\"", -1).length - 1, json);
-        assertEquals(m, Manifest.fromJson(m.toJson()), "the store survives a round trip");
+        assertEquals(List.of(), HlsSpec.violations(playlist, true));
     }
 
     @Test
