@@ -365,6 +365,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                         throw ex;
                     }
                     fallback.ifPresent(FallbackStore::primaryAnswered);
+                    janitor.s3Answered();
                     log.info("spooled segment {} is in S3 now ({} bytes)", e.key(), e.bytes());
                     tell(() -> listener.uploaded(e.key(), e.done(), e.crc32c()));
                 }
@@ -623,6 +624,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                 if (e == null) {
                     unsettled.remove(this);
                     fallback.ifPresent(FallbackStore::primaryAnswered);
+                    janitor.s3Answered();
                     uploadLatency.record(System.nanoTime() - closedAt, TimeUnit.NANOSECONDS);
                     if (finished != null) {
                         tell(() -> listener.uploaded(key, finished, crc32c));

@@ -11,7 +11,9 @@ import software.amazon.awssdk.services.s3.model.AbortMultipartUploadRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -22,7 +24,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * The worker's owner of multipart uploads that a recording could neither complete nor abort before it ended (S3 was
  * down then): it aborts each one later, retrying with backoff ({@link #delay}: 1 s doubling to 1 min) for as long as
  * the worker runs, so an outage at the moment a job ends leaves no upload open once S3 answers again. A 404 (the
- * upload is gone: completed by salvage, or aborted already) settles it too.
+ * upload is gone: completed by salvage, or aborted already) settles it too. Once S3 answers anything ({@link
+ * #s3Answered}: an upload, a spooled segment's put, another abort), every abort waiting out its backoff is tried at
+ * once: after a long outage that backoff is a minute, which would keep an upload open (or leave it to the lifecycle
+ * rule at shutdown) long after S3 is back.
  *
  * <p>One virtual thread works the queue. Pending aborts show in {@code recorder.upload.aborts.pending}; each is logged
  * when handed over (WARN) and when settled (INFO). What is still pending when the worker stops is logged (ERROR) and
@@ -84,6 +89,25 @@ public final class UploadJanitor implements AutoCloseable {
                 orphan.uploadId(), orphan.key());
     }
 
+    /** S3 answered a request: every abort waiting out its backoff is due now. */
+    public void s3Answered() {
+        lock.lock();
+        try {
+            if (queue.isEmpty()) {
+                return;
+            }
+            long now = System.nanoTime();
+            List<Due> waiting = new ArrayList<>(queue);
+            queue.clear();
+            for (Due d : waiting) {
+                queue.add(new Due(d.orphan(), d.attempt(), Math.min(d.atNanos(), now)));
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Uploads still to abort. */
     public int pending() {
         lock.lock();
@@ -113,6 +137,9 @@ public final class UploadJanitor implements AutoCloseable {
                 lock.unlock();
             }
             boolean settled = abort(due);
+            if (settled) {
+                s3Answered();
+            }
             lock.lock();
             try {
                 if (settled) {

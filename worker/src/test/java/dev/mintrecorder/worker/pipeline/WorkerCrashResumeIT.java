@@ -9,8 +9,10 @@ import dev.mintrecorder.devstack.Mints;
 import dev.mintrecorder.devstack.conformance.NodeScript;
 import dev.mintrecorder.devstack.player.RecordingPlayer;
 import dev.mintrecorder.worker.media.Probe;
+import dev.mintrecorder.worker.storage.Crc32c;
 import dev.mintrecorder.worker.storage.Manifest;
 import com.fasterxml.jackson.databind.JsonNode;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,6 +52,13 @@ class WorkerCrashResumeIT {
      */
     private static final int AV_GUARD_MS = 150;
     private static final int FPS = 15;
+    private static final int DRAIN_SEGMENT_S = 2;
+    /** The workers' JOBS_DRAIN_GRACE_PERIOD (the default). */
+    private static final int DRAIN_GRACE_S = 25;
+    /** Worker D's: 3 s for the uploads and the spool, 5 s for the rest of the handover. */
+    private static final int SHORT_GRACE_S = 8;
+    private static final Pattern SEGMENT_NAME = Pattern.compile("seg_(\\d{6})\\.ts");
+    private static final Pattern STILL_SPOOLED = Pattern.compile("with (\\d+) byte\\(s\\) still spooled");
 
     @RegisterExtension
     static final PipelineStack stack = new PipelineStack(Map.of());
@@ -83,7 +94,7 @@ class WorkerCrashResumeIT {
                 // Exactly one terminal event: nothing ends the job a second time in the seconds after.
                 await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> stack.status.terminal(job).size() == 1);
 
-                double lostS = checkResumedRecording(mint, job, dir, b);
+                double lostS = checkResumedRecording(mint, job, dir, b, 1).worstS();
                 log.info("crash: {} s of media lost across the resume (segment_s {}); worker B resumed the job {} s after "
                         + "the kill", String.format("%.1f", lostS), SEGMENT_S, String.format("%.1f", failoverS));
                 // The open segment (at most segment_s) plus the failover: redelivery, salvage, join, first keyframe.
@@ -96,56 +107,168 @@ class WorkerCrashResumeIT {
     /**
      * SIGTERM: the worker drains. It closes and uploads the current segment, leaves the playlist open, re-produces the
      * job as its next attempt and exits 0; the other worker resumes it. Only the failover time is lost.
+     *
+     * <p>Issue 18: the SIGTERM comes while S3 is down and segments are spooled, and S3 answers again a moment later.
+     * The worker drains its spool into S3 before it hands over, within its drain budget ({@code
+     * JOBS_DRAIN_GRACE_PERIOD}, 25 s): every segment it spooled is in S3 and in the manifest and playlist the other
+     * worker continues, as a segment it wrote (with its checksum), not one recovered by the resume.
+     *
+     * <p>Then the other branch: the worker that resumed gets SIGTERM while S3 is down and stays down. It exits within
+     * its (shorter) drain budget all the same, with an ERROR naming the spooled bytes it hands over without; their
+     * media is missing from the recording a third worker finishes.
      */
     @Test
     void aDrainingWorkerHandsItsRecordingOver(@TempDir Path dir) throws Exception {
         String mint = Mints.random();
         stack.room("drain", "frank");
-        try (ChildJvm a = workerJar("worker-c", dir)) {
+        try (ChildJvm c = workerJar("worker-c", dir)) {
+            // 2 s segments: the third one after S3 goes away finds no upload slot and is spooled (4-6 s).
             UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("drain").withTarget("frank")
-                    .withMaxDurationS(600).withSegmentS(SEGMENT_S));
+                    .withMaxDurationS(600).withSegmentS(DRAIN_SEGMENT_S));
             await().atMost(Duration.ofSeconds(90)).until(() -> stack.status.of(job, StatusEvent.Segment.class).size() >= 2);
-            try (ChildJvm b = workerJar("worker-d", dir)) {
-                await().atMost(Duration.ofSeconds(60)).until(() -> b.output().contains("worker worker-d started"));
-                long termAt = System.nanoTime();
-                assertEquals(0, a.terminate(Duration.ofSeconds(40)), a::output);
+            // Worker D starts only now, so worker C alone could take the job.
+            try (ChildJvm d = stack.workerJar("worker-d", dir, Map.of("JOBS_DRAIN_GRACE_PERIOD", SHORT_GRACE_S + "s"))) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> d.output().contains("worker worker-d started"));
+
+                // Worker C: SIGTERM with segments spooled and S3 down; S3 answers again while it drains.
+                long termAt;
+                stack.devstack.s3().stop();
+                try {
+                    awaitSpooled(c);
+                    termAt = System.nanoTime();
+                    ProcessHandle.of(c.pid()).orElseThrow().destroy(); // SIGTERM; the exit is awaited below
+                } finally {
+                    stack.devstack.s3().start();
+                }
+                int exit = c.waitFor(Duration.ofSeconds(DRAIN_GRACE_S + 15));
                 double drainS = (System.nanoTime() - termAt) / 1e9;
+                assertEquals(0, exit, c::output);
+                assertTrue(drainS <= DRAIN_GRACE_S, "exited " + drainS + " s after SIGTERM, past the drain budget");
+                List<Long> spooled = spooled(c);
+                List<Long> drained = seqs(c, "is in S3 now");
+                log.info("drain with S3 back: worker C exited {} after {} s (JOBS_DRAIN_GRACE_PERIOD {} s); segments {} "
+                        + "spooled, {} drained into S3", exit, String.format("%.1f", drainS), DRAIN_GRACE_S, spooled, drained);
+                assertTrue(drained.containsAll(spooled), "every spooled segment " + spooled + " went to S3 before the "
+                        + "exit: " + drained);
+                assertTrue(c.logLines().stream().noneMatch(l -> l.contains("still spooled") || l.contains("are lost")),
+                        "nothing spooled was lost");
                 await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Resumed.class).stream()
                         .anyMatch(e -> e.workerId().equals("worker-d")));
-                await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class).stream()
-                        .filter(e -> e.workerId().equals("worker-d")).count() >= 2);
-                stack.jobs.stop(mint, job, "test done");
-                await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
-                StatusEvent end = stack.status.end(job).orElseThrow();
-                StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
-                assertEquals("worker-d", end.workerId());
-                assertResumedOnce(stopped);
-                // Exactly one terminal event: nothing ends the job a second time in the seconds after.
-                await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> stack.status.terminal(job).size() == 1);
-                double lostS = checkResumedRecording(mint, job, dir, b);
-                log.info("drain: worker C exited 0 after {} s; {} s of media lost across the handover (segment_s {})",
-                        String.format("%.1f", drainS), String.format("%.1f", lostS), SEGMENT_S);
-                assertTrue(lostS <= 6, "lost " + lostS + " s");
+
+                // Worker D: SIGTERM with segments spooled and S3 down for good. Worker E starts only now, so D alone could
+                // take the job from C.
+                try (ChildJvm e = workerJar("worker-e", dir)) {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class)
+                            .stream().filter(x -> x.workerId().equals("worker-d")).count() >= 3
+                            && e.output().contains("worker worker-e started"));
+                    double shortDrainS;
+                    stack.devstack.s3().stop();
+                    try {
+                        awaitSpooled(d);
+                        long termD = System.nanoTime();
+                        assertEquals(0, d.terminate(Duration.ofSeconds(SHORT_GRACE_S + 15)), d::output);
+                        shortDrainS = (System.nanoTime() - termD) / 1e9;
+                    } finally {
+                        stack.devstack.s3().start();
+                    }
+                    List<Long> lost = spooled(d);
+                    long lostBytes = d.logLines().stream().map(STILL_SPOOLED::matcher).filter(Matcher::find)
+                            .mapToLong(m -> Long.parseLong(m.group(1))).findFirst().orElse(0);
+                    log.info("drain with S3 down: worker D exited 0 after {} s (JOBS_DRAIN_GRACE_PERIOD {} s), handing "
+                            + "over without {} spooled byte(s), segments {}", String.format("%.1f", shortDrainS),
+                            SHORT_GRACE_S, lostBytes, lost);
+                    assertTrue(shortDrainS <= SHORT_GRACE_S, "exited " + shortDrainS + " s after SIGTERM, past the "
+                            + "drain budget");
+                    assertTrue(lostBytes > 0, "an ERROR names the spooled bytes handed over without: " + d.output());
+                    assertTrue(d.output().contains("never reached S3 before the recording ended and are lost"), d::output);
+                    assertTrue(seqs(d, "is in S3 now").isEmpty(), "S3 was down: nothing spooled reached it");
+                    await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Resumed.class)
+                            .stream().anyMatch(x -> x.workerId().equals("worker-e")));
+                    await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.of(job, StatusEvent.Segment.class)
+                            .stream().filter(x -> x.workerId().equals("worker-e")).count() >= 2);
+
+                    stack.jobs.stop(mint, job, "test done");
+                    await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
+                    StatusEvent end = stack.status.end(job).orElseThrow();
+                    StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, end, end::toString);
+                    assertEquals("worker-e", end.workerId());
+                    assertResumed(stopped, 2);
+                    // Exactly one terminal event: nothing ends the job a second time in the seconds after.
+                    await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10)).until(() -> stack.status.terminal(job).size() == 1);
+                    List<Double> lostAcross = checkResumedRecording(mint, job, dir, e, 2).acrossResumesS();
+                    Path rec = dir.resolve("recording-" + job);
+                    Manifest manifest = Manifest.fromJson(Files.readAllBytes(rec.resolve("manifest.json")));
+                    String playlist = Files.readString(rec.resolve("index.m3u8"));
+                    for (long seq : spooled) {
+                        Manifest.Segment s = manifest.segments().stream().filter(x -> x.seq() == seq).findFirst()
+                                .orElseThrow(() -> new AssertionError("spooled segment " + seq + " not in " + manifest));
+                        String name = s.key().substring(s.key().lastIndexOf('/') + 1);
+                        byte[] bytes = Files.readAllBytes(rec.resolve(name));
+                        assertTrue(!s.recovered() && !s.salvaged(), "worker C indexed it itself: " + s);
+                        assertEquals(s.bytes(), bytes.length, name);
+                        assertEquals(s.crc32c(), Crc32c.of(bytes, 0, bytes.length), name + " in S3 is what was spooled");
+                        assertTrue(playlist.contains(name + "\n"), name + " is in the playlist");
+                    }
+                    // What D spooled is lost: a gap in the media at the second discontinuity of at least one segment. (E
+                    // continues after the last segment S3 holds, so it numbers its own segments with the lost ones' numbers.)
+                    assertTrue(lostAcross.getLast() >= DRAIN_SEGMENT_S - 0.5, "media lost across D's handover: "
+                            + lostAcross.getLast() + " s");
+                    log.info("drain: media lost across worker C's handover (S3 back during the drain) {} s (segment_s {}), "
+                            + "across worker D's (S3 down) {} s", String.format("%.1f", lostAcross.getFirst()),
+                            DRAIN_SEGMENT_S, String.format("%.1f", lostAcross.getLast()));
+                    assertTrue(lostAcross.getFirst() <= 6, "lost " + lostAcross.getFirst() + " s");
+                }
             }
         }
     }
 
+    /** Waits until {@code worker} has spooled a segment; fails with the end of its log if it does not. */
+    private static void awaitSpooled(ChildJvm worker) {
+        try {
+            await().atMost(Duration.ofSeconds(40)).until(() -> !spooled(worker).isEmpty());
+        } catch (ConditionTimeoutException e) {
+            List<String> lines = worker.output().lines().toList();
+            throw new AssertionError(worker.name() + " spooled nothing within 40 s of S3 going away; its last lines: "
+                    + String.join("\n", lines.subList(Math.max(0, lines.size() - 25), lines.size())), e);
+        }
+    }
+
+    /** The segments {@code worker} logged as spooled, by sequence number. */
+    private static List<Long> spooled(ChildJvm worker) throws IOException {
+        return seqs(worker, "now: spooled");
+    }
+
+    /** The sequence numbers of the segments named in {@code worker}'s log lines that contain {@code what}. */
+    private static List<Long> seqs(ChildJvm worker, String what) throws IOException {
+        return worker.logLines().stream().filter(l -> l.contains(what)).map(SEGMENT_NAME::matcher)
+                .filter(Matcher::find).map(m -> Long.parseLong(m.group(1))).toList();
+    }
+
     /** The STOPPED event's recording counts the one resume: two attempts recorded into it. */
     private static void assertResumedOnce(StatusEvent.Stopped stopped) {
+        assertResumed(stopped, 1);
+    }
+
+    /** The STOPPED event's recording counts {@code resumes} resumes, each an attempt that recorded into it. */
+    private static void assertResumed(StatusEvent.Stopped stopped, int resumes) {
         assertEquals(StatusEvent.EndCode.STOP_REQUESTED, stopped.code());
         StatusEvent.Recording recording = stopped.recording();
         org.junit.jupiter.api.Assertions.assertNotNull(recording, stopped::toString);
-        assertEquals(1, recording.resumes(), recording::toString);
-        assertEquals(2, recording.attempts(), recording::toString);
+        assertEquals(resumes, recording.resumes(), recording::toString);
+        assertEquals(resumes + 1, recording.attempts(), recording::toString);
         assertTrue(recording.segments() >= 4, recording::toString);
     }
 
+    /** Media a resumed recording lost: across each discontinuity, in order, and at worst anywhere, in seconds. */
+    private record Losses(List<Double> acrossResumesS, double worstS) {}
+
     /**
-     * Downloads the job's recording and checks it: no upload left open, one resume and one discontinuity, ENDLIST, the
-     * playlist decodes cleanly. Returns the media lost across the resume in seconds: the largest jump in the
-     * publisher's frame numbers.
+     * Downloads the job's recording and checks it: no upload left open, {@code resumes} resumes and as many
+     * discontinuities, ENDLIST, the playlist decodes cleanly. Returns the media lost: the jumps in the publisher's
+     * frame numbers.
      */
-    private static double checkResumedRecording(String mint, UUID job, Path dir, ChildJvm resumer) throws Exception {
+    private static Losses checkResumedRecording(String mint, UUID job, Path dir, ChildJvm resumer, int resumes)
+            throws Exception {
         String prefix = S3Keys.jobPrefix(MintId.of(mint), job);
         assertTrue(stack.s3.listMultipartUploads(r -> r.bucket(stack.config.storage().bucket()).prefix(prefix))
                 .uploads().isEmpty(), "the dead worker's upload was salvaged or aborted; none is left open");
@@ -153,24 +276,42 @@ class WorkerCrashResumeIT {
         stack.download(prefix, rec);
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(rec.resolve("manifest.json")));
         String playlist = Files.readString(rec.resolve("index.m3u8"));
-        assertEquals(1, manifest.resumes().size(), manifest::toString);
-        assertEquals(1, playlist.split("#EXT-X-DISCONTINUITY\n", -1).length - 1, playlist);
+        assertEquals(resumes, manifest.resumes().size(), manifest::toString);
+        assertEquals(resumes, playlist.split("#EXT-X-DISCONTINUITY\n", -1).length - 1, playlist);
         assertTrue(playlist.endsWith("#EXT-X-ENDLIST\n"), playlist);
         assertTrue(resumer.output().contains("resumes at segment"), "the resuming worker ran salvage");
         assertEquals("", Probe.decodeErrors(rec.resolve("index.m3u8")));
-        List<Long> numbers = Probe.frameNumbers(manifest.segments().stream()
-                .map(s -> rec.resolve(s.key().substring(s.key().lastIndexOf('/') + 1))).toList(), 320, 240);
+        // Decoded run by run (a discontinuity starts the next), so the jump across each is known.
+        List<List<Path>> runs = new ArrayList<>();
+        for (Manifest.Segment s : manifest.segments()) {
+            if (runs.isEmpty() || s.discontinuity()) {
+                runs.add(new ArrayList<>());
+            }
+            runs.getLast().add(rec.resolve(s.key().substring(s.key().lastIndexOf('/') + 1)));
+        }
+        List<Long> numbers = new ArrayList<>();
+        List<Double> across = new ArrayList<>();
+        for (List<Path> run : runs) {
+            List<Long> inRun = Probe.frameNumbers(run, 320, 240);
+            if (!numbers.isEmpty()) {
+                across.add((double) (inRun.getFirst() - numbers.getLast() - 1) / FPS);
+            }
+            numbers.addAll(inRun);
+        }
         long worst = 0;
         for (int i = 1; i < numbers.size(); i++) {
             worst = Math.max(worst, numbers.get(i) - numbers.get(i - 1) - 1);
         }
-        // A/V sync on both sides of the resume: each attempt's run has its own timeline zero and its own audio receiver.
+        // A/V sync on both sides of the first resume: each attempt's run has its own timeline zero and its own audio
+        // receiver. (A later attempt's marks are not checked: that is the same path again.)
         List<Double> before = new ArrayList<>();
         List<Double> after = new ArrayList<>();
-        boolean resumed = false;
+        int run = 0;
         for (Manifest.Segment s : manifest.segments()) {
-            resumed |= s.discontinuity();
-            (resumed ? after : before).addAll(Probe.syncOffsets(rec.resolve(s.key().substring(s.key().lastIndexOf('/') + 1))));
+            run += s.discontinuity() ? 1 : 0;
+            if (run <= 1) {
+                (run == 1 ? after : before).addAll(Probe.syncOffsets(rec.resolve(s.key().substring(s.key().lastIndexOf('/') + 1))));
+            }
         }
         log.info("job {}: A/V offsets in ms (positive: audio late): before the resume {}, after it {}", job,
                 before.stream().map(o -> Math.round(o * 1000)).toList(), after.stream().map(o -> Math.round(o * 1000)).toList());
@@ -180,9 +321,8 @@ class WorkerCrashResumeIT {
         }
         String salvage = resumer.output().lines().filter(l -> l.contains("salvage") || l.contains("resumes at"))
                 .map(l -> l.replaceAll(".*\"message\":\"([^\"]*)\".*", "$1")).reduce("", (x, y) -> x + "; " + y);
-        log.info("job {}: resume {}; {} frames missing at worst; salvage{}", job, manifest.resumes().getFirst(), worst,
-                salvage);
-        return (double) worst / FPS;
+        log.info("job {}: resumes {}; {} frames missing at worst; salvage{}", job, manifest.resumes(), worst, salvage);
+        return new Losses(across, (double) worst / FPS);
     }
 
     /**
