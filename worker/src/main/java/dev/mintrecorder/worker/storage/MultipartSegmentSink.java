@@ -341,7 +341,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                     backoffMs = 50; // its direct upload settles first: uploaded, or spooled ahead of this one
                     continue;
                 }
-                byte[] data = spool.read(e);
+                RequestBody data = RequestBody.fromFile(spool.file(e));
                 StoreSelector.Store store = fallback.map(FallbackStore::target).orElse(StoreSelector.Store.PRIMARY);
                 if (store == StoreSelector.Store.FALLBACK) {
                     FallbackStore f = fallback.orElseThrow();
@@ -420,7 +420,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                     return true;
                 }
                 step = "put it to the primary store";
-                String stored = put(s3, bucket, c.key(), c.crc32c(), data).checksumCRC32C();
+                String stored = put(s3, bucket, c.key(), c.crc32c(), RequestBody.fromBytes(data)).checksumCRC32C();
                 if (stored != null && !stored.equals(c.crc32c())) {
                     f.copyBackFailed();
                     log.error("copy-back of segment {}: the primary stored CRC32C {}, not {}; retrying", c.key(),
@@ -461,9 +461,9 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         }
     }
 
-    private static PutObjectResponse put(S3Client client, String bucket, String key, String crc32c, byte[] data) {
+    private static PutObjectResponse put(S3Client client, String bucket, String key, String crc32c, RequestBody data) {
         return client.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType("video/mp2t")
-                .checksumCRC32C(crc32c).build(), RequestBody.fromBytes(data));
+                .checksumCRC32C(crc32c).build(), data);
     }
 
     private <T> CompletableFuture<T> track(CompletableFuture<T> f) {

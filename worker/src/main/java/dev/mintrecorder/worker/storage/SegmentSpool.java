@@ -219,8 +219,18 @@ public final class SegmentSpool implements AutoCloseable {
             return first();
         }
 
-        public byte[] read(Entry e) throws IOException {
-            return Files.readAllBytes(e.file());
+        /**
+         * The segment's file, checked to hold all its bytes. Puts stream from it rather than from an array: a
+         * segment-sized array held across a put's retries while S3 is down outlives the 8 MB young generation and
+         * ends up as old-generation garbage.
+         */
+        public Path file(Entry e) throws IOException {
+            long size = Files.size(e.file());
+            if (size != e.bytes()) {
+                throw new IOException("the spool file of " + e.key() + " holds " + size + " of its " + e.bytes()
+                        + " bytes");
+            }
+            return e.file();
         }
 
         /** The segment is in S3 now: it leaves the spool. */

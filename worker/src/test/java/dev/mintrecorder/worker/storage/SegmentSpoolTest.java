@@ -15,6 +15,7 @@ import java.util.UUID;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class SegmentSpoolTest {
@@ -39,11 +40,13 @@ class SegmentSpoolTest {
 
         SegmentSpool.Entry first = room.first().orElseThrow();
         assertEquals(4, first.sequence(), "the lowest sequence first, whatever the order they came in");
-        assertArrayEquals(data, room.read(first));
+        assertArrayEquals(data, Files.readAllBytes(room.file(first)));
+        Files.write(first.file(), new byte[10]);
+        assertThrows(java.io.IOException.class, () -> room.file(first), "a file short of its bytes is not put");
         room.remove(first);
         SegmentSpool.Entry second = room.first().orElseThrow();
         assertEquals(5, second.sequence());
-        assertEquals(200, room.read(second).length, "only the bytes written");
+        assertEquals(200, Files.readAllBytes(room.file(second)).length, "only the bytes written");
         room.remove(second);
         assertTrue(room.awaitEmpty(0));
         assertEquals(0, spool.bytes());
