@@ -48,12 +48,13 @@ import java.util.concurrent.TimeoutException;
  * thread; native callbacks only emit events and return.
  *
  * <p>Commands ({@code op}): {@code source} {room, fps, toneHz, scene} · {@code sourceStall} {room, stalled} ·
- * {@code closeSource} {room} · {@code pc} {pc} · {@code offer} {pc, iceRestart} → event {@code offer} {pc, sdp,
+ * {@code closeSource} {room} · {@code pc} {pc, room, identity} · {@code offer} {pc, iceRestart} → event {@code offer} {pc, sdp,
  * mids} · {@code answer} {pc, sdp} · {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex} · {@code addTrack} {pc,
  * room, track, kind, stream, width, height, every, codec, profile} · {@code removeTrack} {pc, track} · {@code layer} {pc, track,
  * width, height, every} (every: send every n-th frame, a temporal layer) · {@code closePc} {pc}. Other events:
  * {@code ready}, {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex, final}, {@code pcState} {pc, state},
- * {@code error} {pc, message}.
+ * {@code error} {pc, message}, {@code videoSent} {pc, room, identity, source, encoded, sent} (a subscriber connection
+ * closed: its video frames into the source, encoded, sent).
  *
  * <p>External publishers: {@code pubPc} {pc} · {@code pubOffer} {pc, sdp} → event {@code answer} {pc, sdp} ·
  * event {@code track} {pc, trackId, kind} when media arrives · {@code relay} {pc, trackId, track} makes that remote
@@ -78,6 +79,9 @@ final class MediaEngine implements AutoCloseable {
      */
     private final class Peer {
         final String id;
+        /** The room and participant identity of a subscriber connection, for its {@code videoSent} event. */
+        final String room;
+        final String identity;
         final RTCPeerConnection pc;
         final boolean publisher;
         final List<RTCDataChannel> channels = new ArrayList<>();
@@ -99,8 +103,10 @@ final class MediaEngine implements AutoCloseable {
         boolean gatheringComplete;
         boolean remoteSet;
 
-        Peer(String id, boolean publisher) {
+        Peer(String id, String room, String identity, boolean publisher) {
             this.id = id;
+            this.room = room;
+            this.identity = identity;
             this.publisher = publisher;
             RTCConfiguration config = new RTCConfiguration();
             config.bundlePolicy = RTCBundlePolicy.MAX_BUNDLE;
@@ -180,8 +186,9 @@ final class MediaEngine implements AutoCloseable {
                     source.close();
                 }
             }
-            case "pc" -> peers.put(c.path("pc").asText(), new Peer(c.path("pc").asText(), false));
-            case "pubPc" -> peers.put(c.path("pc").asText(), new Peer(c.path("pc").asText(), true));
+            case "pc" -> peers.put(c.path("pc").asText(), new Peer(c.path("pc").asText(), c.path("room").asText(),
+                    c.path("identity").asText(), false));
+            case "pubPc" -> peers.put(c.path("pc").asText(), new Peer(c.path("pc").asText(), "", "", true));
             case "pubOffer" -> answerOffer(peer(c), c.path("sdp").asText());
             case "relay" -> {
                 Peer s = peer(c);
@@ -467,7 +474,7 @@ final class MediaEngine implements AutoCloseable {
      */
     private void closePeer(Peer s) {
         if (!s.publisher) {
-            logVideoSent(s);
+            reportVideoSent(s);
         }
         for (String track : s.relayed) {
             Relay relay = relays.remove(track);
@@ -491,11 +498,12 @@ final class MediaEngine implements AutoCloseable {
     }
 
     /**
-     * Logs what this subscriber connection's video sender did with the frames it was given: frames into its source,
-     * encoded, sent. A frame missing from a recording that the recorder did not count is then placed: the publisher
-     * never sent it (libwebrtc drops frames before the encoder when it is busy) or the recorder lost it.
+     * Logs and emits ({@code videoSent}) what this subscriber connection's video sender did with the frames it was
+     * given: frames into its source, encoded, sent. A frame missing from a recording that the recorder did not count
+     * is then placed: this sender never encoded it (libwebrtc drops frames before the encoder when it is busy; a relay
+     * re-encodes, so it can skip frames the publisher sent) or the recorder lost it.
      */
-    private static void logVideoSent(Peer s) {
+    private static void reportVideoSent(Peer s) {
         CompletableFuture<RTCStatsReport> report = new CompletableFuture<>();
         s.pc.getStats(report::complete);
         try {
@@ -519,6 +527,8 @@ final class MediaEngine implements AutoCloseable {
             // Seconds spent limited by cpu or bandwidth tell libwebrtc's adaptation apart from a busy encoder.
             MediaMain.log("pc " + s.id + " closes; video frames into the source " + source + ", encoded " + encoded
                     + ", sent " + sent + "; quality limited (s): " + limitation);
+            MediaMain.emit(MediaMain.event("videoSent").put("pc", s.id).put("room", s.room).put("identity", s.identity)
+                    .put("source", source).put("encoded", encoded).put("sent", sent));
         } catch (ExecutionException | TimeoutException e) {
             MediaMain.log("pc " + s.id + " closes; its video stats did not come: " + e);
         } catch (InterruptedException e) {

@@ -1,0 +1,21 @@
+package dev.mintrecorder.devstack.media;
+
+/**
+ * What one subscriber peer connection's video sender did with its frames, reported when the connection closes. The
+ * devstack relays an external publisher by decoding and re-encoding it per subscriber (livekit-server forwards RTP),
+ * so a frame into the source that was never encoded is a gap the devstack made, not the publisher or the recorder.
+ *
+ * @param room the room
+ * @param identity the subscribing participant
+ * @param pc the media process's id of the connection
+ * @param sourceFrames video frames into the connection's sources
+ * @param encodedFrames frames its encoders produced
+ * @param sentFrames frames it sent
+ */
+public record VideoSent(String room, String identity, String pc, long sourceFrames, long encodedFrames,
+                        long sentFrames) {
+    /** Frames into the source that the encoder skipped. */
+    public long skipped() {
+        return Math.max(0, sourceFrames - encodedFrames);
+    }
+}
