@@ -17,8 +17,6 @@ import dev.mintrecorder.devstack.media.VideoSent;
 import dev.mintrecorder.devstack.room.JoinGrant;
 import dev.mintrecorder.devstack.room.TokenVerifier;
 import dev.mintrecorder.worker.media.Probe;
-import dev.mintrecorder.worker.room.LayerCap;
-import dev.mintrecorder.worker.room.RoomRequest;
 import dev.mintrecorder.worker.storage.Manifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -141,8 +138,7 @@ class RealClientsIT {
         long publisherSkipped = Math.max(0, encoder.path("sourceFrames").asLong() - encoder.path("framesEncoded").asLong());
         // The devstack relays the track by decoding and re-encoding it for the recorder (livekit-server forwards
         // RTP); that encoder's skips are gaps too. Reported when the recorder's connection closes.
-        List<VideoSent> relay = relayedTo(room, new RoomRequest(room, "sdk-cam", new LayerCap(HEIGHT, FPS), mint,
-                job.toString()).recorderIdentity());
+        List<VideoSent> relay = stack.videoSentToRecorder(room, job);
         long relaySkipped = relay.stream().mapToLong(VideoSent::skipped).sum();
         log.info("official SDK recording: {} segments, {} s, {} frames decoded ({}..{}), {} missing {}, {} dropped by "
                         + "the worker, {} skipped by the publisher's encoder ({}), {} by the relay's ({}); flash frames {}",
@@ -259,18 +255,6 @@ class RealClientsIT {
             stack.jobs.stop(mint, job, "test done");
             await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
         }
-    }
-
-    /** The relay's video counts for the recorder's subscriber connections, once it has left the room. */
-    private List<VideoSent> relayedTo(String room, String recorder) {
-        Callable<List<VideoSent>> closed = () -> {
-            boolean left = !stack.devstack.rooms().hasRoom(room)
-                    || !stack.devstack.rooms().participants(room).contains(recorder);
-            return left ? stack.devstack.rooms().videoSent(room, recorder) : List.of();
-        };
-        // The room may go (it empties) between the two looks.
-        return await().atMost(Duration.ofSeconds(15)).ignoreExceptionsInstanceOf(IllegalArgumentException.class)
-                .until(closed, sent -> !sent.isEmpty());
     }
 
     /** The frame numbers missing between consecutive decoded ones, as "from..to" spans. */

@@ -53,8 +53,8 @@ import java.util.concurrent.TimeoutException;
  * room, track, kind, stream, width, height, every, codec, profile} · {@code removeTrack} {pc, track} · {@code layer} {pc, track,
  * width, height, every} (every: send every n-th frame, a temporal layer) · {@code closePc} {pc}. Other events:
  * {@code ready}, {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex, final}, {@code pcState} {pc, state},
- * {@code error} {pc, message}, {@code videoSent} {pc, room, identity, source, encoded, sent} (a subscriber connection
- * closed: its video frames into the source, encoded, sent).
+ * {@code error} {pc, message}, {@code videoSent} {pc, room, identity, given, source, encoded, sent} (a subscriber
+ * connection closed: its video frames given to its sources, counted by them, encoded, sent).
  *
  * <p>External publishers: {@code pubPc} {pc} · {@code pubOffer} {pc, sdp} → event {@code answer} {pc, sdp} ·
  * event {@code track} {pc, trackId, kind} when media arrives · {@code relay} {pc, trackId, track} makes that remote
@@ -473,7 +473,9 @@ final class MediaEngine implements AutoCloseable {
      * the sources.
      */
     private void closePeer(Peer s) {
-        if (!s.publisher) {
+        if (s.publisher) {
+            logVideoReceived(s);
+        } else {
             reportVideoSent(s);
         }
         for (String track : s.relayed) {
@@ -504,14 +506,19 @@ final class MediaEngine implements AutoCloseable {
      * re-encodes, so it can skip frames the publisher sent) or the recorder lost it.
      */
     private static void reportVideoSent(Peer s) {
-        CompletableFuture<RTCStatsReport> report = new CompletableFuture<>();
-        s.pc.getStats(report::complete);
         try {
+            long given = 0;
+            for (Outlet outlet : s.retired) {
+                given += outlet.video() != null ? outlet.video().given.get() : 0;
+            }
+            for (Outlet outlet : s.outlets.values()) {
+                given += outlet.video() != null ? outlet.video().given.get() : 0;
+            }
             long source = 0;
             long encoded = 0;
             long sent = 0;
             Object limitation = null;
-            for (RTCStats stats : report.get(2, TimeUnit.SECONDS).getStats().values()) {
+            for (RTCStats stats : stats(s).getStats().values()) {
                 Map<String, Object> a = stats.getAttributes();
                 if (!"video".equals(a.get("kind"))) {
                     continue;
@@ -525,15 +532,40 @@ final class MediaEngine implements AutoCloseable {
                 }
             }
             // Seconds spent limited by cpu or bandwidth tell libwebrtc's adaptation apart from a busy encoder.
-            MediaMain.log("pc " + s.id + " closes; video frames into the source " + source + ", encoded " + encoded
+            MediaMain.log("pc " + s.id + " closes; video frames given " + given + ", into the source " + source
+                    + ", encoded " + encoded
                     + ", sent " + sent + "; quality limited (s): " + limitation);
             MediaMain.emit(MediaMain.event("videoSent").put("pc", s.id).put("room", s.room).put("identity", s.identity)
-                    .put("source", source).put("encoded", encoded).put("sent", sent));
+                    .put("given", given).put("source", source).put("encoded", encoded).put("sent", sent));
         } catch (ExecutionException | TimeoutException e) {
             MediaMain.log("pc " + s.id + " closes; its video stats did not come: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Logs what a publisher connection's video receiver got and decoded: frames lost before the relay's sink. */
+    private static void logVideoReceived(Peer s) {
+        try {
+            for (RTCStats stats : stats(s).getStats().values()) {
+                Map<String, Object> a = stats.getAttributes();
+                if (stats.getType() == RTCStatsType.INBOUND_RTP && "video".equals(a.get("kind"))) {
+                    MediaMain.log("publisher pc " + s.id + " closes; video frames received " + a.get("framesReceived")
+                            + ", decoded " + a.get("framesDecoded") + ", dropped " + a.get("framesDropped")
+                            + ", packets lost " + a.get("packetsLost"));
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            MediaMain.log("publisher pc " + s.id + " closes; its video stats did not come: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static RTCStatsReport stats(Peer s) throws ExecutionException, TimeoutException, InterruptedException {
+        CompletableFuture<RTCStatsReport> report = new CompletableFuture<>();
+        s.pc.getStats(report::complete);
+        return report.get(2, TimeUnit.SECONDS);
     }
 
     @Override

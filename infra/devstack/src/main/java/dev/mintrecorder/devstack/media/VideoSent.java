@@ -8,14 +8,15 @@ package dev.mintrecorder.devstack.media;
  * @param room the room
  * @param identity the subscribing participant
  * @param pc the media process's id of the connection
- * @param sourceFrames video frames into the connection's sources
+ * @param givenFrames video frames the devstack handed to the connection's sources
+ * @param sourceFrames those libwebrtc counted as coming from the sources (media-source stats)
  * @param encodedFrames frames its encoders produced
  * @param sentFrames frames it sent
  */
-public record VideoSent(String room, String identity, String pc, long sourceFrames, long encodedFrames,
-                        long sentFrames) {
-    /** Frames into the source that the encoder skipped. */
+public record VideoSent(String room, String identity, String pc, long givenFrames, long sourceFrames,
+                        long encodedFrames, long sentFrames) {
+    /** Frames given to the sources that were never encoded (libwebrtc's source adapter or its encoder skipped them). */
     public long skipped() {
-        return Math.max(0, sourceFrames - encodedFrames);
+        return Math.max(0, givenFrames - encodedFrames);
     }
 }
