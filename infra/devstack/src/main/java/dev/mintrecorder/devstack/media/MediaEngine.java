@@ -48,8 +48,8 @@ import java.util.concurrent.TimeoutException;
  * thread; native callbacks only emit events and return.
  *
  * <p>Commands ({@code op}): {@code source} {room, fps, toneHz, scene} · {@code sourceStall} {room, stalled} ·
- * {@code closeSource} {room} · {@code pc} {pc, room, identity} · {@code offer} {pc, iceRestart} → event {@code offer} {pc, sdp,
- * mids} · {@code answer} {pc, sdp} · {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex} · {@code addTrack} {pc,
+ * {@code closeSource} {room} · {@code pc} {pc, room, identity} · {@code offer} {pc, iceRestart} → event
+ * {@code offer} {pc, sdp, mids} · {@code answer} {pc, sdp} · {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex} · {@code addTrack} {pc,
  * room, track, kind, stream, width, height, every, codec, profile} · {@code removeTrack} {pc, track} · {@code layer} {pc, track,
  * width, height, every} (every: send every n-th frame, a temporal layer) · {@code closePc} {pc}. Other events:
  * {@code ready}, {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex, final}, {@code pcState} {pc, state},
@@ -501,9 +501,10 @@ final class MediaEngine implements AutoCloseable {
 
     /**
      * Logs and emits ({@code videoSent}) what this subscriber connection's video sender did with the frames it was
-     * given: frames into its source, encoded, sent. A frame missing from a recording that the recorder did not count
-     * is then placed: this sender never encoded it (libwebrtc drops frames before the encoder when it is busy; a relay
-     * re-encodes, so it can skip frames the publisher sent) or the recorder lost it.
+     * given: frames given to its sources, counted by libwebrtc as coming from them, encoded, sent. A frame missing from
+     * a recording that the recorder did not count is then placed: this sender never encoded it (libwebrtc drops frames
+     * before the encoder when it is busy; a relay re-encodes, so it can skip frames the publisher sent) or the
+     * recorder lost it.
      */
     private static void reportVideoSent(Peer s) {
         try {
@@ -533,8 +534,7 @@ final class MediaEngine implements AutoCloseable {
             }
             // Seconds spent limited by cpu or bandwidth tell libwebrtc's adaptation apart from a busy encoder.
             MediaMain.log("pc " + s.id + " closes; video frames given " + given + ", into the source " + source
-                    + ", encoded " + encoded
-                    + ", sent " + sent + "; quality limited (s): " + limitation);
+                    + ", encoded " + encoded + ", sent " + sent + "; quality limited (s): " + limitation);
             MediaMain.emit(MediaMain.event("videoSent").put("pc", s.id).put("room", s.room).put("identity", s.identity)
                     .put("given", given).put("source", source).put("encoded", encoded).put("sent", sent));
         } catch (ExecutionException | TimeoutException e) {

@@ -136,8 +136,8 @@ public final class MediaProcess implements MediaControl, AutoCloseable {
                 if ("videoSent".equals(event.path("ev").asText())) {
                     // Kept here, not routed: it comes when the connection closes, after the room stopped listening.
                     videoSent.add(new VideoSent(event.path("room").asText(), event.path("identity").asText(),
-                            event.path("pc").asText(), event.path("given").asLong(), event.path("source").asLong(), event.path("encoded").asLong(),
-                            event.path("sent").asLong()));
+                            event.path("pc").asText(), event.path("given").asLong(), event.path("source").asLong(),
+                            event.path("encoded").asLong(), event.path("sent").asLong()));
                     continue;
                 }
                 Consumer<JsonNode> listener = listeners.get(event.path("pc").asText());

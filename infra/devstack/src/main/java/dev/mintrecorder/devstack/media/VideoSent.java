@@ -3,7 +3,9 @@ package dev.mintrecorder.devstack.media;
 /**
  * What one subscriber peer connection's video sender did with its frames, reported when the connection closes. The
  * devstack relays an external publisher by decoding and re-encoding it per subscriber (livekit-server forwards RTP),
- * so a frame into the source that was never encoded is a gap the devstack made, not the publisher or the recorder.
+ * so a frame given to a source that was never encoded is a gap the devstack made, not the publisher or the recorder.
+ * Frames given before the sender's encoder attaches count as skipped too (2-3 per connection measured), so
+ * {@link #skipped()} bounds the gaps from above.
  *
  * @param room the room
  * @param identity the subscribing participant
