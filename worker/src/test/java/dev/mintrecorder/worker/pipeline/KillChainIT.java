@@ -6,6 +6,7 @@ import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Mints;
+import dev.mintrecorder.devstack.media.VideoSent;
 import dev.mintrecorder.worker.media.Probe;
 import dev.mintrecorder.worker.storage.Manifest;
 import org.junit.jupiter.api.Test;
@@ -67,6 +68,7 @@ class KillChainIT {
         String run = "kill chain (-Dkillchain.kills=" + KILLS + " -Dkillchain.seed=" + SEED + ")";
         log.info("{}", run);
         Map<UUID, String> mints = new LinkedHashMap<>();
+        Map<UUID, String> rooms = new HashMap<>();
         Map<UUID, Integer> kills = new HashMap<>();
         int windows = 0;
         try {
@@ -78,6 +80,7 @@ class KillChainIT {
                 UUID job = stack.jobs.start(mint, StartOptions.DEFAULTS.withRoom("chain-" + i).withTarget("pub-" + i)
                         .withMaxDurationS(3600).withSegmentS(SEGMENT_S));
                 mints.put(job, mint);
+                rooms.put(job, "chain-" + i);
                 kills.put(job, 0);
             }
             for (UUID job : mints.keySet()) {
@@ -124,7 +127,7 @@ class KillChainIT {
                     mints.keySet().stream().allMatch(j -> stack.status.terminal(j).size() == 1));
             long recovered = 0;
             for (UUID job : mints.keySet()) {
-                recovered += check(run, mints.get(job), job, kills.get(job), dir);
+                recovered += check(run, rooms.get(job), mints.get(job), job, kills.get(job), dir);
             }
             log.info("{}: {} kills, {} of them in the index-write window, {} segments recovered", run, KILLS, windows,
                     recovered);
@@ -168,7 +171,7 @@ class KillChainIT {
     }
 
     /** Checks the job's recording; returns its segments recovered on resume. */
-    private static long check(String run, String mint, UUID job, int killed, Path dir) throws Exception {
+    private static long check(String run, String room, String mint, UUID job, int killed, Path dir) throws Exception {
         String why = run + ", job " + job;
         StatusEvent.Stopped stopped = assertInstanceOf(StatusEvent.Stopped.class, stack.status.terminal(job).getFirst(), why);
         String prefix = S3Keys.jobPrefix(MintId.of(mint), job);
@@ -242,12 +245,16 @@ class KillChainIT {
             assertTrue(a.droppedFrames() <= missingByAttempt[i], why + ": attempt from seq " + a.fromSeq() + " counts "
                     + a.droppedFrames() + " dropped, but its segments miss only " + missingByAttempt[i] + ": " + where);
         }
+        // The publisher's own counts, per recorder connection (one per attempt); a killed attempt's connection goes on
+        // being given frames it never encodes until the room server closes it, so these bound more than the runs.
+        List<VideoSent> publisher = stack.videoSentToRecorder(room, job);
         log.info("{}: {} kills hit it, {} segments ({} recovered, {} salvaged), {} frames missing at discontinuities, "
                         + "{} inside runs of indexed segments {}, {} inside salvaged or recovered ones, {} frames unreadable, "
-                        + "manifest: {} dropped, {} source-skipped; per attempt {}", why, killed,
+                        + "manifest: {} dropped, {} source-skipped; per attempt {}; the publisher's senders {}", why, killed,
                 manifest.segments().size(), manifest.segments().stream().filter(Manifest.Segment::recovered).count(),
                 manifest.segments().stream().filter(Manifest.Segment::salvaged).count(), atDiscontinuities, insideRuns,
-                where, insideUnindexed, unreadable, manifest.droppedFrames(), manifest.sourceSkippedFrames(), byAttempt);
+                where, insideUnindexed, unreadable, manifest.droppedFrames(), manifest.sourceSkippedFrames(), byAttempt,
+                publisher);
         assertTrue(manifest.droppedFrames() <= insideRuns, why + ": " + manifest.droppedFrames() + " counted as dropped, "
                 + insideRuns + " frames missing inside runs: " + where);
         return manifest.segments().stream().filter(Manifest.Segment::recovered).count();

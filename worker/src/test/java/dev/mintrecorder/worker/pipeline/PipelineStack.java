@@ -1,17 +1,22 @@
 package dev.mintrecorder.worker.pipeline;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.mintrecorder.contracts.RecordingJobs;
 import dev.mintrecorder.contracts.StatusFeed;
 import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Devstack;
 import dev.mintrecorder.devstack.DevstackOptions;
 import dev.mintrecorder.devstack.junit.DevstackExtension;
+import dev.mintrecorder.devstack.media.VideoSent;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.jobs.JobEngine;
 import dev.mintrecorder.worker.memory.Admission;
 import dev.mintrecorder.worker.memory.RoomMemoryRegistry;
 import dev.mintrecorder.worker.ops.WorkerConfig;
+import dev.mintrecorder.worker.room.LayerCap;
 import dev.mintrecorder.worker.room.RoomClient;
+import dev.mintrecorder.worker.room.RoomRequest;
 import dev.mintrecorder.worker.room.WebRtcRuntime;
 import dev.mintrecorder.worker.storage.S3Clients;
 import dev.mintrecorder.worker.storage.SegmentSpool;
@@ -27,9 +32,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.Callable;
 
 
 /**
@@ -114,6 +122,23 @@ final class PipelineStack implements BeforeAllCallback, AfterAllCallback {
             engine.start();
         }
         return engine;
+    }
+
+    /**
+     * What the devstack's video senders did with the frames for {@code job}'s recorder in {@code room}, one entry per
+     * subscriber connection, awaited until the recorder has left (its connections report when they close). The
+     * devstack re-encodes per subscriber, so frames it never encoded are gaps it made, not the worker.
+     */
+    List<VideoSent> videoSentToRecorder(String room, UUID job) {
+        // The identity the worker joins with; of the request only the job id matters.
+        String recorder = new RoomRequest(room, null, new LayerCap(720, 30), "-", job.toString()).recorderIdentity();
+        Callable<List<VideoSent>> closed = () -> {
+            boolean left = !devstack.rooms().hasRoom(room) || !devstack.rooms().participants(room).contains(recorder);
+            return left ? devstack.rooms().videoSent(room, recorder) : List.of();
+        };
+        // The room may go (it empties) between the two looks.
+        return await().atMost(Duration.ofSeconds(15)).ignoreExceptionsInstanceOf(IllegalArgumentException.class)
+                .until(closed, sent -> !sent.isEmpty());
     }
 
     /** A room with the small synthetic publisher {@code identity}. */

@@ -7,6 +7,7 @@ import dev.mintrecorder.contracts.S3Keys;
 import dev.mintrecorder.contracts.StartOptions;
 import dev.mintrecorder.contracts.StatusEvent;
 import dev.mintrecorder.devstack.Mints;
+import dev.mintrecorder.devstack.media.VideoSent;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
 import dev.mintrecorder.worker.events.EventPublisher;
 import dev.mintrecorder.worker.events.JobEvents;
@@ -90,7 +91,7 @@ class RecordingPipelineIT {
         assertEquals(1, stack.status.of(job, StatusEvent.Joined.class).size());
         log.info("STOPPED event: {}", new String(Messages.encode(stopped), StandardCharsets.UTF_8));
 
-        Manifest manifest = downloadAndCheck(mint, job, dir);
+        Manifest manifest = downloadAndCheck("e2e", mint, job, dir);
         assertAgrees(stopped.recording(), manifest, mint, job);
         List<StatusEvent.Segment> segmentEvents = stack.status.of(job, StatusEvent.Segment.class);
         assertEquals(manifest.segments().size(), segmentEvents.size(), "a SEGMENT event per uploaded segment");
@@ -127,8 +128,8 @@ class RecordingPipelineIT {
         assertEquals(StatusEvent.EndCode.STOP_REQUESTED, sa.code());
         assertEquals("stopped: test done", sa.reason());
 
-        Manifest ma = downloadAndCheck(mintA, a, dir.resolve("a"));
-        Manifest mb = downloadAndCheck(mintB, b, dir.resolve("b"));
+        Manifest ma = downloadAndCheck("two-a", mintA, a, dir.resolve("a"));
+        Manifest mb = downloadAndCheck("two-b", mintB, b, dir.resolve("b"));
         assertAgrees(sa.recording(), ma, mintA, a);
         assertAgrees(sb.recording(), mb, mintB, b);
         assertTrue(ma.segments().size() >= 3 && mb.segments().size() >= 3);
@@ -180,7 +181,7 @@ class RecordingPipelineIT {
         stack.jobs.stop(mint, job, "test done");
         await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
         assertInstanceOf(StatusEvent.Stopped.class, stack.status.end(job).orElseThrow());
-        Checked checked = downloadAndCheck(mint, job, dir, OUTAGE_WIDTH, OUTAGE_HEIGHT, false, false);
+        Checked checked = downloadAndCheck("s3-outage", mint, job, dir, OUTAGE_WIDTH, OUTAGE_HEIGHT, false, false);
         Manifest manifest = checked.manifest();
         long missing = checked.missingAfter(lastBefore);
         log.info("{} s S3 outage at {}x{} 15 fps: {} segments, none lost; {} frames decoded, {} missing after segment {} "
@@ -232,7 +233,7 @@ class RecordingPipelineIT {
                 stack.status.of(job, StatusEvent.Segment.class).size() >= afterStall + 4);
         stack.jobs.stop(mint, job, "test done");
         await().atMost(Duration.ofSeconds(60)).until(() -> stack.status.end(job).isPresent());
-        Manifest manifest = downloadAndCheck(mint, job, dir, WIDTH, HEIGHT, true, true).manifest();
+        Manifest manifest = downloadAndCheck("sync", mint, job, dir, WIDTH, HEIGHT, true, true).manifest();
         assertEquals(1, manifest.gaps().size(), manifest.gaps().toString());
         Manifest.Gap gap = manifest.gaps().getFirst();
         Manifest.Segment resumed = manifest.segments().stream().filter(s -> s.seq() == gap.beforeSeq()).findFirst()
@@ -382,8 +383,8 @@ class RecordingPipelineIT {
      * keyframe, within ±1 s of segment_s (the last one may be shorter); the playlist decodes start to end without an
      * error; and the frame numbers painted by the publisher are all there but for the frames the queue dropped.
      */
-    private static Manifest downloadAndCheck(String mint, UUID job, Path dir) throws Exception {
-        return downloadAndCheck(mint, job, dir, WIDTH, HEIGHT, false, false).manifest();
+    private static Manifest downloadAndCheck(String room, String mint, UUID job, Path dir) throws Exception {
+        return downloadAndCheck(room, mint, job, dir, WIDTH, HEIGHT, false, false).manifest();
     }
 
     /**
@@ -426,7 +427,7 @@ class RecordingPipelineIT {
      * @param publisherStalled the publisher stopped sending for a while: the frames it numbered meanwhile were never
      *        sent, so frame numbers are counted run by run (the jump across a gap is the stall, not a loss)
      */
-    private static Checked downloadAndCheck(String mint, UUID job, Path dir, int width, int height,
+    private static Checked downloadAndCheck(String room, String mint, UUID job, Path dir, int width, int height,
                                             boolean gapsAllowed, boolean publisherStalled) throws Exception {
         int objects = stack.download(S3Keys.jobPrefix(MintId.of(mint), job), dir);
         Manifest manifest = Manifest.fromJson(Files.readAllBytes(dir.resolve("manifest.json")));
@@ -476,10 +477,13 @@ class RecordingPipelineIT {
             numbers.addAll(inRun);
             missing += Probe.missing(inRun);
         }
+        List<VideoSent> publisher = stack.videoSentToRecorder(room, job);
         log.info("job {}: {} segments, {} s, {} bytes; {} frames decoded (numbers {}..{}), {} missing, {} dropped before "
-                        + "encoding, {} never sent by the publisher", job, segments.size(),
+                        + "encoding, {} never sent by the publisher (the manifest's estimate; the publisher's count: {} "
+                        + "never encoded, {})", job, segments.size(),
                 String.format("%.1f", manifest.totalSeconds()), manifest.totalBytes(), numbers.size(), numbers.getFirst(),
-                numbers.getLast(), missing, manifest.droppedFrames(), manifest.sourceSkippedFrames());
+                numbers.getLast(), missing, manifest.droppedFrames(), manifest.sourceSkippedFrames(),
+                publisher.stream().mapToLong(VideoSent::skipped).sum(), publisher);
         assertTrue(numbers.size() >= manifest.totalSeconds() * 15 * 0.9, "about 15 fps of numbered frames: " + numbers.size());
         // Every frame the recorder dropped is missing, and on an idle machine nothing else is (equal in every idle run
         // measured). With the 2 cores overloaded (load average 7 from a parallel benchmark) 1-9 frames of 450 were lost

@@ -48,12 +48,13 @@ import java.util.concurrent.TimeoutException;
  * thread; native callbacks only emit events and return.
  *
  * <p>Commands ({@code op}): {@code source} {room, fps, toneHz, scene} · {@code sourceStall} {room, stalled} ·
- * {@code closeSource} {room} · {@code pc} {pc} · {@code offer} {pc, iceRestart} → event {@code offer} {pc, sdp,
- * mids} · {@code answer} {pc, sdp} · {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex} · {@code addTrack} {pc,
+ * {@code closeSource} {room} · {@code pc} {pc, room, identity} · {@code offer} {pc, iceRestart} → event
+ * {@code offer} {pc, sdp, mids} · {@code answer} {pc, sdp} · {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex} · {@code addTrack} {pc,
  * room, track, kind, stream, width, height, every, codec, profile} · {@code removeTrack} {pc, track} · {@code layer} {pc, track,
  * width, height, every} (every: send every n-th frame, a temporal layer) · {@code closePc} {pc}. Other events:
  * {@code ready}, {@code candidate} {pc, candidate, sdpMid, sdpMLineIndex, final}, {@code pcState} {pc, state},
- * {@code error} {pc, message}.
+ * {@code error} {pc, message}, {@code videoSent} {pc, room, identity, given, source, encoded, sent} (a subscriber
+ * connection closed: its video frames given to its sources, counted by them, encoded, sent).
  *
  * <p>External publishers: {@code pubPc} {pc} · {@code pubOffer} {pc, sdp} → event {@code answer} {pc, sdp} ·
  * event {@code track} {pc, trackId, kind} when media arrives · {@code relay} {pc, trackId, track} makes that remote
@@ -78,6 +79,9 @@ final class MediaEngine implements AutoCloseable {
      */
     private final class Peer {
         final String id;
+        /** The room and participant identity of a subscriber connection, for its {@code videoSent} event. */
+        final String room;
+        final String identity;
         final RTCPeerConnection pc;
         final boolean publisher;
         final List<RTCDataChannel> channels = new ArrayList<>();
@@ -99,8 +103,10 @@ final class MediaEngine implements AutoCloseable {
         boolean gatheringComplete;
         boolean remoteSet;
 
-        Peer(String id, boolean publisher) {
+        Peer(String id, String room, String identity, boolean publisher) {
             this.id = id;
+            this.room = room;
+            this.identity = identity;
             this.publisher = publisher;
             RTCConfiguration config = new RTCConfiguration();
             config.bundlePolicy = RTCBundlePolicy.MAX_BUNDLE;
@@ -180,8 +186,9 @@ final class MediaEngine implements AutoCloseable {
                     source.close();
                 }
             }
-            case "pc" -> peers.put(c.path("pc").asText(), new Peer(c.path("pc").asText(), false));
-            case "pubPc" -> peers.put(c.path("pc").asText(), new Peer(c.path("pc").asText(), true));
+            case "pc" -> peers.put(c.path("pc").asText(), new Peer(c.path("pc").asText(), c.path("room").asText(),
+                    c.path("identity").asText(), false));
+            case "pubPc" -> peers.put(c.path("pc").asText(), new Peer(c.path("pc").asText(), "", "", true));
             case "pubOffer" -> answerOffer(peer(c), c.path("sdp").asText());
             case "relay" -> {
                 Peer s = peer(c);
@@ -466,8 +473,10 @@ final class MediaEngine implements AutoCloseable {
      * the sources.
      */
     private void closePeer(Peer s) {
-        if (!s.publisher) {
-            logVideoSent(s);
+        if (s.publisher) {
+            logVideoReceived(s);
+        } else {
+            reportVideoSent(s);
         }
         for (String track : s.relayed) {
             Relay relay = relays.remove(track);
@@ -491,19 +500,26 @@ final class MediaEngine implements AutoCloseable {
     }
 
     /**
-     * Logs what this subscriber connection's video sender did with the frames it was given: frames into its source,
-     * encoded, sent. A frame missing from a recording that the recorder did not count is then placed: the publisher
-     * never sent it (libwebrtc drops frames before the encoder when it is busy) or the recorder lost it.
+     * Logs and emits ({@code videoSent}) what this subscriber connection's video sender did with the frames it was
+     * given: frames given to its sources, counted by libwebrtc as coming from them, encoded, sent. A frame missing from
+     * a recording that the recorder did not count is then placed: this sender never encoded it (libwebrtc drops frames
+     * before the encoder when it is busy; a relay re-encodes, so it can skip frames the publisher sent) or the
+     * recorder lost it.
      */
-    private static void logVideoSent(Peer s) {
-        CompletableFuture<RTCStatsReport> report = new CompletableFuture<>();
-        s.pc.getStats(report::complete);
+    private static void reportVideoSent(Peer s) {
         try {
+            long given = 0;
+            for (Outlet outlet : s.retired) {
+                given += outlet.video() != null ? outlet.video().given.get() : 0;
+            }
+            for (Outlet outlet : s.outlets.values()) {
+                given += outlet.video() != null ? outlet.video().given.get() : 0;
+            }
             long source = 0;
             long encoded = 0;
             long sent = 0;
             Object limitation = null;
-            for (RTCStats stats : report.get(2, TimeUnit.SECONDS).getStats().values()) {
+            for (RTCStats stats : stats(s).getStats().values()) {
                 Map<String, Object> a = stats.getAttributes();
                 if (!"video".equals(a.get("kind"))) {
                     continue;
@@ -517,13 +533,39 @@ final class MediaEngine implements AutoCloseable {
                 }
             }
             // Seconds spent limited by cpu or bandwidth tell libwebrtc's adaptation apart from a busy encoder.
-            MediaMain.log("pc " + s.id + " closes; video frames into the source " + source + ", encoded " + encoded
-                    + ", sent " + sent + "; quality limited (s): " + limitation);
+            MediaMain.log("pc " + s.id + " closes; video frames given " + given + ", into the source " + source
+                    + ", encoded " + encoded + ", sent " + sent + "; quality limited (s): " + limitation);
+            MediaMain.emit(MediaMain.event("videoSent").put("pc", s.id).put("room", s.room).put("identity", s.identity)
+                    .put("given", given).put("source", source).put("encoded", encoded).put("sent", sent));
         } catch (ExecutionException | TimeoutException e) {
             MediaMain.log("pc " + s.id + " closes; its video stats did not come: " + e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Logs what a publisher connection's video receiver got and decoded: frames lost before the relay's sink. */
+    private static void logVideoReceived(Peer s) {
+        try {
+            for (RTCStats stats : stats(s).getStats().values()) {
+                Map<String, Object> a = stats.getAttributes();
+                if (stats.getType() == RTCStatsType.INBOUND_RTP && "video".equals(a.get("kind"))) {
+                    MediaMain.log("publisher pc " + s.id + " closes; video frames received " + a.get("framesReceived")
+                            + ", decoded " + a.get("framesDecoded") + ", dropped " + a.get("framesDropped")
+                            + ", packets lost " + a.get("packetsLost"));
+                }
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            MediaMain.log("publisher pc " + s.id + " closes; its video stats did not come: " + e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static RTCStatsReport stats(Peer s) throws ExecutionException, TimeoutException, InterruptedException {
+        CompletableFuture<RTCStatsReport> report = new CompletableFuture<>();
+        s.pc.getStats(report::complete);
+        return report.get(2, TimeUnit.SECONDS);
     }
 
     @Override

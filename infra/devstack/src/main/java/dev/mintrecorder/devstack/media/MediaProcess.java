@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -33,6 +34,7 @@ public final class MediaProcess implements MediaControl, AutoCloseable {
     private final Process process;
     private final OutputStream commands;
     private final Map<String, Consumer<JsonNode>> listeners = new ConcurrentHashMap<>();
+    private final List<VideoSent> videoSent = new CopyOnWriteArrayList<>();
     private final CountDownLatch ready = new CountDownLatch(1);
     private final Thread reader;
     private volatile boolean closing;
@@ -80,6 +82,11 @@ public final class MediaProcess implements MediaControl, AutoCloseable {
         return process.isAlive();
     }
 
+    /** The video counts of the closed subscriber connections of {@code identity} in {@code room}, oldest first. */
+    public List<VideoSent> videoSent(String room, String identity) {
+        return videoSent.stream().filter(v -> v.room().equals(room) && v.identity().equals(identity)).toList();
+    }
+
     @Override
     public void listen(String pc, Consumer<JsonNode> listener) {
         listeners.put(pc, listener);
@@ -124,6 +131,13 @@ public final class MediaProcess implements MediaControl, AutoCloseable {
                 }
                 if ("ready".equals(event.path("ev").asText())) {
                     ready.countDown();
+                    continue;
+                }
+                if ("videoSent".equals(event.path("ev").asText())) {
+                    // Kept here, not routed: it comes when the connection closes, after the room stopped listening.
+                    videoSent.add(new VideoSent(event.path("room").asText(), event.path("identity").asText(),
+                            event.path("pc").asText(), event.path("given").asLong(), event.path("source").asLong(),
+                            event.path("encoded").asLong(), event.path("sent").asLong()));
                     continue;
                 }
                 Consumer<JsonNode> listener = listeners.get(event.path("pc").asText());

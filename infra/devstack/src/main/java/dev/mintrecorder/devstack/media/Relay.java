@@ -40,12 +40,12 @@ final class Relay extends FrameSource implements AutoCloseable {
                     continue;
                 }
                 if (w < 0 || (w >= fw && h >= fh)) {
-                    outlet.source.pushFrame(frame);
+                    outlet.push(frame);
                 } else {
                     VideoFrameBuffer scaled = frame.buffer.cropAndScale(0, 0, fw, fh, w, h);
                     VideoFrame copy = new VideoFrame(scaled, frame.rotation, frame.timestampNs);
                     try {
-                        outlet.source.pushFrame(copy);
+                        outlet.push(copy);
                     } finally {
                         copy.release();
                     }

@@ -97,7 +97,7 @@ final class SyntheticSource extends FrameSource implements AutoCloseable {
                     continue;
                 }
                 VideoFrame frame = bySize.computeIfAbsent(((long) w << 32) | h, key -> render(number, w, h, due, mark));
-                outlet.source.pushFrame(frame);
+                outlet.push(frame);
             }
         } catch (RuntimeException e) {
             MediaMain.log("video tick failed: " + e);

@@ -1,6 +1,8 @@
 package dev.mintrecorder.devstack.media;
 
 import dev.onvoid.webrtc.media.video.CustomVideoSource;
+import dev.onvoid.webrtc.media.video.VideoFrame;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One subscriber's video send source and the layer it should carry: a size (its spatial layer) and a frame divisor
@@ -13,11 +15,18 @@ final class VideoOutlet {
     volatile int width;
     volatile int height;
     volatile int every;
+    /** Frames handed to {@link #source}: libwebrtc may drop some before its own count of source frames. */
+    final AtomicLong given = new AtomicLong();
 
     VideoOutlet(CustomVideoSource source, int width, int height, int every) {
         this.source = source;
         this.width = width;
         this.height = height;
         this.every = Math.max(1, every);
+    }
+
+    void push(VideoFrame frame) {
+        given.incrementAndGet();
+        source.pushFrame(frame);
     }
 }

@@ -116,7 +116,7 @@ final class Room {
         Participant p = new Participant(this, grant, protocol, autoSubscribe, socket);
         participants.put(grant.identity(), p);
         media.listen(p.pcId, event -> onMediaEvent(p, event));
-        media.send(MediaProcess.command("pc").put("pc", p.pcId));
+        media.send(MediaProcess.command("pc").put("pc", p.pcId).put("room", name).put("identity", grant.identity()));
 
         LivekitRtc.JoinResponse.Builder join = LivekitRtc.JoinResponse.newBuilder()
                 .setRoom(roomInfo()).setParticipant(p.info()).setServerVersion(SERVER_VERSION)

@@ -2,6 +2,7 @@ package dev.mintrecorder.devstack.room;
 
 import dev.mintrecorder.devstack.DevstackComponent;
 import dev.mintrecorder.devstack.media.MediaProcess;
+import dev.mintrecorder.devstack.media.VideoSent;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -149,6 +150,15 @@ public final class RoomServer implements DevstackComponent {
     /** The media child's pid, for tests that check it dies with the server. */
     public long mediaPid() {
         return media.pid();
+    }
+
+    /**
+     * What the video senders of {@code identity}'s subscriber connections in {@code room} did with their frames, one
+     * entry per connection once it has closed (the participant left, or its media was dropped), oldest first. The
+     * devstack re-encodes relayed tracks per subscriber, so frames into a source but not encoded are its own skips.
+     */
+    public List<VideoSent> videoSent(String room, String identity) {
+        return media.videoSent(room, identity);
     }
 
     /** Creates a room, with a synthetic publisher unless {@code publisher} is null. */
