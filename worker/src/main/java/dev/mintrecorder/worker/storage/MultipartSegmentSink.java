@@ -73,7 +73,8 @@ import java.util.zip.CRC32C;
  * <p><b>The spool.</b> With a {@link SegmentSpool}, a finished segment that fits one part never waits on S3 for long:
  * when no upload slot frees within the spool's deadline, when its upload could not be created, or when segments are
  * spooled already (order), its bytes go to the local spool instead and its multipart upload is abandoned (the
- * janitor aborts it). A segment whose direct upload fails with a transient error after the retries is spooled too.
+ * janitor aborts it). A segment begun while segments are spooled creates no upload until it needs one, so an outage
+ * costs one retrying call (the drain's), not one per segment. A segment whose direct upload fails with a transient error after the retries is spooled too.
  * One drain thread puts spooled segments into S3 in sequence order, one PUT each with its CRC32C, retrying with
  * backoff for as long as the recording runs, and only after every direct upload of a lower sequence has settled; a
  * spooled segment is reported to the listener once it is in S3. A segment the spool refuses ({@link SpoolPolicy}) is
@@ -476,7 +477,11 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     private final class SegmentStream extends SegmentOutput.Segment {
         private final long sequence;
         private final String key;
-        private final CompletableFuture<String> uploadId;
+        /**
+         * The multipart upload; null until one is needed when the stream began behind the spool. Set on the encoder
+         * thread, read by the upload threads' callbacks.
+         */
+        private volatile CompletableFuture<String> uploadId;
         private final List<CompletableFuture<CompletedPart>> parts = new ArrayList<>();
         private byte[] buffer = new byte[0];
         private int length;
@@ -490,15 +495,26 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         SegmentStream(long sequence, String key) {
             this.sequence = sequence;
             this.key = key;
-            this.uploadId = track(CompletableFuture.supplyAsync(() -> retry.call(() -> s3.createMultipartUpload(
-                    CreateMultipartUploadRequest.builder().bucket(bucket).key(key).contentType("video/mp2t")
-                            .checksumAlgorithm(ChecksumAlgorithm.CRC32_C).build())
+            // Segments already spooled: S3 is failing, and a one-part segment follows them into the spool. Its upload
+            // is created only if it is needed after all (a part, or S3 back by the close). Created up front, each
+            // segment of an outage ran a retry chain of its own, whose exceptions, held across seconds of backoff,
+            // were garbage the young generation could not hold (bench/results/outage.md).
+            if (!(spoolEnabled && !spool.isEmpty())) {
+                createUpload();
+            }
+            unsettled.add(this);
+        }
+
+        private void createUpload() {
+            CompletableFuture<String> created = track(CompletableFuture.supplyAsync(() -> retry.call(() ->
+                    s3.createMultipartUpload(CreateMultipartUploadRequest.builder().bucket(bucket).key(key)
+                            .contentType("video/mp2t").checksumAlgorithm(ChecksumAlgorithm.CRC32_C).build())
                     .uploadId()), uploads));
-            uploadId.exceptionally(e -> {
+            created.exceptionally(e -> {
                 failure = unwrap(e);
                 return null;
             });
-            unsettled.add(this);
+            uploadId = created;
         }
 
         @Override
@@ -545,6 +561,9 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                     Thread.currentThread().interrupt();
                     throw new InterruptedIOException("interrupted waiting for a part upload slot");
                 }
+            }
+            if (uploadId == null) {
+                createUpload();
             }
             int partNumber = parts.size() + 1;
             byte[] data = buffer;
@@ -672,7 +691,10 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         /** The upload will not be completed: the janitor aborts it once it exists and S3 answers. */
         private void abandonUpload() {
             unsettled.remove(this);
-            uploadId.thenAccept(id -> janitor.abortLater(new UploadJanitor.Orphan(bucket, key, id)));
+            CompletableFuture<String> upload = uploadId;
+            if (upload != null) {
+                upload.thenAccept(id -> janitor.abortLater(new UploadJanitor.Orphan(bucket, key, id)));
+            }
         }
 
         private void abort() {
@@ -691,9 +713,10 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             }
         }
 
-        /** The upload's id once S3 created it; null while creating or when the creation failed. */
+        /** The upload's id once S3 created it; null while creating, when the creation failed, or never asked for. */
         private String createdId() {
-            return uploadId.isDone() && !uploadId.isCompletedExceptionally() ? uploadId.join() : null;
+            CompletableFuture<String> upload = uploadId;
+            return upload != null && upload.isDone() && !upload.isCompletedExceptionally() ? upload.join() : null;
         }
 
         /** Hands the upload to the janitor; one whose creation never answered is left to the lifecycle rule. */
@@ -702,7 +725,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                 String id = createdId();
                 if (id != null) {
                     janitor.abortLater(new UploadJanitor.Orphan(bucket, key, id));
-                } else {
+                } else if (uploadId != null) {
                     log.warn("the upload of {} was never confirmed created: left to the bucket's lifecycle rule", key);
                 }
             }
