@@ -74,12 +74,12 @@ import java.util.zip.CRC32C;
  * when no upload slot frees within the spool's deadline, when its upload could not be created, or when segments are
  * spooled already (order), its bytes go to the local spool instead and its multipart upload is abandoned (the
  * janitor aborts it). A segment begun while segments are spooled creates no upload until it needs one, so an outage
- * costs one retrying call (the drain's), not one per segment. A segment whose direct upload fails with a transient error after the retries is spooled too.
- * One drain thread puts spooled segments into S3 in sequence order, one PUT each with its CRC32C, retrying with
- * backoff for as long as the recording runs, and only after every direct upload of a lower sequence has settled; a
- * spooled segment is reported to the listener once it is in S3. A segment the spool refuses ({@link SpoolPolicy}) is
- * reported lost. A segment longer than one part (its parts stream while it is written) is never spooled: it waits
- * for S3 as without a spool.
+ * costs one retrying call (the drain's), not one per segment. A segment whose direct upload fails with a transient
+ * error after the retries is spooled too. One drain thread puts spooled segments into S3 in sequence order, one PUT
+ * each with its CRC32C, retrying with backoff for as long as the recording runs, and only after every direct upload
+ * of a lower sequence has settled; a spooled segment is reported to the listener once it is in S3. A segment the
+ * spool refuses ({@link SpoolPolicy}) is reported lost. A segment longer than one part (its parts stream while it is
+ * written) is never spooled: it waits for S3 as without a spool.
  *
  * <p><b>The fallback store.</b> With a {@link FallbackStore}, the drain puts spooled segments there instead once the
  * primary has failed for {@code S3_FALLBACK_AFTER}, and reports them with
