@@ -81,6 +81,7 @@ public final class OpsServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while scraping");
         } catch (ExecutionException e) {
+            log.error("/metrics scrape failed", e.getCause());
             throw new IOException("scrape failed", e.getCause());
         }
     }

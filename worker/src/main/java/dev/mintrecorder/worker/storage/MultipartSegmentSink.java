@@ -497,9 +497,9 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             this.key = key;
             // Segments already spooled: S3 is failing, and a one-part segment follows them into the spool. Its upload
             // is created only if it is needed after all (a part, or S3 back by the close). Created up front, each
-            // segment of an outage ran a retry chain of its own, whose exceptions, held across seconds of backoff,
-            // were garbage the young generation could not hold (bench/results/outage.md).
-            if (!(spoolEnabled && !spool.isEmpty())) {
+            // segment of an outage ran a retry chain of its own against the failing store, and each upload it did
+            // create was aborted once S3 returned.
+            if (!spoolEnabled || spool.isEmpty()) {
                 createUpload();
             }
             unsettled.add(this);
@@ -725,7 +725,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                 String id = createdId();
                 if (id != null) {
                     janitor.abortLater(new UploadJanitor.Orphan(bucket, key, id));
-                } else if (uploadId != null) {
+                } else if (uploadId != null) { // asked for, never confirmed; none asked for: nothing to abort
                     log.warn("the upload of {} was never confirmed created: left to the bucket's lifecycle rule", key);
                 }
             }
