@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
  *
  * <pre>{@code
  * RoomMemoryRegistry.Registration reg = roomMemories.register(new AssembledRoomMemory(mint, jobId,
- *         queues.both(), () -> sink == null ? 0 : sink.bytesHeld(),
+ *         queues.both(), () -> sink == null ? 0 : sink.memoryBytes(),
  *         new AssembledRoomMemory.Levers(room::lowerLayer, room::restoreLayer, this::handOverForMemory)));
  * ... at the recording's end: reg.close();
  * }</pre>

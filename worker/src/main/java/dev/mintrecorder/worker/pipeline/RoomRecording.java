@@ -275,7 +275,7 @@ public final class RoomRecording implements RecordingSession {
         encoder.start();
         // The memory governor watches this room's queues and upload buffers, and may pull its levers.
         memory = shared.roomMemories().register(new AssembledRoomMemory(job.mintId(), job.jobId(),
-                queues.both(), sink::bytesHeld,
+                queues.both(), sink::memoryBytes,
                 new AssembledRoomMemory.Levers(room::lowerLayer, room::restoreLayer,
                         () -> commands.add(new Command.Handover(new CompletableFuture<>())))));
         transition(State.RECORDING);

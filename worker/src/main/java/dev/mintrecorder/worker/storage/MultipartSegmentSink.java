@@ -111,6 +111,8 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
     /** Each upload task carries the MDC (mint_id/job_id) of the thread that submitted it. */
     private final Executor uploads = task -> uploadThreads.execute(LogContext.propagate(task));
     private final AtomicLong bytesHeld = new AtomicLong();
+    /** One buffer being written, one uploading: more idle than that is rarely taken again. */
+    private final SegmentBuffers buffers = new SegmentBuffers(2);
     private final Set<CompletableFuture<?>> pending = ConcurrentHashMap.newKeySet();
     /** Streams whose upload is neither completed nor aborted yet. */
     private final Set<SegmentStream> unsettled = ConcurrentHashMap.newKeySet();
@@ -173,9 +175,17 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         return retry.retries();
     }
 
-    /** Segment bytes this room holds in memory: buffered plus uploading. Count it in the room's memory. */
+    /** Segment bytes buffered or uploading. */
     public long bytesHeld() {
         return bytesHeld.get();
+    }
+
+    /**
+     * What this room's segments occupy in memory: {@link #bytesHeld()} plus the idle buffers kept for its next
+     * segments. Count it in the room's memory.
+     */
+    public long memoryBytes() {
+        return bytesHeld.get() + buffers.idleBytes();
     }
 
     @Override
@@ -483,7 +493,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
          */
         private volatile CompletableFuture<String> uploadId;
         private final List<CompletableFuture<CompletedPart>> parts = new ArrayList<>();
-        private byte[] buffer = new byte[0];
+        private byte[] buffer = SegmentBuffers.NONE;
         private int length;
         /** The whole segment's checksum, over every byte written. */
         private final CRC32C checksum = new CRC32C();
@@ -537,12 +547,15 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                 off += room;
                 len -= room;
                 if (length == config.partSizeBytes()) {
-                    sendPart(false);
+                    sendPart(false, false);
                 }
             }
         }
 
         private void ensureCapacity(int needed) {
+            if (buffer.length == 0) {
+                buffer = buffers.take();
+            }
             if (needed > buffer.length) {
                 int size = (int) Math.min(config.partSizeBytes(), Math.max(needed, Math.max(INITIAL_BUFFER, buffer.length * 2L)));
                 buffer = Arrays.copyOf(buffer, size);
@@ -551,9 +564,10 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
 
         /**
          * Hands the buffer to an upload thread; waits while this room already has the maximum in flight, unless
-         * {@code slotHeld}.
+         * {@code slotHeld}. The buffer goes back to the room's buffers once the part is uploaded, unless
+         * {@code keepBuffer}: then whoever kept it gives it back.
          */
-        private void sendPart(boolean slotHeld) throws IOException {
+        private void sendPart(boolean slotHeld, boolean keepBuffer) throws IOException {
             if (!slotHeld) {
                 try {
                     partsInFlight.acquire();
@@ -568,7 +582,7 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             int partNumber = parts.size() + 1;
             byte[] data = buffer;
             int size = length;
-            buffer = new byte[0];
+            buffer = SegmentBuffers.NONE;
             length = 0;
             CompletableFuture<CompletedPart> part = uploadId.thenApplyAsync(id -> {
                 // Given as a header, S3 checks the part against it; the SDK then computes no trailer of its own.
@@ -584,6 +598,9 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             part.whenComplete((p, e) -> {
                 partsInFlight.release();
                 bytesHeld.addAndGet(-size);
+                if (!keepBuffer) {
+                    buffers.give(data);
+                }
                 if (e != null) {
                     failure = unwrap(e);
                 }
@@ -618,14 +635,16 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                     return;
                 }
             }
+            boolean sending = failure == null && (length > 0 || parts.isEmpty());
             // Kept for the spool should the direct upload fail: the part holds these bytes until then anyway.
-            byte[] whole = onePart ? buffer : null;
+            byte[] whole = sending && onePart ? buffer : null;
             int wholeLength = length;
-            if (failure == null && (length > 0 || parts.isEmpty())) {
-                sendPart(slotHeld);
+            if (sending) {
+                sendPart(slotHeld, whole != null);
             } else {
                 bytesHeld.addAndGet(-length);
-                buffer = new byte[0];
+                buffers.give(buffer);
+                buffer = SegmentBuffers.NONE;
                 length = 0;
             }
             CompletableFuture<Void> done = CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new))
@@ -661,6 +680,9 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
                     log.error("segment {} upload failed; aborted", key, error);
                     tell(() -> listener.failed(sequence, key, error));
                 }
+                if (whole != null) {
+                    buffers.give(whole); // its part is settled, and the spool has copied it if it needed to
+                }
                 return null;
             }));
         }
@@ -680,12 +702,13 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             byte[] data = buffer;
             int size = length;
             bytesHeld.addAndGet(-size);
-            buffer = new byte[0];
+            buffer = SegmentBuffers.NONE;
             length = 0;
             abandonUpload();
             if (finished != null) {
                 spoolOrLose(key, finished, crc32c, data, size);
             }
+            buffers.give(data); // the spool wrote it to disk before returning
         }
 
         /** The upload will not be completed: the janitor aborts it once it exists and S3 answers. */

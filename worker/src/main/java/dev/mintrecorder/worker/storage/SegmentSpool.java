@@ -189,7 +189,9 @@ public final class SegmentSpool implements AutoCloseable {
             Files.createDirectories(roomDir);
             Path file = roomDir.resolve("seg_%06d.ts".formatted(done.sequence()));
             Path tmp = roomDir.resolve(file.getFileName() + ".tmp");
-            Files.write(tmp, length == data.length ? data : java.util.Arrays.copyOf(data, length));
+            try (var out = Files.newOutputStream(tmp)) {
+                out.write(data, 0, length); // no copy of the live part: the caller reuses its buffer
+            }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             entries.put(done.sequence(), new Entry(done.sequence(), key, done, crc32c, file, length));
             roomBytes += length;

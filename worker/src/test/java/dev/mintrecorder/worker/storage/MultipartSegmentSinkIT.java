@@ -216,6 +216,8 @@ class MultipartSegmentSinkIT {
         assertEquals(data.length, recorded.uploaded.get(0L));
         assertArrayEquals(data, object(0));
         assertEquals(0, sink.bytesHeld());
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.memoryBytes() >= data.length); // kept for the next
+        assertTrue(sink.memoryBytes() <= 2 * CONFIG.partSizeBytes(), "at most two idle buffers");
         assertTrue(openUploads().isEmpty());
     }
 
