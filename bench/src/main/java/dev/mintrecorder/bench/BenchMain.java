@@ -36,8 +36,9 @@ public final class BenchMain {
         }
         Scenario scenario = switch (args[0]) {
             case "stall" -> new StallScenario();
-            // BENCH_VIDEO_PRESET tries another x264 preset (report capacity-<preset>); veryfast is the default.
-            case "capacity" -> new CapacityScenario(System.getenv().getOrDefault("BENCH_VIDEO_PRESET", "veryfast"));
+            // BENCH_VIDEO_PRESET tries another x264 preset (report capacity-<preset>); the worker's default is the default.
+            case "capacity" -> new CapacityScenario(System.getenv().getOrDefault("BENCH_VIDEO_PRESET",
+                    CapacityScenario.DEFAULT_PRESET));
             case "latency" -> new LatencyScenario();
             case "failover" -> new FailoverScenario();
             case "fleet" -> new FleetScenario();

@@ -5,6 +5,7 @@ import dev.mintrecorder.devstack.ChildJvm;
 import dev.mintrecorder.devstack.Proc;
 import dev.mintrecorder.devstack.media.Scene;
 import dev.mintrecorder.devstack.room.SyntheticPublisherSpec;
+import dev.mintrecorder.worker.media.MediaConfig;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,8 +32,10 @@ final class CapacityScenario implements BenchMain.Scenario {
     static final Duration WINDOW = Duration.ofSeconds(20);
     static final int VIDEO_KBPS = 2500;
     static final int AUDIO_KBPS = 128;
-    static final double GOAL_ROOMS_PER_2_CORES = 8;
-    static final double GOAL_MB_PER_ROOM = 64;
+    static final double GOAL_ROOMS_PER_2_CORES = 10;
+    static final double GOAL_MB_PER_ROOM = 48;
+    /** The worker's default x264 preset: the report named {@code capacity} is of what a worker runs unconfigured. */
+    static final String DEFAULT_PRESET = MediaConfig.from(Map.of()).videoPreset();
     /** What the publishers show, and the reference encodes: the realistic scene, not the trivially easy grid. */
     static final Scene SCENE = Scene.CAMERA;
 
@@ -54,7 +57,7 @@ final class CapacityScenario implements BenchMain.Scenario {
 
     @Override
     public Report run() throws Exception {
-        String name = preset.equals("veryfast") ? "capacity" : "capacity-" + preset;
+        String name = preset.equals(DEFAULT_PRESET) ? "capacity" : "capacity-" + preset;
         Report report = new Report(name, "x264 preset " + preset + ". 720p30 rooms added one by one to one worker process (worker jar, child "
                 + "JVM) until frames drop at steady state; " + SETTLE.toSeconds() + " s settle + "
                 + WINDOW.toSeconds() + " s window per step; segments of " + SEGMENT_S + " s. Figures are the worker "

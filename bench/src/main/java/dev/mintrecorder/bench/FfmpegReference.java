@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 /**
  * The capacity reference: the ffmpeg CLI from the bytedeco jar encodes the devstack's synthetic scene (the same
  * frame-numbered I420 frames the publisher sends, piped raw) with the worker's settings: libx264 (preset as the
- * worker's VIDEO_PRESET, veryfast by default) zerolatency, keyint = min-keyint = 2 s, scenecut off, no B-frames, CBR-capped bitrate, AAC stereo 48 kHz, MPEG-TS
+ * worker's VIDEO_PRESET, superfast by default) zerolatency, keyint = min-keyint = 2 s, scenecut off, no B-frames, CBR-capped bitrate, AAC stereo 48 kHz, MPEG-TS
  * segments. It runs as fast as it can; {@code -benchmark} reports its own user+system CPU seconds.
  */
 final class FfmpegReference {

@@ -45,7 +45,8 @@ final class QualityScenario implements BenchMain.Scenario {
     static final double SSIM_FLOOR = 0.95;
     /**
      * The worker's CPU per room that is not the encoder (libwebrtc receive and VP8 decode, queues, the JVM), in cores:
-     * capacity.md's per-thread split at veryfast (2026-11-25), 0.265 per room of which encoder threads 0.173.
+     * the capacity benchmark's per-thread split at veryfast on the grid (2026-11-25, in git history), 0.265 per room
+     * of which encoder threads 0.173.
      */
     static final double NON_ENCODE_CORES_PER_ROOM = 0.092;
     private static final Pattern BENCH = Pattern.compile("bench: utime=([0-9.]+)s stime=([0-9.]+)s rtime=([0-9.]+)s");
@@ -144,7 +145,7 @@ final class QualityScenario implements BenchMain.Scenario {
                 + "its flat chroma while its luma stayed below 0.95, so the floor was moved to luma after that run. "
                 + "Both columns are here. Rooms per core: 1 / "
                 + "(x264 cores per room + " + NON_ENCODE_CORES_PER_ROOM + " cores per room for the rest of the worker: "
-                + "receive, VP8 decode, queues, muxing, measured in capacity.md at veryfast on the grid pattern). "
+                + "receive, VP8 decode, queues, muxing, measured by the capacity benchmark at veryfast on the grid pattern, 2026-11-25). "
                 + "The VP8 decode of this scene costs more than the grid's, so the absolute figures are optimistic; "
                 + "the order of the presets is what the choice uses.");
         report.note("What is measured is the recorder's own loss: the source is the scene as the publisher draws it, "
