@@ -131,7 +131,7 @@ public enum Metric {
                     + "transient ones are retried with backoff, a checksum mismatch leaves the segment in the fallback."),
     INDEX_IN_FALLBACK(COUNTER, "recorder.index.in.fallback", null, List.of(),
             "Recordings whose final manifest.json went to the fallback store because the primary still failed when "
-                    + "they ended (an operator copies it back: infra/README.md)."),
+                    + "they ended (an operator copies it back with FallbackRecovery: infra/README.md)."),
     INDEX_PUBLISH_FAILURES(COUNTER, "recorder.index.publish.failures", null, List.of(),
             "Writes of a recording's manifest.json and index.m3u8 that failed after retries; three in a row fail the "
                     + "recording."),

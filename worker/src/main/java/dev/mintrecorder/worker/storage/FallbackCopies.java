@@ -79,11 +79,21 @@ final class FallbackCopies {
      * length, same CRC32C as its writer computed).
      */
     static Optional<String> mismatch(Copy c, byte[] read) {
-        if (read.length != c.bytes()) {
-            return Optional.of("the fallback holds " + read.length + " bytes, not " + c.bytes());
+        return mismatch(c.bytes(), c.crc32c(), read).map(why -> "the fallback's copy " + why);
+    }
+
+    /**
+     * Why {@code read} is not a segment of {@code bytes} bytes with CRC32C {@code crc32c}, or empty when it is. A
+     * manifest written before checksums has none: then only the length is checked.
+     */
+    static Optional<String> mismatch(long bytes, String crc32c, byte[] read) {
+        if (read.length != bytes) {
+            return Optional.of("holds " + read.length + " bytes, not " + bytes);
+        }
+        if (crc32c == null) {
+            return Optional.empty();
         }
         String crc = Crc32c.of(read, 0, read.length);
-        return crc.equals(c.crc32c()) ? Optional.empty()
-                : Optional.of("the fallback's copy has CRC32C " + crc + ", not " + c.crc32c());
+        return crc.equals(crc32c) ? Optional.empty() : Optional.of("has CRC32C " + crc + ", not " + crc32c);
     }
 }

@@ -208,7 +208,7 @@ public final class RecordingIndex {
             }
             fallback.get().indexWritten();
             log.error("the final {} is in the fallback store, bucket {}, naming every segment and its store; the "
-                    + "primary's {} stays without ENDLIST until an operator copies it back (infra/README.md)",
+                    + "primary's {} stays without ENDLIST until an operator copies it back (FallbackRecovery, infra/README.md)",
                     manifestKey, fallback.get().bucket(), playlistKey);
             return StoreSelector.Store.FALLBACK;
         }

@@ -60,7 +60,16 @@ class FallbackCopiesTest {
         flipped[3] ^= 1;
         assertTrue(FallbackCopies.mismatch(c, flipped).orElseThrow().contains("CRC32C"),
                 FallbackCopies.mismatch(c, flipped).toString());
-        assertEquals(Optional.of("the fallback holds 3 bytes, not " + BYTES.length),
+        assertEquals(Optional.of("the fallback's copy holds 3 bytes, not " + BYTES.length),
                 FallbackCopies.mismatch(c, new byte[3]));
+    }
+
+    @Test
+    void aManifestWithoutChecksumsIsCheckedByLengthOnly() {
+        byte[] flipped = BYTES.clone();
+        flipped[3] ^= 1;
+        assertEquals(Optional.empty(), FallbackCopies.mismatch(BYTES.length, null, flipped));
+        assertEquals(Optional.of("holds 3 bytes, not " + BYTES.length),
+                FallbackCopies.mismatch(BYTES.length, null, new byte[3]));
     }
 }

@@ -453,42 +453,9 @@ class MultipartSegmentSinkIT {
     @Test
     void whenThePrimaryIsStillDownAtTheEndTheFinalManifestGoesToTheFallbackNamingEverySegmentsStore()
             throws Exception {
-        double indexesBefore = globalCount("recorder.index.in.fallback");
         try (Fallback fb = fallback()) {
             Map<Long, byte[]> data = segmentData(6);
-            RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 2, new S3Retry("it", QUICK, METERS),
-                    METERS);
-            writeSegments(sink, data, 0, 2);
-            await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
-            stack.s3().stop();
-            writeSegments(sink, data, 2, 6);
-            await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.size() == 6);
-            assertTrue(sink.awaitUploads(Duration.ofSeconds(5)), "every segment is stored, some in the fallback");
-            assertFalse(sink.awaitCopyBack(Duration.ofSeconds(1)), "the primary is down: nothing to copy back to");
-            recorded.replay(index);
-
-            assertEquals(StoreSelector.Store.FALLBACK, index.end("stopped", Optional.of(fb.store())));
-            sink.close();
-            sink = null;
-            assertEquals(indexesBefore + 1, globalCount("recorder.index.in.fallback"));
-            Manifest manifest = Manifest.fromJson(fb.client().getObjectAsBytes(r -> r.bucket(fb.bucket())
-                    .key(S3Keys.manifest(MINT, job))).asByteArray());
-            assertTrue(manifest.ended());
-            assertEquals(java.util.stream.LongStream.range(0, 6).boxed().toList(),
-                    manifest.segments().stream().map(Manifest.Segment::seq).toList());
-            for (Manifest.Segment s : manifest.segments()) {
-                assertEquals(recorded.inFallback.contains(s.seq()), s.inFallback(), "segment " + s.seq());
-                if (s.inFallback()) {
-                    byte[] stored = fb.client().getObjectAsBytes(r -> r.bucket(fb.bucket()).key(s.key())).asByteArray();
-                    assertArrayEquals(data.get(s.seq()), stored, "segment " + s.seq());
-                    assertEquals(s.crc32c(), Crc32c.of(stored, 0, stored.length), "segment " + s.seq());
-                }
-            }
-            assertFalse(recorded.inFallback.isEmpty());
-            stack.s3().start();
-            for (Manifest.Segment s : manifest.segments().stream().filter(s -> !s.inFallback()).toList()) {
-                assertArrayEquals(data.get(s.seq()), object(s.seq()), "segment " + s.seq() + " in the primary");
-            }
+            Manifest manifest = endWithThePrimaryDown(fb, data);
 
             // A later attempt of the job (a resume) given this manifest copies its fallback segments back.
             sink = new MultipartSegmentSink(s3, bucket, MINT, job, QUICK, recorded, METERS, janitor,
@@ -502,6 +469,98 @@ class MultipartSegmentSinkIT {
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> fb.keys().equals(List.of(S3Keys.manifest(MINT, job))));
         }
+    }
+
+    /**
+     * The job that ended so is not resumed: the operator's {@link FallbackRecovery} copies its segments back, verified,
+     * and publishes the manifest and a finished playlist in the primary; a corrupt copy stays where it is, named.
+     */
+    @Test
+    void theOperatorsRecoveryCopiesAFailedJobBackAndLeavesACorruptSegmentNamedInTheFallback() throws Exception {
+        try (Fallback fb = fallback()) {
+            Map<Long, byte[]> data = segmentData(6);
+            Manifest ended = endWithThePrimaryDown(fb, data);
+            List<Long> inFallback = ended.segments().stream().filter(Manifest.Segment::inFallback)
+                    .map(Manifest.Segment::seq).toList();
+            long corrupt = inFallback.getLast();
+            byte[] bad = data.get(corrupt).clone();
+            bad[100] ^= 1;
+            fb.client().putObject(r -> r.bucket(fb.bucket()).key(S3Keys.segment(MINT, job, corrupt)),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(bad));
+            FallbackRecovery recovery = new FallbackRecovery(s3, bucket, fb.client(), fb.bucket());
+
+            FallbackRecovery.Result first = recovery.recover(MINT, job);
+            assertEquals(inFallback.subList(0, inFallback.size() - 1), first.copied());
+            assertEquals(List.of(corrupt), List.copyOf(first.left().keySet()));
+            assertTrue(first.left().get(corrupt).contains("CRC32C"), first.left().toString());
+            Manifest inPrimary = Manifest.fromJson(s3.getObjectAsBytes(r -> r.bucket(bucket)
+                    .key(S3Keys.manifest(MINT, job))).asByteArray());
+            assertEquals(List.of(corrupt), inPrimary.segments().stream().filter(Manifest.Segment::inFallback)
+                    .map(Manifest.Segment::seq).toList(), "the primary's manifest names the store of the one left");
+            for (long seq : first.copied()) {
+                assertArrayEquals(data.get(seq), object(seq), "segment " + seq + " copied back");
+            }
+            String playlist = s3.getObjectAsBytes(r -> r.bucket(bucket).key(S3Keys.playlist(MINT, job))).asUtf8String();
+            assertTrue(playlist.contains("#EXT-X-ENDLIST"), playlist);
+            assertEquals(List.of(), HlsSpec.violations(playlist, true));
+            assertEquals(6 - 1, listed(playlist).size(), "every segment but the corrupt one");
+            assertEquals(List.of(S3Keys.segment(MINT, job, corrupt)), fb.keys(), "only the corrupt one is left");
+
+            // Repaired (here: the good bytes put back), a second run copies it and finds the rest in the primary.
+            fb.client().putObject(r -> r.bucket(fb.bucket()).key(S3Keys.segment(MINT, job, corrupt)),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(data.get(corrupt)));
+            FallbackRecovery.Result second = recovery.recover(MINT, job);
+            assertTrue(second.complete(), second.left().toString());
+            assertEquals(List.of(corrupt), second.copied());
+            assertEquals(List.of(), second.alreadyInPrimary(), "the primary's manifest named only the one left");
+            assertArrayEquals(data.get(corrupt), object(corrupt));
+            playlist = s3.getObjectAsBytes(r -> r.bucket(bucket).key(S3Keys.playlist(MINT, job))).asUtf8String();
+            assertEquals(6, listed(playlist).size(), playlist);
+            assertEquals(List.of(), fb.keys(), "the fallback holds nothing of the job");
+        }
+    }
+
+    /**
+     * Records 6 segments, the last 4 with the primary down so they go to the fallback, and ends the recording with the
+     * primary still down; then brings the primary back.
+     *
+     * @return the final manifest, which the fallback holds
+     */
+    private Manifest endWithThePrimaryDown(Fallback fb, Map<Long, byte[]> data) throws Exception {
+        double indexesBefore = globalCount("recorder.index.in.fallback");
+        RecordingIndex index = new RecordingIndex(s3, bucket, MINT, job, 2, new S3Retry("it", QUICK, METERS), METERS);
+        writeSegments(sink, data, 0, 2);
+        await().atMost(Duration.ofSeconds(20)).until(() -> recorded.uploaded.size() == 2);
+        stack.s3().stop();
+        writeSegments(sink, data, 2, 6);
+        await().atMost(Duration.ofSeconds(30)).until(() -> recorded.uploaded.size() == 6);
+        assertTrue(sink.awaitUploads(Duration.ofSeconds(5)), "every segment is stored, some in the fallback");
+        assertFalse(sink.awaitCopyBack(Duration.ofSeconds(1)), "the primary is down: nothing to copy back to");
+        recorded.replay(index);
+
+        assertEquals(StoreSelector.Store.FALLBACK, index.end("stopped", Optional.of(fb.store())));
+        sink.close();
+        sink = null;
+        assertEquals(indexesBefore + 1, globalCount("recorder.index.in.fallback"));
+        Manifest manifest = Manifest.fromJson(fb.client().getObjectAsBytes(r -> r.bucket(fb.bucket())
+                .key(S3Keys.manifest(MINT, job))).asByteArray());
+        assertTrue(manifest.ended());
+        assertEquals(java.util.stream.LongStream.range(0, 6).boxed().toList(),
+                manifest.segments().stream().map(Manifest.Segment::seq).toList());
+        for (Manifest.Segment s : manifest.segments()) {
+            assertEquals(recorded.inFallback.contains(s.seq()), s.inFallback(), "segment " + s.seq());
+            if (s.inFallback()) {
+                byte[] stored = fb.client().getObjectAsBytes(r -> r.bucket(fb.bucket()).key(s.key())).asByteArray();
+                assertArrayEquals(data.get(s.seq()), stored, "segment " + s.seq());
+                assertEquals(s.crc32c(), Crc32c.of(stored, 0, stored.length), "segment " + s.seq());
+            }
+        }
+        assertFalse(recorded.inFallback.isEmpty());
+        stack.s3().start();
+        for (Manifest.Segment s : manifest.segments().stream().filter(s -> !s.inFallback()).toList()) {
+            assertArrayEquals(data.get(s.seq()), object(s.seq()), "segment " + s.seq() + " in the primary");
+        }
+        return manifest;
     }
 
     /** The segment names a playlist lists, in its order. */
