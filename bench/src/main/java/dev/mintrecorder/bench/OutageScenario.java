@@ -168,10 +168,12 @@ final class OutageScenario implements BenchMain.Scenario {
                             manifest.droppedFrames()));
                     report.note("The devstack relays the publisher by re-encoding it per subscriber (livekit-server "
                             + "forwards RTP): frames it was given for the recorder's connection and never encoded "
-                            + "(its videoSent counts, " + relaySkipped + ") are gaps the devstack made, so the "
-                            + "recorder's loss is the missing numbers less those. The count includes the 2-3 frames "
-                            + "given before the sender's encoder attaches, which lie before the recording's first "
-                            + "frame, so it can hide up to that many.");
+                            + "(its videoSent counts: " + relaySkipped + ") are gaps the devstack made, so the "
+                            + "recorder's loss is counted as the missing numbers (" + missing + ") less those. That "
+                            + "is a bound, not a frame-by-frame match: the relay counts the whole connection, frames "
+                            + "before the recording's first one included (at least the 2-3 given before its encoder "
+                            + "attaches), so where its count exceeds the missing numbers a loss of up to the "
+                            + "difference would not show.");
                     report.note("Frames the bounded queues dropped are counted before, during and after the outage: "
                             + "they are the encoder falling behind on shared cores, which a storage outage must not "
                             + "cause (the media path never waits on S3).");
