@@ -15,7 +15,7 @@ import java.util.stream.Stream;
  * copy of the table, made by hand, whose links must carry the {@code bench/results/} prefix.
  */
 final class Summary {
-    private static final List<String> ORDER = List.of("stall", "capacity", "capacity-superfast", "latency", "failover", "fleet");
+    private static final List<String> ORDER = List.of("stall", "capacity", "latency", "failover", "fleet");
 
     private Summary() {
     }
