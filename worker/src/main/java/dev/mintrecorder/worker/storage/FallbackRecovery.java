@@ -6,11 +6,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Exception;
 
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,7 +28,8 @@ import java.util.UUID;
  * <pre>java -cp mint-recorder-worker.jar dev.mintrecorder.worker.storage.FallbackRecovery MINT_ID JOB_ID</pre>
  *
  * runs with the worker's {@code S3_*} and {@code S3_FALLBACK_*} environment. The manifest is the fallback's when it
- * holds one (the final one), else the primary's. Each segment it names in the fallback is read there, checked against
+ * holds one (the final one), else the primary's; it must be ended, since a recording still running (or resumed)
+ * copies its own segments back and rewrites its own manifest. Each segment it names in the fallback is read there, checked against
  * the manifest's byte count and CRC32C, and put to the primary with that CRC32C, which the primary verifies. Then the
  * manifest (each copied segment without its {@code store}) and the playlist rendered from it are written to the
  * primary, manifest first, and only then are the copied segments and the manifest deleted from the fallback. A segment
@@ -33,7 +37,8 @@ import java.util.UUID;
  * segment already gone from the fallback counts when the primary holds it intact.
  *
  * <p>Exit status: 0 when every segment is in the primary, 1 when some stay in the fallback, 2 on a usage or
- * configuration error.
+ * configuration error or a recording that has not ended, 3 when a store failed or refused mid-way (run it again once
+ * both answer: nothing was deleted that the primary does not hold).
  */
 public final class FallbackRecovery {
     private static final Logger log = LoggerFactory.getLogger(FallbackRecovery.class);
@@ -67,13 +72,17 @@ public final class FallbackRecovery {
     /**
      * Copies the recording's fallback segments back and publishes its manifest and playlist in the primary.
      *
-     * @throws IllegalArgumentException when neither store holds the recording's manifest
+     * @throws IllegalArgumentException when neither store holds the recording's manifest, or it has not ended
      */
     public Result recover(MintId mint, UUID job) {
         String manifestKey = S3Keys.manifest(mint, job);
         Optional<byte[]> fallbackManifest = get(fallback, fallbackBucket, manifestKey);
         Manifest manifest = fallbackManifest.or(() -> get(primary, primaryBucket, manifestKey)).map(Manifest::fromJson)
                 .orElseThrow(() -> new IllegalArgumentException("neither store holds " + manifestKey));
+        if (!manifest.ended()) {
+            throw new IllegalArgumentException(manifestKey + " is not ended: the recording is still running or will "
+                    + "be resumed, and its worker copies its segments back itself");
+        }
         List<Long> copied = new ArrayList<>();
         List<String> toDelete = new ArrayList<>();
         List<Long> already = new ArrayList<>();
@@ -113,7 +122,7 @@ public final class FallbackRecovery {
         if (fallbackManifest.isPresent()) {
             fallback.deleteObject(r -> r.bucket(fallbackBucket).key(manifestKey)); // the primary's names each store
         }
-        return new Result(manifest, List.copyOf(copied), List.copyOf(already), Map.copyOf(left));
+        return new Result(manifest, List.copyOf(copied), List.copyOf(already), Collections.unmodifiableMap(left));
     }
 
     private void put(String key, byte[] body, String contentType) {
@@ -124,8 +133,11 @@ public final class FallbackRecovery {
     private static Optional<byte[]> get(S3Client s3, String bucket, String key) {
         try {
             return Optional.of(s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray());
-        } catch (NoSuchKeyException e) {
-            return Optional.empty();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) { // NoSuchKey, or a bare 404 from a store that sends no error body
+                return Optional.empty();
+            }
+            throw e;
         }
     }
 
@@ -154,17 +166,26 @@ public final class FallbackRecovery {
             return 2;
         }
         StorageConfig fb = config.fallback().get().store();
+        if (fb.endpoint().equals(config.endpoint()) && fb.bucket().equals(config.bucket())) {
+            log.error("the fallback store is the primary (endpoint '{}', bucket {}): nothing to copy", fb.endpoint(),
+                    fb.bucket());
+            return 2;
+        }
         try (S3Client primary = S3Clients.create(config); S3Client fallback = S3Clients.create(fb)) {
             Result r = new FallbackRecovery(primary, config.bucket(), fallback, fb.bucket()).recover(mint, job);
             log.info("recording {}/{}: copied {} segment(s) back to bucket {} (CRC32C verified), {} were there "
                     + "already; manifest and playlist written", mint, job, r.copied().size(), config.bucket(),
                     r.alreadyInPrimary().size());
-            r.left().forEach((seq, why) -> log.error("segment {} stays in the fallback store, bucket {}: {}", seq,
-                    fb.bucket(), why));
+            r.left().forEach((seq, why) -> log.error("segment {} is not in the primary store, and the manifest "
+                    + "there names the fallback (bucket {}) for it: {}", seq, fb.bucket(), why));
             return r.complete() ? 0 : 1;
         } catch (IllegalArgumentException e) {
             log.error("{}", e.getMessage());
             return 2;
+        } catch (SdkException | UncheckedIOException e) {
+            log.error("recording {}/{}: could not finish ({}); run it again once both stores answer: nothing was "
+                    + "deleted from the fallback that the primary does not hold", mint, job, e.toString());
+            return 3;
         }
     }
 }

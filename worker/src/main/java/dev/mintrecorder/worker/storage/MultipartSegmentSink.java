@@ -630,7 +630,11 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             boolean onePart = parts.isEmpty();
             boolean slotHeld = false;
             if (onePart && spoolEnabled) {
-                if (failure != null || !spool.isEmpty() || !(slotHeld = tryAcquireSlot())) {
+                // The upload's creation may fail while this waits for a slot: checked again once it holds one.
+                if (failure != null || !spool.isEmpty() || !(slotHeld = tryAcquireSlot()) || failure != null) {
+                    if (slotHeld) {
+                        partsInFlight.release();
+                    }
                     toSpool(finished, crc32c);
                     return;
                 }
@@ -642,6 +646,9 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
             if (sending) {
                 sendPart(slotHeld, whole != null);
             } else {
+                if (slotHeld) {
+                    partsInFlight.release(); // failed since the check above: no part takes the slot
+                }
                 bytesHeld.addAndGet(-length);
                 buffers.give(buffer);
                 buffer = SegmentBuffers.NONE;

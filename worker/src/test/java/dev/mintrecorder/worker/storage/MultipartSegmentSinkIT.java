@@ -517,6 +517,15 @@ class MultipartSegmentSinkIT {
             playlist = s3.getObjectAsBytes(r -> r.bucket(bucket).key(S3Keys.playlist(MINT, job))).asUtf8String();
             assertEquals(6, listed(playlist).size(), playlist);
             assertEquals(List.of(), fb.keys(), "the fallback holds nothing of the job");
+
+            // A recording that has not ended copies back through its own worker: refused, nothing touched.
+            UUID running = UUID.randomUUID();
+            s3.putObject(r -> r.bucket(bucket).key(S3Keys.manifest(MINT, running)),
+                    software.amazon.awssdk.core.sync.RequestBody.fromBytes(
+                            Manifest.start(MINT.toString(), running.toString(), 2).toJson()));
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> recovery.recover(MINT, running));
+            assertTrue(refused.getMessage().contains("not ended"), refused.getMessage());
         }
     }
 
