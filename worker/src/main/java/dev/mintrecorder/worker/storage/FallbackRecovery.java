@@ -2,16 +2,15 @@ package dev.mintrecorder.worker.storage;
 
 import dev.mintrecorder.contracts.MintId;
 import dev.mintrecorder.contracts.S3Keys;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.core.exception.SdkException;
-import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -27,10 +26,11 @@ import java.util.UUID;
  *
  * <pre>java -cp mint-recorder-worker.jar dev.mintrecorder.worker.storage.FallbackRecovery MINT_ID JOB_ID</pre>
  *
- * runs with the worker's {@code S3_*} and {@code S3_FALLBACK_*} environment. The manifest is the fallback's when it
- * holds one (the final one), else the primary's; it must be ended, since a recording still running (or resumed)
- * copies its own segments back and rewrites its own manifest. Each segment it names in the fallback is read there, checked against
- * the manifest's byte count and CRC32C, and put to the primary with that CRC32C, which the primary verifies. Then the
+ * runs with the worker's {@code S3_*} and {@code S3_FALLBACK_*} environment; each call goes through the worker's
+ * storage retry ({@code S3_RETRY_*}). The manifest is the fallback's when it holds one (the final one), else the
+ * primary's; it must be ended, since a recording still running (or resumed) copies its own segments back and rewrites
+ * its own manifest. Each segment it names in the fallback is read there, checked against the manifest's byte count
+ * and CRC32C, and put to the primary with that CRC32C, which the primary verifies. Then the
  * manifest (each copied segment without its {@code store}) and the playlist rendered from it are written to the
  * primary, manifest first, and only then are the copied segments and the manifest deleted from the fallback. A segment
  * that fails its check stays in the fallback, where the primary's manifest names it. Running it again is safe: a
@@ -61,12 +61,16 @@ public final class FallbackRecovery {
     private final String primaryBucket;
     private final S3Client fallback;
     private final String fallbackBucket;
+    private final S3Retry retry;
 
-    public FallbackRecovery(S3Client primary, String primaryBucket, S3Client fallback, String fallbackBucket) {
+    /** @param retry the storage retry for every call (a 404 is an answer, not retried) */
+    public FallbackRecovery(S3Client primary, String primaryBucket, S3Client fallback, String fallbackBucket,
+                            S3Retry retry) {
         this.primary = primary;
         this.primaryBucket = primaryBucket;
         this.fallback = fallback;
         this.fallbackBucket = fallbackBucket;
+        this.retry = retry;
     }
 
     /**
@@ -95,9 +99,9 @@ public final class FallbackRecovery {
                     left.put(s.seq(), "the fallback's copy " + bad.get());
                     continue;
                 }
-                primary.putObject(PutObjectRequest.builder().bucket(primaryBucket).key(s.key())
-                        .contentType("video/mp2t").checksumCRC32C(Crc32c.of(data.get(), 0, data.get().length))
-                        .build(), RequestBody.fromBytes(data.get()));
+                byte[] bytes = data.get();
+                retry.call(() -> MultipartSegmentSink.put(primary, primaryBucket, s.key(),
+                        Crc32c.of(bytes, 0, bytes.length), RequestBody.fromBytes(bytes)));
                 copied.add(s.seq());
                 toDelete.add(s.key());
             } else {
@@ -112,27 +116,19 @@ public final class FallbackRecovery {
             }
             manifest = manifest.movedToPrimary(s.seq());
         }
-        // Manifest first, so the playlist never names a segment the manifest lacks.
-        put(manifestKey, manifest.toJson(), "application/json");
-        put(S3Keys.playlist(mint, job), Playlist.render(manifest).getBytes(StandardCharsets.UTF_8),
-                "application/vnd.apple.mpegurl");
+        RecordingIndex.write(primary, primaryBucket, manifestKey, S3Keys.playlist(mint, job), manifest, retry);
         for (String key : toDelete) {
-            fallback.deleteObject(r -> r.bucket(fallbackBucket).key(key));
+            retry.call(() -> fallback.deleteObject(r -> r.bucket(fallbackBucket).key(key)));
         }
-        if (fallbackManifest.isPresent()) {
-            fallback.deleteObject(r -> r.bucket(fallbackBucket).key(manifestKey)); // the primary's names each store
+        if (fallbackManifest.isPresent()) { // the primary's names each segment's store now
+            retry.call(() -> fallback.deleteObject(r -> r.bucket(fallbackBucket).key(manifestKey)));
         }
         return new Result(manifest, List.copyOf(copied), List.copyOf(already), Collections.unmodifiableMap(left));
     }
 
-    private void put(String key, byte[] body, String contentType) {
-        primary.putObject(PutObjectRequest.builder().bucket(primaryBucket).key(key).contentType(contentType)
-                .cacheControl("no-cache").build(), RequestBody.fromBytes(body));
-    }
-
-    private static Optional<byte[]> get(S3Client s3, String bucket, String key) {
+    private Optional<byte[]> get(S3Client s3, String bucket, String key) {
         try {
-            return Optional.of(s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray());
+            return Optional.of(retry.call(() -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(key)).asByteArray()));
         } catch (S3Exception e) {
             if (e.statusCode() == 404) { // NoSuchKey, or a bare 404 from a store that sends no error body
                 return Optional.empty();
@@ -153,10 +149,12 @@ public final class FallbackRecovery {
         MintId mint;
         UUID job;
         StorageConfig config;
+        UploadConfig upload;
         try {
             mint = MintId.of(args[0]);
             job = UUID.fromString(args[1]);
             config = StorageConfig.from(System.getenv());
+            upload = UploadConfig.from(System.getenv());
         } catch (RuntimeException e) {
             log.error("cannot start: {}", e.getMessage());
             return 2;
@@ -172,7 +170,8 @@ public final class FallbackRecovery {
             return 2;
         }
         try (S3Client primary = S3Clients.create(config); S3Client fallback = S3Clients.create(fb)) {
-            Result r = new FallbackRecovery(primary, config.bucket(), fallback, fb.bucket()).recover(mint, job);
+            S3Retry retry = new S3Retry("fallback-recovery", upload, new SimpleMeterRegistry());
+            Result r = new FallbackRecovery(primary, config.bucket(), fallback, fb.bucket(), retry).recover(mint, job);
             log.info("recording {}/{}: copied {} segment(s) back to bucket {} (CRC32C verified), {} were there "
                     + "already; manifest and playlist written", mint, job, r.copied().size(), config.bucket(),
                     r.alreadyInPrimary().size());

@@ -472,7 +472,8 @@ public final class MultipartSegmentSink implements SegmentOutput, AutoCloseable 
         }
     }
 
-    private static PutObjectResponse put(S3Client client, String bucket, String key, String crc32c, RequestBody data) {
+    /** A whole segment in one PUT, with the CRC32C the store verifies. */
+    static PutObjectResponse put(S3Client client, String bucket, String key, String crc32c, RequestBody data) {
         return client.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType("video/mp2t")
                 .checksumCRC32C(crc32c).build(), data);
     }

@@ -201,7 +201,7 @@ public final class RecordingIndex {
                     + "store, bucket {}", manifestKey, e.toString(), fallback.get().bucket());
             try {
                 put(fallback.get().client(), fallback.get().bucket(), manifestKey, manifest.toJson(),
-                        "application/json");
+                        "application/json", retry);
             } catch (RuntimeException f) {
                 f.addSuppressed(e);
                 throw f;
@@ -232,17 +232,22 @@ public final class RecordingIndex {
         }
     }
 
-    /** Manifest first, so a playlist never names a segment the manifest lacks. */
     private void writeBoth() {
-        put(manifestKey, manifest.toJson(), "application/json");
-        put(playlistKey, Playlist.render(manifest).getBytes(StandardCharsets.UTF_8), "application/vnd.apple.mpegurl");
+        write(s3, bucket, manifestKey, playlistKey, manifest, retry);
     }
 
-    private void put(String key, byte[] body, String contentType) {
-        put(s3, bucket, key, body, contentType);
+    /**
+     * Writes {@code manifest} and the playlist rendered from it, each through {@code retry}: manifest first, so a
+     * playlist never names a segment the manifest lacks.
+     */
+    static void write(S3Client s3, String bucket, String manifestKey, String playlistKey, Manifest manifest,
+                      S3Retry retry) {
+        put(s3, bucket, manifestKey, manifest.toJson(), "application/json", retry);
+        put(s3, bucket, playlistKey, Playlist.render(manifest).getBytes(StandardCharsets.UTF_8),
+                "application/vnd.apple.mpegurl", retry);
     }
 
-    private void put(S3Client s3, String bucket, String key, byte[] body, String contentType) {
+    private static void put(S3Client s3, String bucket, String key, byte[] body, String contentType, S3Retry retry) {
         retry.call(() -> s3.putObject(PutObjectRequest.builder().bucket(bucket).key(key).contentType(contentType)
                 .cacheControl("no-cache").build(), RequestBody.fromBytes(body)));
     }

@@ -487,7 +487,8 @@ class MultipartSegmentSinkIT {
             bad[100] ^= 1;
             fb.client().putObject(r -> r.bucket(fb.bucket()).key(S3Keys.segment(MINT, job, corrupt)),
                     software.amazon.awssdk.core.sync.RequestBody.fromBytes(bad));
-            FallbackRecovery recovery = new FallbackRecovery(s3, bucket, fb.client(), fb.bucket());
+            FallbackRecovery recovery = new FallbackRecovery(s3, bucket, fb.client(), fb.bucket(),
+                    new S3Retry("it", QUICK, METERS));
 
             FallbackRecovery.Result first = recovery.recover(MINT, job);
             assertEquals(inFallback.subList(0, inFallback.size() - 1), first.copied());
